@@ -1,0 +1,49 @@
+# The commands a newcomer needs; see README.md.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ROLE    ?= agent
+COUNTRY ?= GN
+
+.PHONY: run demo test infra migrate token contracts bench constraints clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+infra: $(VENV)/.installed
+	bash scripts/ensure-infra.sh
+
+migrate: infra
+	$(PY) -m chassis.migrate
+
+## Start the whole platform in the foreground (Ctrl-C stops it).
+run: migrate
+	$(PY) -m tools.platform
+
+## Send a realistic batch of messages to a running platform and show what happened.
+demo: $(VENV)/.installed
+	$(PY) -m tools.demo
+
+## Run the whole test suite.
+test: infra
+	$(PY) -m pytest
+
+## Mint a development token: make token ROLE=manager COUNTRY=GN,ML
+token: $(VENV)/.installed
+	@$(PY) -m chassis.auth --role $(ROLE) --country $(COUNTRY)
+
+## Rewrite the JSON Schema snapshots after an intended contract change.
+contracts: $(VENV)/.installed
+	$(PY) -m contracts.snapshots --write
+
+## Measure intake-to-search throughput on this machine.
+bench: migrate
+	$(PY) -m tools.bench
+
+constraints: $(VENV)/.installed
+	$(PY) -m pip freeze --exclude-editable | grep -v '^cfm-platform' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var
