@@ -1,0 +1,52 @@
+"""Value types shared by several contracts."""
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+CountryCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{2}$"),
+    Field(description="ISO 3166-1 alpha-2 code of the country whose programme owns the message"),
+]
+CaseReference = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{2}-\d{4}-\d{6}$"),
+    Field(description="Reference given to the complainant, e.g. GN-2026-000042", examples=["GN-2026-000042"]),
+]
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+    Field(description="BCP 47 language tag, e.g. fr, en, ff (Pular), bm (Bambara)"),
+]
+PhoneNumber = Annotated[
+    str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$"),
+    Field(description="Phone number in E.164 form"),
+]
+
+
+class Contract(BaseModel):
+    """Base of every contract model: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    RECEPTION_DESK = "reception_desk"
+    SUGGESTION_BOX = "suggestion_box"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    KOBO = "kobo"
+
+
+class Consent(Contract):
+    callback: bool = Field(False, description="The person agreed to be contacted back")
+    share_with_partners: bool = Field(False, description="The person agreed that a partner may receive their case")
+
+
+class ContactDetails(Contract):
+    """How to reach a complainant. Personal data: travels only inside intake's vault and its RPC."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    phone: PhoneNumber | None = None
+    email: EmailStr | None = None
