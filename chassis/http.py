@@ -1,0 +1,131 @@
+"""HTTP entrypoints with authentication, size limits, tracing and clear errors.
+
+`@api("POST", "/v1/feedback", roles=("agent", ...))` replaces nameko's
+`@http`. The handler receives the werkzeug request, the path values and, when
+`roles` is given, the authenticated `principal`. It returns a contract model
+(200), a `(status, model)` pair or a werkzeug Response. Every refusal is a
+JSON `ErrorBody` with a stable code, counted in `cfm_requests_rejected`.
+"""
+import json
+import logging
+import time
+import traceback
+from functools import partial
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from chassis import metrics
+from chassis.auth import principal_from_header
+from chassis.errors import ApiError
+from chassis.tracing import TRACE_HEADER
+from contracts.http import Error, ErrorBody, ErrorDetail
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_response(model: BaseModel, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(model.model_dump_json(), status=status, headers=headers, mimetype=JSON)
+
+
+def error_response(error: ApiError) -> Response:
+    body = ErrorBody(error=Error(code=error.code, message=error.message,
+                                 details=[ErrorDetail(**detail) for detail in error.details]))
+    return json_response(body, error.status, error.headers)
+
+
+def validation_details(exc: ValidationError) -> list[dict]:
+    """Where and why, without echoing the rejected values back (they may be personal data)."""
+    return [{"field": ".".join(str(part) for part in error["loc"]) or None, "reason": error["msg"]}
+            for error in exc.errors(include_input=False, include_url=False)]
+
+
+def parse_body(request, model: type[M]) -> M:
+    """The JSON body as `model`, or an ApiError saying exactly what is wrong."""
+    if request.mimetype != JSON:
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        data = json.loads(request.get_data())
+    except RequestEntityTooLarge:
+        raise
+    except ValueError:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_failed", "The request body does not match the contract.",
+                       validation_details(exc)) from None
+
+
+def _correlation_id(request) -> str:
+    given = request.headers.get("X-Correlation-Id", "")
+    try:
+        return str(UUID(given))
+    except ValueError:
+        return str(uuid4())
+
+
+class ApiEndpoint(HttpRequestHandler):
+    def __init__(self, method: str, url: str, *, roles: tuple[str, ...] | None = None, public: bool = False,
+                 **kwargs):
+        if not public and not roles:
+            raise ValueError(f"{method} {url}: name the roles allowed, or mark it public")
+        self.roles = roles
+        self.public = public
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        settings = self.container.config["SETTINGS"]
+        service = self.container.service_name
+        started = time.monotonic()
+        request.max_content_length = settings.http.max_body_bytes
+        request.shallow = False
+        try:
+            if (request.content_length or 0) > settings.http.max_body_bytes:
+                raise RequestEntityTooLarge()
+            kwargs = dict(request.path_values)
+            if not self.public:
+                principal = principal_from_header(request.headers.get("Authorization"), settings.auth)
+                principal.require_role(*self.roles)
+                kwargs["principal"] = principal
+            context_data = {"correlation_id": _correlation_id(request),
+                            TRACE_HEADER: request.headers.get(TRACE_HEADER)}
+            done = Event()
+            self.container.spawn_worker(self, (request,), kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, done))
+            response = self.response_from_result(done.wait())
+        except Exception as exc:
+            response = self.response_from_exception(exc)
+        status = response.status_code
+        metrics.HTTP_REQUESTS.labels(service, request.method, self.url, str(status)).inc()
+        metrics.HTTP_SECONDS.labels(service, self.url).observe(time.monotonic() - started)
+        return response
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, model = result if isinstance(result, tuple) else (200, result)
+        return json_response(model, status)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, RequestEntityTooLarge):
+            exc = ApiError(413, "body_too_large", "The body is larger than this endpoint accepts.")
+        elif isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+            exc = ApiError(exc.code, "bad_request", "The request could not be read.")
+        if isinstance(exc, ApiError):
+            metrics.REQUESTS_REJECTED.labels(self.container.service_name, self.url, exc.code).inc()
+            return error_response(exc)
+        log.error("request failed", extra={"route": self.url, "reason": type(exc).__name__})
+        log.debug("stack: %s", "".join(traceback.format_tb(exc.__traceback__)))
+        return error_response(ApiError(500, "internal_error", "Something went wrong on our side; it has been logged."))
+
+
+api = ApiEndpoint.decorator

@@ -1,0 +1,59 @@
+"""Run one service: `python -m chassis.run <name>`.
+
+Reads the settings, configures logs and tracing, applies the service's
+migrations and runs it until SIGTERM or Ctrl-C.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything opens a socket
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from chassis.db import apply_migrations  # noqa: E402
+from chassis.logs import configure_logging  # noqa: E402
+from chassis.tracing import configure_tracing, shutdown_tracing  # noqa: E402
+
+from chassis.services import SERVICES, load_service  # noqa: E402
+
+log = logging.getLogger("chassis.run")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from chassis.settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=SERVICES)
+    args = parser.parse_args(argv)
+
+    service_cls, settings_cls = load_service(args.service)
+    settings = load_settings(settings_cls, args.service)
+    configure_logging(settings.service, settings.logging.level)
+    configure_tracing(settings)
+    applied = apply_migrations(settings.database.url, settings.service)
+    if applied:
+        log.info("migrations applied: %s", ", ".join(applied))
+
+    runner = ServiceRunner(config=settings.nameko_config())
+    runner.add_service(service_cls)
+    stopping = eventlet.event.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.ready() or stopping.send())
+    signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
+    runner.start()
+    log.info("service started on %s:%s", settings.http.host, settings.http.port)
+    stopping.wait()
+    log.info("stopping")
+    runner.stop()
+    shutdown_tracing()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""What every service has: database, tracing, health, metrics and the
+operator's view of parked messages. Services subclass `PlatformService`."""
+import logging
+
+from kombu import Connection
+from nameko.extensions import DependencyProvider
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response
+
+from chassis import messaging, metrics
+from chassis.db import Database
+from chassis.errors import ApiError
+from chassis.http import api, json_response
+from chassis.tracing import Tracing
+from contracts.http import Health, ParkedMessage, ParkedMessages
+
+log = logging.getLogger(__name__)
+
+
+class Settings(DependencyProvider):
+    """The service's typed settings, read once at start-up."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config["SETTINGS"]
+
+
+class PlatformService:
+    name: str
+
+    settings = Settings()
+    db = Database()
+    tracing = Tracing()
+
+    @api("GET", "/health/live", public=True)
+    def health_live(self, request):
+        return Health(status="ok")
+
+    @api("GET", "/health/ready", public=True)
+    def health_ready(self, request):
+        checks = {"database": self._check_database(), "broker": self._check_broker()}
+        checks.update(self.readiness_checks())
+        ready = all(value == "ok" for value in checks.values())
+        return json_response(Health(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503)
+
+    def readiness_checks(self) -> dict[str, str]:
+        """More checks a service needs to be ready (for example Elasticsearch)."""
+        return {}
+
+    def _check_database(self) -> str:
+        try:
+            with self.db() as uow:
+                uow.execute("SELECT 1")
+            return "ok"
+        except Exception as exc:
+            return f"unreachable: {type(exc).__name__}"
+
+    def _check_broker(self) -> str:
+        try:
+            with Connection(self.settings.amqp.uri, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+            return "ok"
+        except Exception as exc:
+            return f"unreachable: {type(exc).__name__}"
+
+    @api("GET", "/metrics", public=True)
+    def serve_metrics(self, request):
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    @api("GET", "/admin/parked", roles=("ops", "admin"))
+    def list_parked_messages(self, request, principal):
+        with self.db() as uow:
+            rows = messaging.list_parked(uow.conn)
+        return ParkedMessages(parked=[ParkedMessage(**row) for row in rows])
+
+    @api("POST", "/admin/parked/<int:parked_id>/replay", roles=("ops", "admin"))
+    def replay_parked_message(self, request, parked_id, principal):
+        with self.db() as uow:
+            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id)
+        if not replayed:
+            raise ApiError(404, "not_found", "There is no parked message with this id.")
+        metrics.PARKED_NOW.labels(self.name).dec()
+        log.info("parked message replayed", extra={"message_id": str(parked_id)})
+        return 202, Health(status="replayed")

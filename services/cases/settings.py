@@ -1,0 +1,6 @@
+"""Settings of the cases service."""
+from chassis.settings import ServiceSettings
+
+
+class CasesSettings(ServiceSettings):
+    pass

@@ -1,0 +1,68 @@
+"""reporting's entrypoints: index every event; GET /v1/search."""
+from nameko.extensions import DependencyProvider
+
+from chassis.http import api
+from chassis.messaging import consume_event
+from chassis.search import make_client
+from chassis.service import PlatformService
+from contracts.events import CaseOpened, FeedbackReceived, NotificationSent, ReferralCreated
+from services.reporting import handlers
+from services.reporting.index import SearchIndexes
+from services.reporting.settings import ReportingSettings
+
+
+class Indexes(DependencyProvider):
+    """The search indices, created with their templates and aliases at start-up."""
+
+    def setup(self):
+        settings = self.container.config["SETTINGS"]
+        self.client = make_client(settings.elasticsearch.url)
+        self.indexes = SearchIndexes(self.client, settings.elasticsearch.index_prefix)
+
+    def start(self):
+        self.indexes.ensure()
+
+    def stop(self):
+        self.client.close()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return self.indexes
+
+
+class ReportingService(PlatformService):
+    name = "reporting"
+
+    indexes = Indexes()
+
+    @consume_event("intake", FeedbackReceived)
+    def on_feedback_received(self, payload, envelope):
+        handlers.record_event(self.db(), self.indexes, payload, envelope)
+
+    @consume_event("cases", CaseOpened)
+    def on_case_opened(self, payload, envelope):
+        handlers.record_event(self.db(), self.indexes, payload, envelope)
+
+    @consume_event("referrals", ReferralCreated)
+    def on_referral_created(self, payload, envelope):
+        handlers.record_event(self.db(), self.indexes, payload, envelope)
+
+    @consume_event("notifications", NotificationSent)
+    def on_notification_sent(self, payload, envelope):
+        handlers.record_event(self.db(), self.indexes, payload, envelope)
+
+    @api("GET", "/v1/search", roles=("agent", "supervisor", "focal_point", "manager"))
+    def search(self, request, principal):
+        return handlers.search_cases(self.indexes, principal, request.args, self.settings.search_page_size)
+
+    def readiness_checks(self) -> dict[str, str]:
+        try:
+            self.indexes.client.info()
+            return {"elasticsearch": "ok"}
+        except Exception as exc:
+            return {"elasticsearch": f"unreachable: {type(exc).__name__}"}
+
+
+SERVICE = ReportingService
+SETTINGS = ReportingSettings

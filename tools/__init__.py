@@ -1,0 +1,1 @@
+"""Developer tools: run the platform, send a demo batch, fake SMS provider, benchmark."""

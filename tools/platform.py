@@ -1,0 +1,98 @@
+"""`make run`: start the SMS sink and the five services, wait until each is
+ready, print where they are with development tokens, and keep running until
+Ctrl-C (which stops them all)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from chassis.auth import mint_token
+from chassis.services import SERVICES, load_service
+from chassis.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "log"
+
+
+def start_process(name: str, args: list[str], env: dict) -> subprocess.Popen:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_file = (LOG_DIR / f"{name}.log").open("a")
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def wait_ready(url: str, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def start_platform(env: dict | None = None, sms_port: int = 8099) -> tuple[dict[str, subprocess.Popen], dict]:
+    """Start everything; returns the processes and each service's settings."""
+    env = {**os.environ, **(env or {})}
+    processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", "--port", str(sms_port)], env)}
+    settings = {}
+    for name in SERVICES:
+        settings[name] = load_settings(load_service(name)[1], name, environ=env)
+        processes[name] = start_process(name, ["-m", "chassis.run", name], env)
+    for name in SERVICES:
+        http = settings[name].http
+        if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
+            stop_platform(processes)
+            raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+    return processes, settings
+
+
+def stop_platform(processes: dict[str, subprocess.Popen]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    print("Starting the platform (logs in var/log/) ...", flush=True)
+    processes, settings = start_platform()
+    secret = settings["intake"].auth.jwt_secret.get_secret_value()
+    print("\nThe platform is up:")
+    for name in SERVICES:
+        http = settings[name].http
+        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready, /metrics)")
+    print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
+    print("\nDevelopment tokens (8 hours):")
+    for role, countries in (("agent", ["GN"]), ("focal_point", ["GN", "ML"]), ("manager", ["GN", "ML", "SN"])):
+        token = mint_token(secret, subject=f"dev-{role}", role=role, countries=countries)
+        print(f"  {role} ({','.join(countries)}): {token}")
+    print("\nTry it:  TOKEN=<agent token above>")
+    print('  curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" '
+          "-d @contracts/examples/http.FeedbackSubmission.json http://127.0.0.1:8001/v1/feedback")
+    print('  curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8005/v1/search?q=paiement"')
+    print("Or, in another terminal: make demo.   Ctrl-C stops everything.", flush=True)
+    try:
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(1)
+        dead = [name for name, process in processes.items() if process.poll() is not None]
+        print(f"stopped: {', '.join(dead)} exited; see var/log/", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...")
+        return 0
+    finally:
+        stop_platform(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
