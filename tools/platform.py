@@ -63,7 +63,12 @@ def stop_platform(processes: dict[str, subprocess.Popen]) -> None:
             process.kill()
 
 
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the children on SIGTERM too, not only Ctrl-C
     print("Starting the platform (logs in var/log/) ...", flush=True)
     processes, settings = start_platform()
     secret = settings["intake"].auth.jwt_secret.get_secret_value()

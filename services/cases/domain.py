@@ -59,8 +59,11 @@ def priority_of(screening: Screening) -> str:
 
 
 def add_business_days(start: datetime, days: int, timezone: str) -> datetime:
-    """`days` working days (Monday to Friday, in the country's time zone) after `start`."""
+    """`days` working days (Monday to Friday, in the country's time zone) after `start`.
+    A message received on a weekend starts the clock at midnight of the next working day."""
     local = start.astimezone(ZoneInfo(timezone))
+    if local.weekday() >= 5:
+        local = (local + timedelta(days=7 - local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     while days > 0:
         local += timedelta(days=1)
         if local.weekday() < 5:

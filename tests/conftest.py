@@ -1,0 +1,147 @@
+"""Fixtures for every test: a fresh database, a throw-away RabbitMQ vhost per
+test, a throw-away Elasticsearch index prefix per test, and nameko containers
+of the real services wired to them.
+
+Unit tests use none of these and need no I/O.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
+
+import socket  # noqa: E402
+import uuid  # noqa: E402
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+from elasticsearch import Elasticsearch  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from chassis.db import apply_migrations  # noqa: E402
+from chassis.services import SERVICES, load_service  # noqa: E402
+from chassis.settings import _deep_merge, load_settings  # noqa: E402
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_DATABASE = "cfm_test"
+RABBIT_API = "http://127.0.0.1:15672/api"
+RABBIT_AUTH = ("guest", "guest")
+ES_URL = "http://127.0.0.1:9200"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database made afresh for this test session, with every service's schema."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEST_DATABASE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEST_DATABASE)))
+    url = f"postgresql://postgres@127.0.0.1:5432/{TEST_DATABASE}"
+    for name in SERVICES:
+        apply_migrations(url, name)
+    return url
+
+
+@pytest.fixture
+def db(database_url):
+    """The test database emptied of every row; yields a connection for assertions."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        tables = conn.execute(
+            """SELECT schemaname, tablename FROM pg_tables
+               WHERE schemaname = ANY(%s) AND tablename <> 'schema_migrations'""", [list(SERVICES)]).fetchall()
+        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+            sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in tables)))
+        yield conn
+
+
+@pytest.fixture
+def amqp_uri():
+    """A RabbitMQ vhost of this test's own, deleted afterwards."""
+    vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
+    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
+    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
+
+
+@pytest.fixture
+def es_prefix():
+    """An index prefix of this test's own; its indices and templates are deleted afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = Elasticsearch(ES_URL)
+    for name in ("cases", "events"):
+        client.options(ignore_status=404).indices.delete(index=f"{prefix}-{name}-*")
+        client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{name}")
+    client.close()
+
+
+@pytest.fixture
+def make_settings(database_url, amqp_uri, es_prefix):
+    """Settings of a real service, pointed at this test's database, vhost and indices."""
+    def make(service: str, **overrides):
+        base = {
+            "database": {"url": database_url, "pool_max": 5},
+            "amqp": {"uri": amqp_uri},
+            "elasticsearch": {"url": ES_URL, "index_prefix": es_prefix},
+            "tracing": {"exporter": "none"},
+            "http": {"port": free_port()},
+            "consumer": {"first_backoff_seconds": 0.05},
+        }
+        return load_settings(load_service(service)[1], service, overrides=_deep_merge(base, overrides), environ={})
+    return make
+
+
+@pytest.fixture
+def run_service(make_settings):
+    """Start a service (a real one by name, or any class with its settings) in a nameko container."""
+    containers = []
+
+    def run(service, service_cls=None, **overrides):
+        settings = make_settings(service, **overrides)
+        container = ServiceContainer(service_cls or load_service(service)[0], settings.nameko_config())
+        container.start()
+        containers.append(container)
+        return RunningService(container, settings)
+
+    yield run
+    for container in reversed(containers):
+        with eventlet.Timeout(10, False):
+            container.stop()
+        container.kill()
+
+
+class RunningService:
+    def __init__(self, container, settings):
+        self.container = container
+        self.settings = settings
+        self.url = f"http://127.0.0.1:{settings.http.port}"
+
+    def token(self, role="agent", countries=("GN",), subject="test-user", **kwargs) -> str:
+        from chassis.auth import mint_token
+        return mint_token(self.settings.auth.jwt_secret.get_secret_value(), subject=subject, role=role,
+                          countries=list(countries), **kwargs)
+
+    def headers(self, role="agent", countries=("GN",)) -> dict:
+        return {"Authorization": f"Bearer {self.token(role, countries)}"}
+
+
+def wait_for(check, timeout: float = 10, interval: float = 0.05):
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = eventlet.hubs.get_hub().clock() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if eventlet.hubs.get_hub().clock() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        eventlet.sleep(interval)
