@@ -48,5 +48,6 @@ class ContactDetails(Contract):
     """How to reach a complainant. Personal data: travels only inside intake's vault and its RPC."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    phone: PhoneNumber | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
+                     Field(description="As typed or sent; intake stores it in E.164 form")] | None = None
     email: EmailStr | None = None

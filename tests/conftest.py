@@ -80,7 +80,9 @@ def es_prefix():
     yield prefix
     client = Elasticsearch(ES_URL)
     for name in ("cases", "events"):
-        client.options(ignore_status=404).indices.delete(index=f"{prefix}-{name}-*")
+        created = client.options(ignore_status=404).indices.get(index=f"{prefix}-{name}-*")
+        for index in created if isinstance(created, dict) or hasattr(created, "keys") else ():
+            client.options(ignore_status=404).indices.delete(index=index)
         client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{name}")
     client.close()
 

@@ -1,0 +1,70 @@
+"""The unit of work and its outbox, on the real PostgreSQL and RabbitMQ."""
+import time
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import eventlet
+import pytest
+
+from chassis.db import UnitOfWork, open_pool
+from contracts.events import FeedbackReceived
+from tests.conftest import wait_for
+
+
+def feedback_received(reference="GN-2026-000001", narrative="Le paiement est en retard"):
+    return FeedbackReceived(feedback_id=uuid4(), reference=reference, channel="hotline", language="fr",
+                            narrative=narrative, received_at=datetime.now(UTC))
+
+
+@pytest.fixture
+def intake_pool(database_url, db):
+    pool = open_pool(database_url, "intake", 1, 10)
+    yield pool
+    pool.close()
+
+
+def test_concurrent_slow_queries_overlap_instead_of_queueing(intake_pool):
+    def slow_query():
+        with intake_pool.connection() as conn:
+            conn.execute("SELECT pg_sleep(0.5)")
+
+    started = time.monotonic()
+    pool = eventlet.GreenPool()
+    for _ in range(10):
+        pool.spawn(slow_query)
+    pool.waitall()
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.0, f"10 queries of 0.5 s took {elapsed:.1f} s: psycopg blocks the event loop"
+
+
+def test_a_rolled_back_change_leaves_no_event_behind(intake_pool, db):
+    with pytest.raises(RuntimeError):
+        with UnitOfWork(intake_pool, "intake", None, on_commit=lambda: None) as uow:
+            uow.emit(feedback_received(), country="GN")
+            raise RuntimeError("the state change failed")
+    assert db.execute("SELECT count(*) FROM intake.outbox").fetchone()[0] == 0
+
+
+def test_an_event_committed_while_the_relay_was_down_is_published_when_it_starts(intake_pool, db, run_service):
+    cases = run_service("cases")
+    # The relay is not running: this is the state a crash between commit and publish leaves.
+    with UnitOfWork(intake_pool, "intake", None, on_commit=lambda: None) as uow:
+        sent = uow.emit(feedback_received("GN-2026-000777"), country="GN")
+    eventlet.sleep(0.5)
+    assert db.execute("SELECT count(*) FROM cases.cases").fetchone()[0] == 0
+
+    run_service("intake")  # its relay starts with the service
+    wait_for(lambda: db.execute("SELECT 1 FROM cases.cases WHERE reference = 'GN-2026-000777'").fetchone())
+    published = db.execute("SELECT published_at FROM intake.outbox WHERE message_id = %s",
+                           [sent.message_id]).fetchone()[0]
+    assert published is not None
+    assert cases.container.service_name == "cases"
+
+
+def test_an_event_with_no_queue_bound_stays_in_the_outbox(intake_pool, db, run_service):
+    run_service("intake")  # nobody consumes intake's events in this vhost
+    with UnitOfWork(intake_pool, "intake", None, on_commit=lambda: None) as uow:
+        uow.emit(feedback_received(), country="GN")
+    wait_for(lambda: db.execute("SELECT attempts FROM intake.outbox").fetchone()[0] >= 1)
+    row = db.execute("SELECT published_at, last_error FROM intake.outbox").fetchone()
+    assert row == (None, "unroutable")
