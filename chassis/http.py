@@ -99,6 +99,7 @@ class ApiEndpoint(HttpRequestHandler):
             context_data = {"correlation_id": _correlation_id(request),
                             TRACE_HEADER: request.headers.get(TRACE_HEADER)}
             done = Event()
+            context_data = {key: value for key, value in context_data.items() if value is not None}
             self.container.spawn_worker(self, (request,), kwargs, context_data=context_data,
                                         handle_result=partial(self.handle_result, done))
             response = self.response_from_result(done.wait())

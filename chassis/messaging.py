@@ -69,6 +69,7 @@ class EventConsumer(EventHandler):
             "consumer": self.queue_name,
             TRACE_HEADER: (message.headers or {}).get(TRACE_HEADER),
         }
+        context_data = {key: value for key, value in context_data.items() if value is not None}
         handle_result = partial(self.handle_result, message, body, attempt, time.monotonic())
         try:
             self.container.spawn_worker(self, (payload, envelope), {}, context_data=context_data,

@@ -73,7 +73,13 @@ class CountrySettings(Section):
 
 
 class ServiceSettings(Section):
-    """What every service has; a service subclasses it for its own sections."""
+    """What every service has; a service subclasses it for its own sections.
+
+    Unknown top-level sections are ignored, so one environment can configure
+    every service (the sms section means nothing to intake); inside a section,
+    an unknown key is an error, which catches typos."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     service: str
     database: DatabaseSettings

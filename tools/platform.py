@@ -36,14 +36,17 @@ def wait_ready(url: str, timeout: float = 60) -> bool:
     return False
 
 
-def start_platform(env: dict | None = None, sms_port: int = 8099) -> tuple[dict[str, subprocess.Popen], dict]:
-    """Start everything; returns the processes and each service's settings."""
+def start_platform(env: dict | None = None, service_env: dict[str, dict] | None = None,
+                   sink_args: tuple[str, ...] = ()) -> tuple[dict[str, subprocess.Popen], dict]:
+    """Start everything; returns the processes and each service's settings.
+    `env` applies to every process, `service_env[name]` to one service only (tests use both)."""
     env = {**os.environ, **(env or {})}
-    processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", "--port", str(sms_port)], env)}
+    processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", *sink_args], env)}
     settings = {}
     for name in SERVICES:
-        settings[name] = load_settings(load_service(name)[1], name, environ=env)
-        processes[name] = start_process(name, ["-m", "chassis.run", name], env)
+        own_env = {**env, **(service_env or {}).get(name, {})}
+        settings[name] = load_settings(load_service(name)[1], name, environ=own_env)
+        processes[name] = start_process(name, ["-m", "chassis.run", name], own_env)
     for name in SERVICES:
         http = settings[name].http
         if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):

@@ -20,6 +20,8 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
     with uow:
         if not uow.claim_message() or repository.already_sent(uow.conn, case.case_id, PURPOSE):
             return
+        if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
+            return
         answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
             contact_ref=case.contact_ref, purpose=PURPOSE, requested_by="notifications").model_dump(mode="json")))
         if answer.contact.phone is None:

@@ -6,7 +6,7 @@ from nameko.rpc import RpcProxy
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import CaseOpened
-from services.notifications import domain, handlers
+from services.notifications import handlers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
 
@@ -19,8 +19,6 @@ class NotificationsService(PlatformService):
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
-        if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
-            return
         handlers.acknowledge_case(self.db(), self.intake, self.sms, case, envelope,
                                   self.settings.countries[envelope.country].languages,
                                   now=lambda: datetime.now(UTC))

@@ -1,0 +1,100 @@
+"""The whole platform, each service its own process, followed from the first
+HTTP request to the last observable effect."""
+import json
+import time
+
+import pytest
+import requests
+
+from chassis.migrate import declare_queues
+from chassis.services import SERVICES
+from tests.conftest import ES_URL, free_port, wait_for
+from tools.platform import start_platform, stop_platform
+
+pytestmark = pytest.mark.e2e
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.fixture
+def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
+    declare_queues(amqp_uri)  # as `make migrate` does before `make run`
+    sink_port = free_port()
+    env = {
+        "CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
+        "CFM__ELASTICSEARCH__URL": ES_URL, "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix,
+        "CFM__TRACING__EXPORTER": "file", "CFM__TRACING__FILE_DIR": str(tmp_path / "traces"),
+        "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}",
+    }
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    processes, settings = start_platform(env, service_env, sink_args=(
+        "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
+    urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
+    urls["sms-sink"] = f"http://127.0.0.1:{sink_port}"
+    yield urls, settings["intake"], tmp_path / "traces"
+    stop_platform(processes)
+
+
+def token(settings, role, countries=("GN",)):
+    from chassis.auth import mint_token
+    return mint_token(settings.auth.jwt_secret.get_secret_value(), subject=f"e2e-{role}", role=role,
+                      countries=list(countries))
+
+
+def test_a_message_flows_from_intake_to_search_acknowledgement_and_one_trace(platform):
+    urls, settings, trace_dir = platform
+    agent = {"Authorization": f"Bearer {token(settings, 'agent')}"}
+    submitted = time.monotonic()
+    answer = requests.post(f"{urls['intake']}/v1/feedback", headers={
+        **agent, "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}, json={
+        "country": "GN", "channel": "hotline", "language": "fr",
+        "narrative": "Le paiement de l'appui au commerce est en retard à Kindia depuis trois mois.",
+        "contact": {"name": "Ibrahima Sow", "phone": "+224 655 44 33 22"},
+        "consent": {"callback": True, "share_with_partners": False}})
+    assert answer.status_code == 202
+    reference = answer.json()["reference"]
+
+    def found():
+        hits = requests.get(f"{urls['reporting']}/v1/search", params={"q": "Kindia"}, headers=agent).json()
+        return [hit for hit in hits["results"] if hit["reference"] == reference]
+
+    hit = wait_for(found, timeout=15, interval=0.1)[0]
+    print(f"intake to search: {time.monotonic() - submitted:.2f} s")
+    assert "Ibrahima" not in json.dumps(hit) and "655" not in json.dumps(hit)
+
+    sms = wait_for(lambda: requests.get(f"{urls['sms-sink']}/messages").json(), timeout=15)
+    assert sms[0]["to"] == "+224655443322" and reference in sms[0]["body"]
+
+    case = requests.get(f"{urls['cases']}/v1/cases/{reference}", headers=agent).json()
+    assert case["status"] == "new" and case["has_contact"]
+
+    def spans_of_trace():
+        spans = [json.loads(line) for path in trace_dir.glob("*.jsonl") for line in path.read_text().splitlines()]
+        services = {span["service"] for span in spans if span["trace_id"] == TRACE_ID}
+        return services if services == set(SERVICES) else None
+
+    assert wait_for(spans_of_trace, timeout=15, interval=0.2) == set(SERVICES)
+    traces = " ".join(path.read_text() for path in trace_dir.glob("*.jsonl"))
+    assert "Ibrahima" not in traces and "655 44" not in traces and "Kindia" not in traces
+
+
+def test_a_sensitive_message_is_hidden_referred_and_never_searchable_by_agents(platform):
+    urls, settings, _ = platform
+    agent = {"Authorization": f"Bearer {token(settings, 'agent')}"}
+    focal = {"Authorization": f"Bearer {token(settings, 'focal_point')}"}
+    answer = requests.post(f"{urls['intake']}/v1/feedback", headers=agent, json={
+        "country": "GN", "channel": "reception_desk", "language": "fr",
+        "narrative": "Le gardien du centre m'a demandé de coucher avec lui pour recevoir le kit.",
+        "consent": {"callback": False, "share_with_partners": True}})
+    reference = answer.json()["reference"]
+
+    def referred():
+        hits = requests.get(f"{urls['reporting']}/v1/search", params={"status": "referred"}, headers=focal).json()
+        return [hit for hit in hits["results"] if hit["reference"] == reference]
+
+    hit = wait_for(referred, timeout=15, interval=0.1)[0]
+    assert hit["restricted"] and hit["excerpt"] is None
+    assert requests.get(f"{urls['cases']}/v1/cases/{reference}", headers=agent).status_code == 404
+    assert requests.get(f"{urls['cases']}/v1/cases/{reference}", headers=focal).json()["category_code"] == 6
+    agent_hits = requests.get(f"{urls['reporting']}/v1/search", headers=agent).json()["results"]
+    assert reference not in [hit["reference"] for hit in agent_hits]

@@ -1,0 +1,84 @@
+"""`make demo`: send realistic messages to a running platform (make run) and show what happened."""
+import sys
+import time
+
+import requests
+
+from chassis.auth import mint_token
+from chassis.services import load_service
+from chassis.settings import load_settings
+
+INTAKE = "http://127.0.0.1:8001"
+CASES = "http://127.0.0.1:8002"
+REPORTING = "http://127.0.0.1:8005"
+SMS_SINK = "http://127.0.0.1:8099"
+
+MESSAGES = [
+    {"country": "GN", "channel": "hotline", "language": "fr",
+     "narrative": "Je suis rentré de Libye en mars. L'appui pour mon commerce à Kindia est en retard de paiement "
+                  "depuis trois mois.",
+     "contact": {"name": "Mamadou Diallo", "phone": "622 12 34 56"}, "consent": {"callback": True}},
+    {"country": "GN", "channel": "reception_desk", "language": "fr",
+     "narrative": "Merci pour la formation en couture à Labé, j'ai pu ouvrir mon atelier.",
+     "contact": {"name": "Hadja Bah", "phone": "+224 664 55 66 77"}, "consent": {"callback": True}},
+    {"country": "GN", "channel": "suggestion_box", "language": "fr",
+     "narrative": "Un agent demande de l'argent pour inscrire les gens sur la liste de réintégration à Mamou."},
+    {"country": "GN", "channel": "hotline", "language": "ff",
+     "narrative": "Le gardien du centre m'a demandé de coucher avec lui pour recevoir le kit.",
+     "contact": {"phone": "621 00 11 22"}, "consent": {"callback": False, "share_with_partners": True}},
+    {"country": "ML", "channel": "web_form", "language": "fr",
+     "narrative": "Quand aura lieu la prochaine session de formation à Kayes ? Le paiement est en retard.",
+     "contact": {"email": "awa.traore@example.org"}, "consent": {"callback": True}},
+    {"country": "ML", "channel": "hotline", "language": "bm",
+     "narrative": "Mon oncle a dit qu'il va me tuer si je reste au village. J'ai peur.",
+     "contact": {"name": "Oumar Coulibaly", "phone": "76 12 34 56"}, "consent": {"callback": True}},
+    {"country": "ML", "channel": "sms", "language": "fr",
+     "narrative": "Le centre de Kati ne répond plus au téléphone depuis deux semaines, paiement en retard."},
+]
+
+
+def main() -> int:
+    auth = load_settings(load_service("intake")[1], "intake").auth
+    secret = auth.jwt_secret.get_secret_value()
+    agent = {"Authorization": "Bearer " + mint_token(secret, subject="demo-agent", role="agent",
+                                                     countries=["GN", "ML"])}
+    focal = {"Authorization": "Bearer " + mint_token(secret, subject="demo-focal", role="focal_point",
+                                                     countries=["GN", "ML"])}
+    manager = {"Authorization": "Bearer " + mint_token(secret, subject="demo-manager", role="manager",
+                                                       countries=["GN", "ML"])}
+    try:
+        requests.get(f"{INTAKE}/health/ready", timeout=2)
+    except requests.RequestException:
+        print("The platform is not running: start it with `make run` in another terminal.", file=sys.stderr)
+        return 1
+    sms_before = len(requests.get(f"{SMS_SINK}/messages", timeout=5).json())
+    references = []
+    for message in MESSAGES:
+        answer = requests.post(f"{INTAKE}/v1/feedback", json=message, headers=agent, timeout=10)
+        references.append(answer.json().get("reference"))
+        print(f"{answer.status_code} {references[-1]:<16} {message['country']} {message['channel']:<15} "
+              f"{message['narrative'][:60]}...")
+    print("\nwaiting for the cases to flow through ...")
+    time.sleep(3)
+    for reference in references:
+        case = requests.get(f"{CASES}/v1/cases/{reference}", headers=focal, timeout=10).json()
+        agent_sees = requests.get(f"{CASES}/v1/cases/{reference}", headers=agent, timeout=10).status_code == 200
+        print(f"{reference}: priority {case.get('priority'):<9} restricted={case.get('restricted')!s:<5} "
+              f"first deadline {case.get('deadline_kind')} by {case.get('deadline_at')}  "
+              f"(an agent {'can' if agent_sees else 'cannot'} open it)")
+    sms = requests.get(f"{SMS_SINK}/messages", timeout=5).json()[sms_before:]
+    print(f"\nacknowledgements sent by SMS: {len(sms)}")
+    for item in sms:
+        print(f"  to {item['to'][:7]}…: {item['body']}")
+    found = requests.get(f"{REPORTING}/v1/search", params={"q": "retard paiement"}, headers=manager, timeout=30)
+    print(f"\na manager searching 'retard paiement' finds {found.json()['total']} case(s):")
+    for hit in found.json()["results"]:
+        print(f"  {hit['reference']} {hit['country']} {hit['channel']:<15} {(hit['excerpt'] or '')[:70]}")
+    referred = requests.get(f"{REPORTING}/v1/search", params={"status": "referred"}, headers=focal, timeout=30)
+    print(f"\nreferred to protection partners (focal point view): "
+          f"{[hit['reference'] for hit in referred.json()['results']]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
