@@ -43,15 +43,18 @@ def start_platform(env: dict | None = None, service_env: dict[str, dict] | None 
     env = {**os.environ, **(env or {})}
     processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", *sink_args], env)}
     settings = {}
-    for name in SERVICES:
-        own_env = {**env, **(service_env or {}).get(name, {})}
-        settings[name] = load_settings(load_service(name)[1], name, environ=own_env)
-        processes[name] = start_process(name, ["-m", "chassis.run", name], own_env)
-    for name in SERVICES:
-        http = settings[name].http
-        if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
-            stop_platform(processes)
-            raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+    try:
+        for name in SERVICES:
+            own_env = {**env, **(service_env or {}).get(name, {})}
+            settings[name] = load_settings(load_service(name)[1], name, environ=own_env)
+            processes[name] = start_process(name, ["-m", "chassis.run", name], own_env)
+        for name in SERVICES:
+            http = settings[name].http
+            if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
+                raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+    except BaseException:
+        stop_platform(processes)  # never leave half a platform running
+        raise
     return processes, settings
 
 
