@@ -9,7 +9,6 @@ JSON `ErrorBody` with a stable code, counted in `cfm_requests_rejected`.
 import json
 import logging
 import time
-import traceback
 from functools import partial
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -124,8 +123,8 @@ class ApiEndpoint(HttpRequestHandler):
         if isinstance(exc, ApiError):
             metrics.REQUESTS_REJECTED.labels(self.container.service_name, self.url, exc.code).inc()
             return error_response(exc)
-        log.error("request failed", extra={"route": self.url, "reason": type(exc).__name__})
-        log.debug("stack: %s", "".join(traceback.format_tb(exc.__traceback__)))
+        # The log formatter writes the exception's type and stack, never its message.
+        log.error("request failed", exc_info=exc, extra={"route": self.url, "reason": type(exc).__name__})
         return error_response(ApiError(500, "internal_error", "Something went wrong on our side; it has been logged."))
 
 
