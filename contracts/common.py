@@ -16,10 +16,6 @@ LanguageTag = Annotated[
     str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
     Field(description="BCP 47 language tag, e.g. fr, en, ff (Pular), bm (Bambara)"),
 ]
-PhoneNumber = Annotated[
-    str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$"),
-    Field(description="Phone number in E.164 form"),
-]
 
 
 class Contract(BaseModel):
