@@ -50,6 +50,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Not only noise: nameko's web server writes its access log (with query
+    # strings such as a search text) at INFO, so nameko stays at WARNING.
     for noisy in ("nameko", "kombu", "amqp", "elastic_transport", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # nameko logs a failed worker with str(exception), which may quote personal
