@@ -47,3 +47,57 @@ class ContactDetails(Contract):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32),
                      Field(description="As typed or sent; intake stores it in E.164 form")] | None = None
     email: EmailStr | None = None
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    NOT_SAID = "not_said"
+
+
+class AgeGroup(StrEnum):
+    """The age bands programmes disaggregate by."""
+
+    UNDER_18 = "0-17"
+    FROM_18_TO_24 = "18-24"
+    FROM_25_TO_59 = "25-59"
+    OVER_59 = "60+"
+
+
+AdminName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Location(Contract):
+    """Where the person is or what the message is about, as administrative levels."""
+
+    adm1: AdminName | None = Field(None, description="Region, e.g. Kindia")
+    adm2: AdminName | None = Field(None, description="Prefecture or cercle")
+    adm3: AdminName | None = Field(None, description="Sub-prefecture or commune")
+    place: AdminName | None = Field(None, description="Village, camp or neighbourhood, as said")
+
+
+class Respondent(Contract):
+    """Who spoke, for disaggregated reports; every field optional because people may not say."""
+
+    sex: Sex | None = None
+    age_group: AgeGroup | None = None
+    disability: bool | None = None
+
+
+class AttachmentKind(StrEnum):
+    AUDIO = "audio"
+    IMAGE = "image"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    OTHER = "other"
+
+
+class AttachmentRef(Contract):
+    """A file the provider holds; the platform keeps the reference, never the bytes."""
+
+    kind: AttachmentKind
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="Provider media id or URL")
+    content_type: Annotated[str, StringConstraints(max_length=200)] | None = None
+    filename: Annotated[str, StringConstraints(max_length=300)] | None = None

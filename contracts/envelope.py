@@ -28,6 +28,8 @@ class EventPayload(Contract):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if getattr(cls, "event_type", None) is None:
+            return  # a base holding fields shared by several events, never published itself
         key = (cls.event_type, cls.event_version)
         if key in _PAYLOADS:
             raise TypeError(f"event {key} is registered twice")

@@ -9,7 +9,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from contracts.common import CaseReference, Channel, Consent, LanguageTag
+from contracts.common import (
+    AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+)
 from contracts.envelope import EventPayload
 
 Narrative = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
@@ -31,6 +33,15 @@ class FeedbackReceived(EventPayload):
     contact_ref: UUID | None = Field(None, description="Contact in intake's vault; None when anonymous")
     consent: Consent = Consent()
     submitted_by: str | None = Field(None, description="Subject of the staff member who entered it")
+    language_detected: bool = Field(False, description="True when intake guessed the language from the text")
+    location: Location | None = None
+    respondent: Respondent | None = None
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
+    endpoint: str | None = Field(None, description="Configured endpoint the message came in on, e.g. gn-sms-main")
+    provider_message_id: str | None = Field(None, description="The provider's own id; one id is one feedback")
+    repeat: bool = Field(False, description=(
+        "The same contact sent the same text within the repeat window: `reference` is the first message's "
+        "case, and no new case is opened"))
 
 
 class CaseOpened(EventPayload):
@@ -82,10 +93,170 @@ class NotificationSent(EventPayload):
     event_version: ClassVar[int] = 1
 
     notification_id: UUID
-    case_id: UUID
-    reference: CaseReference
-    purpose: Literal["acknowledgement"]
+    case_id: UUID | None = Field(description="None for a status reply about a case the contact does not own")
+    reference: CaseReference | None
+    purpose: Literal["acknowledgement", "status_reply"]
     channel: Literal["sms"]
     language: LanguageTag
     sent_at: AwareDatetime
     provider_message_id: str
+
+
+# --- intake: telephony and status requests -------------------------------------------------------
+
+
+class CallRecorded(EventPayload):
+    """intake recorded a call from the telephony system's call detail records (not a case)."""
+
+    event_type: ClassVar[str] = "call_recorded"
+    event_version: ClassVar[int] = 1
+
+    call_id: str = Field(description="The telephony system's id; one id is one call")
+    endpoint: str = Field(description="Configured hotline endpoint, e.g. gn-hotline-1313")
+    started_at: AwareDatetime
+    outcome: Literal["answered", "abandoned"]
+    wait_seconds: float = Field(ge=0)
+    duration_seconds: float = Field(ge=0, description="Talk time; 0 when abandoned")
+    agent_id: str | None = None
+
+
+class StatusRequested(EventPayload):
+    """A contact asked for the status of a case (e.g. SMS `STATUT GN-2026-000042`); opens nothing."""
+
+    event_type: ClassVar[str] = "status_requested"
+    event_version: ClassVar[int] = 1
+
+    request_id: UUID
+    reference: CaseReference = Field(description="The reference as the person sent it")
+    contact_ref: UUID = Field(description="Who asked: only the contact that owns the case gets an answer about it")
+    channel: Channel
+    language: LanguageTag | None = None
+    received_at: AwareDatetime
+
+
+class CaseStatusAnswered(EventPayload):
+    """cases answered a status request; notifications sends the reply to the contact."""
+
+    event_type: ClassVar[str] = "case_status_answered"
+    event_version: ClassVar[int] = 1
+
+    request_id: UUID
+    contact_ref: UUID
+    language: LanguageTag | None = None
+    reference: CaseReference
+    owned: bool = Field(description="False when no case with this reference belongs to this contact")
+    status: str | None = Field(None, description="Workflow status; None unless owned")
+
+
+# --- cases: workflow -------------------------------------------------------------------------------
+# Every case event carries the case's version after the change, so that a reader receiving events
+# twice or out of order can keep only the newest state.
+
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                  Field(description="Subject of the staff member, or `system`")]
+CaseStatus = Literal["new", "acknowledged", "in_progress", "waiting_for_complainant", "referred",
+                     "resolved", "closed", "reopened"]
+DeadlineKind = Literal["acknowledge", "first_response", "resolve", "refer"]
+
+
+class CaseEvent(EventPayload):
+    """Fields common to every event about one case (not published itself)."""
+
+    case_id: UUID
+    reference: CaseReference
+    case_version: int = Field(ge=1, description="Version of the case after this change")
+    status: CaseStatus = Field(description="Status after this change")
+    restricted: bool
+    at: AwareDatetime
+    by: Actor
+
+
+class CaseClassified(CaseEvent):
+    event_type: ClassVar[str] = "case_classified"
+    event_version: ClassVar[int] = 1
+
+    category_code: CategoryCode
+    sub_category: str | None = None
+    taxonomy_version: int = Field(ge=1)
+    sensitive: bool
+    confirmed: bool = Field(description="A person confirmed or changed it; False for the automatic suggestion")
+
+
+class CaseStatusChanged(CaseEvent):
+    event_type: ClassVar[str] = "case_status_changed"
+    event_version: ClassVar[int] = 1
+
+    from_status: CaseStatus
+    response_channel: str | None = Field(None, description="On closure: how the complainant was answered")
+    no_contact_reason: str | None = Field(None, description="On closure without contact: why")
+
+
+class CaseAssigned(CaseEvent):
+    event_type: ClassVar[str] = "case_assigned"
+    event_version: ClassVar[int] = 1
+
+    assignee: str | None = None
+    team: str | None = None
+
+
+class CaseNoteAdded(CaseEvent):
+    """A note was added; its text stays in cases."""
+
+    event_type: ClassVar[str] = "case_note_added"
+    event_version: ClassVar[int] = 1
+
+    note_id: UUID
+
+
+class CaseLinked(CaseEvent):
+    """This case was linked to another as its duplicate, or a repeated message was attached to it."""
+
+    event_type: ClassVar[str] = "case_linked"
+    event_version: ClassVar[int] = 1
+
+    duplicate_of: CaseReference | None = None
+    feedback_id: UUID | None = Field(None, description="A repeated message attached to this case")
+
+
+class DeadlineScheduled(CaseEvent):
+    """A deadline started, or moved (a pause ended); replaces any earlier one of the same kind."""
+
+    event_type: ClassVar[str] = "deadline_scheduled"
+    event_version: ClassVar[int] = 1
+
+    kind: DeadlineKind
+    due_at: AwareDatetime | None = Field(description="None while the clock is paused")
+
+
+class DeadlineWarning(CaseEvent):
+    """75% of a deadline has passed; fired once."""
+
+    event_type: ClassVar[str] = "deadline_warning"
+    event_version: ClassVar[int] = 1
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    priority: Literal["emergency", "high", "normal"]
+
+
+class DeadlineBreached(CaseEvent):
+    """A deadline passed without the action it asks for; fired once."""
+
+    event_type: ClassVar[str] = "deadline_breached"
+    event_version: ClassVar[int] = 1
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    priority: Literal["emergency", "high", "normal"]
+
+
+class DeadlineSettled(CaseEvent):
+    """The action a deadline asks for was done: the headline indicator counts `within_deadline`."""
+
+    event_type: ClassVar[str] = "deadline_settled"
+    event_version: ClassVar[int] = 1
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    started_at: AwareDatetime = Field(description="When the clock started, for time-to-act figures")
+    within_deadline: bool

@@ -11,6 +11,7 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
 
+import os  # noqa: E402
 import socket  # noqa: E402
 import uuid  # noqa: E402
 
@@ -26,7 +27,7 @@ from chassis.services import SERVICES, load_service  # noqa: E402
 from chassis.settings import _deep_merge, load_settings  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-TEST_DATABASE = "cfm_test"
+TEST_DATABASE = os.environ.get("CFM_TEST_DATABASE", "cfm_test")  # one per checkout run side by side
 RABBIT_API = "http://127.0.0.1:15672/api"
 RABBIT_AUTH = ("guest", "guest")
 ES_URL = "http://127.0.0.1:9200"
