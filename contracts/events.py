@@ -86,6 +86,21 @@ class ReferralCreated(EventPayload):
     respond_by: AwareDatetime
 
 
+class ReferralAnswered(EventPayload):
+    """The partner accepted or declined a referral (a declined one goes back to a focal point)."""
+
+    event_type: ClassVar[str] = "referral_answered"
+    event_version: ClassVar[int] = 1
+
+    referral_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    partner_id: str
+    accepted: bool
+    answered_at: AwareDatetime
+    answered_by: str = Field(description="Subject of the partner's staff member")
+
+
 class NotificationSent(EventPayload):
     """notifications sent a message back to a complainant."""
 
