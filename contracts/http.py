@@ -73,11 +73,24 @@ class SearchHit(Contract):
     restricted: bool
     opened_at: datetime
     excerpt: str | None = Field(description="Pseudonymised extract of the narrative; None for restricted cases")
+    received_at: datetime | None = None
+    adm1: str | None = Field(None, description="Region the message is about, when known")
+    priority: str | None = None
+    deadline_state: str | None = Field(None, description="ok, warning or breached: the worst open deadline")
+
+
+class FacetCount(Contract):
+    value: str
+    count: int
 
 
 class SearchResults(Contract):
+    """GET /v1/search"""
+
     total: int
     results: list[SearchHit]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; None on the last page")
+    facets: dict[str, list[FacetCount]] = Field(default_factory=dict, description="Counts per filter value")
     next_cursor: str | None = None
 
 

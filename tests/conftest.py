@@ -80,7 +80,7 @@ def es_prefix():
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     yield prefix
     client = Elasticsearch(ES_URL)
-    for name in ("cases", "events"):
+    for name in ("cases", "events", "calls"):
         created = client.options(ignore_status=404).indices.get(index=f"{prefix}-{name}-*")
         for index in created if isinstance(created, dict) or hasattr(created, "keys") else ():
             client.options(ignore_status=404).indices.delete(index=index)

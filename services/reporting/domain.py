@@ -1,18 +1,34 @@
-"""Pure rules of reporting: what of a case may enter the search index.
+"""Pure rules of reporting: what of a case may enter the search index, and how
+each event changes a case's document.
 
 The index is pseudonymised by construction: it never receives a name, phone
 number or email, free text is scrubbed of phone numbers, emails and identity
 numbers, and a restricted (sensitive) case is indexed without its narrative.
+
+Events may arrive twice or out of order, so a document never goes backwards:
+each group of fields remembers the case version that last set it, and an
+event older than that leaves the group alone. Facts that never change (when
+the message was received, on which channel) are simply written again.
 """
 import re
 
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, NotificationSent, ReferralCreated
+from contracts.events import (
+    CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusChanged,
+    DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived, NotificationSent,
+    ReferralAnswered, ReferralCreated,
+)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Seven or more digits, allowing spaces, dots and dashes between groups, with an optional +.
 PHONE = re.compile(r"\+?\d[\d .\-]{5,}\d")
 ID_NUMBER = re.compile(r"\b[A-Z]{1,3}\d{6,}\b")
+
+OPEN_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "reopened")
+# CaseOpened carries no version: it describes the case as cases created it, version 1.
+OPENED_VERSION = 1
+# Within one case version a deadline only moves forward: scheduled, then warned, breached, settled.
+DEADLINE_RANK = {"scheduled": 0, "warning": 1, "breached": 2, "settled": 3}
 
 
 def scrub(text: str) -> str:
@@ -21,30 +37,161 @@ def scrub(text: str) -> str:
     return PHONE.sub("[phone]", text)
 
 
-def case_opened_document(case: CaseOpened, envelope: Envelope) -> dict:
-    return {
-        "case_id": str(case.case_id), "reference": case.reference, "country": envelope.country,
-        "channel": case.channel.value, "language": case.language, "category_code": case.category_code,
-        "sensitive": case.sensitive, "restricted": case.restricted, "priority": case.priority,
-        "received_at": case.received_at.isoformat(), "opened_at": case.opened_at.isoformat(),
-        "deadline_kind": case.deadline_kind, "deadline_at": case.deadline_at.isoformat(),
-        "has_contact": case.contact_ref is not None,
-        "narrative": None if case.restricted else scrub(case.narrative),
-    }
+def apply_event(document: dict, envelope: Envelope, event) -> dict:
+    """The case document after `event`; `document` is left unchanged ({} for a case not seen yet)."""
+    doc = {**document, "versions": dict(document.get("versions", {})),
+           "deadlines": {kind: dict(entry) for kind, entry in document.get("deadlines", {}).items()}}
+    doc.setdefault("reference", event.reference)
+    doc.setdefault("country", envelope.country)
+    if hasattr(event, "case_id") and event.case_id is not None:
+        doc["case_id"] = str(event.case_id)
+
+    if isinstance(event, FeedbackReceived):
+        _apply_feedback(doc, event)
+    elif isinstance(event, CaseOpened):
+        _apply_opened(doc, event)
+    elif isinstance(event, CaseEvent):
+        _apply_case_event(doc, event)
+    elif isinstance(event, ReferralCreated):
+        if event.created_at.isoformat() >= doc.get("referred_at", ""):
+            doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
+                       referred_at=event.created_at.isoformat(), referral_status="pending")
+    elif isinstance(event, ReferralAnswered):
+        if doc.get("referral_id") in (None, str(event.referral_id)):
+            doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
+                       referral_status="accepted" if event.accepted else "declined",
+                       referral_answered_at=event.answered_at.isoformat())
+    elif isinstance(event, NotificationSent):
+        doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
+    else:
+        raise TypeError(f"no rule for {type(event).__name__} in a case document")
+
+    doc["deadline_state"], doc["next_due_at"] = _deadline_summary(doc["deadlines"])
+    if doc.get("restricted"):
+        doc["narrative"] = None
+    return doc
 
 
-def referral_fields(referral: ReferralCreated) -> dict:
-    return {"referred_at": referral.created_at.isoformat(), "partner_id": referral.partner_id,
-            "status": "referred"}
+def _apply_feedback(doc: dict, event: FeedbackReceived) -> None:
+    if event.repeat:
+        doc["repeats"] = sorted({*doc.get("repeats", []), str(event.feedback_id)})
+        return
+    respondent, location = event.respondent, event.location
+    doc.update(
+        channel=event.channel.value, language=event.language, received_at=event.received_at.isoformat(),
+        endpoint=event.endpoint, has_contact=event.contact_ref is not None,
+        sex=respondent.sex.value if respondent and respondent.sex else None,
+        age_group=respondent.age_group.value if respondent and respondent.age_group else None,
+        disability=respondent.disability if respondent else None,
+        adm1=location.adm1 if location else None, adm2=location.adm2 if location else None,
+        adm3=location.adm3 if location else None,
+    )
 
 
-def acknowledgement_fields(notification: NotificationSent) -> dict:
-    return {"acknowledged_at": notification.sent_at.isoformat()}
+def _apply_opened(doc: dict, event: CaseOpened) -> None:
+    doc.update(channel=event.channel.value, language=event.language, received_at=event.received_at.isoformat(),
+               opened_at=event.opened_at.isoformat(), priority=event.priority,
+               has_contact=event.contact_ref is not None)
+    if _newer(doc, "status", OPENED_VERSION):
+        doc["status"] = "new"
+    if _newer(doc, "restricted", OPENED_VERSION):
+        doc["restricted"] = event.restricted
+    if _newer(doc, "classification", OPENED_VERSION):
+        doc.update(category_code=event.category_code, sensitive=event.sensitive, classification_confirmed=False)
+    _apply_deadline(doc, event.deadline_kind, OPENED_VERSION, "scheduled",
+                    {"due_at": event.deadline_at.isoformat(), "started_at": event.received_at.isoformat(),
+                     "paused": False, "state": "open"})
+    doc["narrative"] = scrub(event.narrative)
 
 
-def timeline_entry(envelope: Envelope, case_id: str | None, reference: str | None) -> dict:
-    """One event of the platform's history, without its payload."""
+def _apply_case_event(doc: dict, event: CaseEvent) -> None:
+    version = event.case_version
+    doc["updated_at"] = max(doc.get("updated_at", ""), event.at.isoformat())
+    if _newer(doc, "status", version):
+        doc["status"] = event.status
+    if _newer(doc, "restricted", version):
+        doc["restricted"] = event.restricted
+    if isinstance(event, CaseStatusChanged):
+        if event.status in ("resolved", "closed") and _newer(doc, f"{event.status}_at", version):
+            doc[f"{event.status}_at"] = event.at.isoformat()
+        if event.status == "closed" and _newer(doc, "closure", version):
+            doc.update(response_channel=event.response_channel, closed_without_contact=bool(event.no_contact_reason))
+    elif isinstance(event, CaseClassified) and _newer(doc, "classification", version):
+        doc.update(category_code=event.category_code, sub_category=event.sub_category,
+                   taxonomy_version=event.taxonomy_version, sensitive=event.sensitive,
+                   classification_confirmed=event.confirmed)
+    elif isinstance(event, CaseAssigned) and _newer(doc, "assignment", version):
+        doc.update(assignee=event.assignee, team=event.team)
+    elif isinstance(event, CaseLinked):
+        if event.duplicate_of:
+            doc["duplicate_of"] = event.duplicate_of
+        if event.feedback_id:
+            doc["repeats"] = sorted({*doc.get("repeats", []), str(event.feedback_id)})
+    elif isinstance(event, DeadlineScheduled):
+        _apply_deadline(doc, event.kind, version, "scheduled",
+                        {"due_at": event.due_at.isoformat() if event.due_at else None,
+                         "paused": event.due_at is None, "state": "open"}, restart=True)
+    elif isinstance(event, DeadlineWarning):
+        _apply_deadline(doc, event.kind, version, "warning", {"due_at": event.due_at.isoformat(), "paused": False,
+                                                                 "state": "warning"})
+    elif isinstance(event, DeadlineBreached):
+        _apply_deadline(doc, event.kind, version, "breached",
+                        {"due_at": event.due_at.isoformat(), "paused": False, "state": "breached"})
+    elif isinstance(event, DeadlineSettled):
+        _apply_deadline(doc, event.kind, version, "settled", {
+            "due_at": event.due_at.isoformat(), "started_at": event.started_at.isoformat(),
+            "settled_at": event.at.isoformat(), "within_deadline": event.within_deadline,
+            "seconds_taken": (event.at - event.started_at).total_seconds(), "paused": False, "state": "settled"})
+
+
+def _newer(doc: dict, group: str, version: int) -> bool:
+    """True (and the group's version recorded) when `version` is not older than what set `group`."""
+    if version < doc["versions"].get(group, 0):
+        return False
+    doc["versions"][group] = version
+    return True
+
+
+def _apply_deadline(doc: dict, kind: str, version: int, step: str, fields: dict, restart: bool = False) -> None:
+    entry = doc["deadlines"].get(kind, {})
+    current = (entry.get("version", 0), DEADLINE_RANK[entry.get("step", "scheduled")])
+    if (version, DEADLINE_RANK[step]) < current:
+        return
+    if restart:
+        entry = {}  # a new or moved deadline: earlier warnings belong to the old one
+    entry.setdefault("state", "open")
+    doc["deadlines"][kind] = {**entry, **fields, "version": version, "step": step}
+
+
+def _deadline_summary(deadlines: dict) -> tuple[str, str | None]:
+    """The worst state among unsettled deadlines, and the soonest due date among them."""
+    pending = [entry for entry in deadlines.values() if entry.get("state") != "settled"]
+    states = {entry.get("state") for entry in pending}
+    state = "breached" if "breached" in states else "warning" if "warning" in states else "ok"
+    due = sorted(entry["due_at"] for entry in pending if entry.get("due_at"))
+    return state, due[0] if due else None
+
+
+def call_document(call: CallRecorded, envelope: Envelope) -> dict:
+    return {"call_id": call.call_id, "country": envelope.country, "endpoint": call.endpoint,
+            "started_at": call.started_at.isoformat(), "outcome": call.outcome,
+            "wait_seconds": call.wait_seconds, "duration_seconds": call.duration_seconds, "agent_id": call.agent_id}
+
+
+def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
+    """One event of the platform's history, without its payload's free text."""
     return {"message_id": str(envelope.message_id), "type": envelope.type, "version": envelope.version,
             "occurred_at": envelope.occurred_at.isoformat(), "country": envelope.country,
             "producer": envelope.producer, "correlation_id": str(envelope.correlation_id),
-            "case_id": case_id, "reference": reference}
+            "case_id": str(event.case_id) if getattr(event, "case_id", None) else None, "reference": reference,
+            "status": getattr(event, "status", None) if isinstance(event, CaseEvent) else None,
+            "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None}
+
+
+def journal_envelope(envelope: Envelope) -> dict:
+    """The envelope as reporting keeps it: free text scrubbed. A contact_ref is an opaque key into
+    intake's vault and stays, so that replaying the journal gives the same documents."""
+    body = envelope.model_dump(mode="json")
+    if isinstance(body["payload"].get("narrative"), str):
+        body["payload"]["narrative"] = scrub(body["payload"]["narrative"])
+    return body

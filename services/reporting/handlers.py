@@ -1,61 +1,212 @@
-"""Reporting's use cases: keep the index current from events, and search it.
+"""Reporting's use cases: keep the index current from events, search it, rebuild it.
 
-Each event is written to Elasticsearch inside the unit of work that records
-its message id: if the write fails nothing is recorded and the event is
-retried; a redelivery after a successful write is dropped, and writing it
-again would change nothing anyway (documents are keyed by case and message).
+Each event is journalled and written to Elasticsearch inside the unit of work
+that records its message id: if the write fails nothing is recorded and the
+event is retried; a redelivery after a successful write is dropped, and
+applying it again would change nothing anyway (see domain.apply_event).
 """
+import base64
+import json
+import logging
+from datetime import date
+
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+
 from chassis.auth import Principal
+from chassis.errors import ApiError
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, FeedbackReceived, NotificationSent, ReferralCreated
-from contracts.http import SearchHit, SearchResults
+from contracts.events import CallRecorded, NotificationSent
+from contracts.http import FacetCount, SearchHit, SearchResults
 from services.reporting import domain
 from services.reporting.index import SearchIndexes
 
-SEARCH_FILTERS = ("channel", "status", "category_code", "priority")
+log = logging.getLogger(__name__)
+
+KEYWORD_FILTERS = {"channel": "channel", "status": "status", "priority": "priority",
+                   "deadline_state": "deadline_state", "region": "adm1", "category_code": "category_code",
+                   "partner": "partner_id"}
+FACETS = ("country", "channel", "category_code", "status", "deadline_state", "adm1")
+SORTS = {
+    "newest": [{"received_at": "desc"}, {"reference": "desc"}],
+    "oldest": [{"received_at": "asc"}, {"reference": "asc"}],
+    "deadline": [{"next_due_at": {"order": "asc", "missing": "_last"}}, {"reference": "asc"}],
+    "relevance": ["_score", {"received_at": "desc"}, {"reference": "desc"}],
+}
+MAX_PAGE_SIZE = 100
 
 
-def record_event(uow, indexes: SearchIndexes, payload, envelope: Envelope) -> None:
+def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope) -> None:
     with uow:
         if not uow.claim_message():
             return
-        case_id = str(payload.case_id) if hasattr(payload, "case_id") else None
-        if isinstance(payload, CaseOpened):
-            document = domain.case_opened_document(payload, envelope)
-            indexes.upsert_case(case_id, changes=document, when_new={"status": "new"})
-        elif isinstance(payload, ReferralCreated):
-            indexes.upsert_case(case_id, changes=domain.referral_fields(payload),
-                                when_new=_skeleton(payload, envelope))
-        elif isinstance(payload, NotificationSent):
-            indexes.upsert_case(case_id, changes=domain.acknowledgement_fields(payload),
-                                when_new=_skeleton(payload, envelope))
-        elif not isinstance(payload, FeedbackReceived):
-            raise TypeError(f"reporting has no rule for {envelope.type}")
-        indexes.add_timeline_entry(domain.timeline_entry(envelope, case_id, payload.reference))
+        uow.execute(
+            """INSERT INTO journal (message_id, event_type, country, occurred_at, reference, envelope)
+               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING""",
+            [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at,
+             getattr(event, "reference", None), Jsonb(domain.journal_envelope(envelope))])
+        index_event(indexes, event, envelope, lambda reference: _opened_narrative(uow.conn, reference))
 
 
-def _skeleton(payload, envelope: Envelope) -> dict:
-    """The least a case document needs when a later event arrives before CaseOpened."""
-    return {"case_id": str(payload.case_id), "reference": payload.reference, "country": envelope.country}
+def index_event(indexes: SearchIndexes, event, envelope: Envelope, find_narrative, targets: dict | None = None):
+    """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild)."""
+    targets = targets or {}
+    reference = getattr(event, "reference", None)
+    if isinstance(event, CallRecorded):
+        indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
+    elif reference is not None and not (isinstance(event, NotificationSent) and event.case_id is None):
+
+        def change(document: dict) -> dict:
+            updated = domain.apply_event(document, envelope, event)
+            if not updated.get("restricted") and updated.get("narrative") is None and updated.get("opened_at"):
+                updated["narrative"] = find_narrative(reference)  # the case was unrestricted
+            return updated
+
+        indexes.update_case(reference, change, index=targets.get("cases"))
+    indexes.add_timeline_entry(domain.timeline_entry(envelope, reference, event), index=targets.get("events"))
 
 
-def search_cases(indexes: SearchIndexes, principal: Principal, args, page_size: int) -> SearchResults:
+def _opened_narrative(conn: Connection, reference: str) -> str | None:
+    row = conn.execute("""SELECT envelope->'payload'->>'narrative' FROM journal
+                          WHERE reference = %s AND event_type = 'case_opened' LIMIT 1""", [reference]).fetchone()
+    return row[0] if row else None
+
+
+# --- rebuild -----------------------------------------------------------------------------------
+
+
+def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
+    """Rebuild every index from the journal behind the aliases, then swap, with no downtime.
+
+    While the new indices fill, events keep landing in the old ones and in the
+    journal. After the swap, an exclusive lock on the journal waits for
+    transactions in flight and holds new ones back while the events journalled
+    meanwhile are applied to the new indices (applying one twice is harmless).
+    """
+    generation = indexes.new_generation()
+    replayed = set()
+    cases: dict[str, dict] = {}
+    narratives: dict[str, str] = {}
+    actions = []
+    for seq, body in conn.execute("SELECT seq, envelope FROM journal ORDER BY seq"):
+        replayed.add(seq)
+        envelope = Envelope.model_validate(body)
+        event = envelope.open()
+        if envelope.type == "case_opened":
+            narratives[event.reference] = event.narrative
+        actions.extend(_replay_actions(envelope, event, cases, narratives, generation))
+    actions.extend({"_index": generation["cases"], "_id": reference, "_source": document}
+                   for reference, document in cases.items())
+    indexes.bulk(actions)
+    retired = indexes.swap_to(generation)
+    with conn.transaction():
+        conn.execute("LOCK TABLE journal IN EXCLUSIVE MODE")
+        late = [(seq, body) for seq, body in conn.execute(
+            "SELECT seq, envelope FROM journal WHERE seq >= %s ORDER BY seq", [min(replayed, default=0)])
+            if seq not in replayed]
+        for _, body in late:
+            envelope = Envelope.model_validate(body)
+            index_event(indexes, envelope.open(), envelope, lambda reference: _opened_narrative(conn, reference))
+    indexes.delete_indices(retired)
+    log.info("index rebuilt", extra={"events": len(replayed) + len(late), "cases": len(cases)})
+    return {"events": len(replayed) + len(late), "cases": len(cases), "indices": sorted(generation.values())}
+
+
+def _replay_actions(envelope, event, cases, narratives, generation):
+    """Bulk actions for one journalled event; case documents are merged in memory and written at the end."""
+    reference = getattr(event, "reference", None)
+    if isinstance(event, CallRecorded):
+        yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
+    elif reference is not None and not (isinstance(event, NotificationSent) and event.case_id is None):
+        document = domain.apply_event(cases.get(reference, {}), envelope, event)
+        if not document.get("restricted") and document.get("narrative") is None and document.get("opened_at"):
+            document["narrative"] = narratives.get(reference)
+        cases[reference] = document
+    entry = domain.timeline_entry(envelope, reference, event)
+    yield {"_index": generation["events"], "_id": entry["message_id"], "_source": entry}
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def search_cases(indexes: SearchIndexes, principal: Principal, args, default_page_size: int) -> SearchResults:
     requested = {code.strip().upper() for code in args.get("country", "").split(",") if code.strip()}
     countries = sorted(requested & principal.countries if requested else principal.countries)
-    filters = {field: args[field] for field in SEARCH_FILTERS if args.get(field)}
     if not countries:
         return SearchResults(total=0, results=[])
-    answer = indexes.search_cases(text=args.get("q", "").strip() or None, countries=countries,
-                                  include_restricted=principal.sees_restricted_cases, filters=filters,
-                                  size=page_size)
-    hits = []
-    for hit in answer["hits"]["hits"]:
-        doc = hit["_source"]
-        if "opened_at" not in doc:
-            continue  # only a later event has arrived so far; the case shows once CaseOpened is indexed
-        hits.append(SearchHit(
-            reference=doc["reference"], country=doc["country"], channel=doc["channel"],
-            category_code=doc.get("category_code"), status=doc.get("status", "new"),
-            restricted=doc["restricted"], opened_at=doc["opened_at"],
-            excerpt=(doc.get("narrative") or "")[:280] or None))
-    return SearchResults(total=answer["hits"]["total"]["value"], results=hits)
+    text = args.get("q", "").strip() or None
+    sort_name = args.get("sort", "relevance" if text else "newest")
+    if sort_name not in SORTS:
+        raise ApiError(400, "invalid_sort", f"sort must be one of {', '.join(SORTS)}.")
+    size = _page_size(args.get("size"), default_page_size)
+    answer = indexes.search_cases(
+        query=case_query(text, countries, principal.sees_restricted_cases, args), sort=SORTS[sort_name],
+        size=size, search_after=_decode_cursor(args.get("cursor")),
+        facets={name: {"terms": {"field": name, "size": 50}} for name in FACETS})
+    hits = answer["hits"]["hits"]
+    results = [SearchHit(
+        reference=doc["reference"], country=doc["country"], channel=doc["channel"],
+        category_code=doc.get("category_code"), status=doc.get("status", "new"), restricted=doc["restricted"],
+        opened_at=doc["opened_at"], received_at=doc.get("received_at"), adm1=doc.get("adm1"),
+        priority=doc.get("priority"), deadline_state=doc.get("deadline_state"),
+        excerpt=(doc.get("narrative") or "")[:280] or None) for doc in (hit["_source"] for hit in hits)]
+    facets = {name: [FacetCount(value=str(bucket["key"]), count=bucket["doc_count"])
+                     for bucket in answer["aggregations"][name]["buckets"]] for name in FACETS}
+    next_cursor = _encode_cursor(hits[-1]["sort"]) if len(hits) == size else None
+    return SearchResults(total=answer["hits"]["total"]["value"], results=results, next_cursor=next_cursor,
+                         facets=facets)
+
+
+def case_query(text: str | None, countries: list[str], include_restricted: bool, args) -> dict:
+    conditions: list[dict] = [{"terms": {"country": countries}}, {"exists": {"field": "opened_at"}}]
+    for parameter, field in KEYWORD_FILTERS.items():
+        values = [value.strip() for value in args.get(parameter, "").split(",") if value.strip()]
+        if values:
+            conditions.append({"terms": {field: values}})
+    received = {bound: _date(args, parameter) for bound, parameter in (("gte", "received_from"),
+                                                                     ("lte", "received_to")) if args.get(parameter)}
+    if received:
+        conditions.append({"range": {"received_at": received}})
+    if not include_restricted:
+        conditions.append({"term": {"restricted": False}})
+    query: dict = {"bool": {"filter": conditions}}
+    if text:
+        # Every word must match somewhere (narrative or place names): "retard paiement Kindia".
+        # simple_query_string never fails on user syntax, and allows "quoted phrases".
+        query["bool"]["must"] = [{"simple_query_string": {
+            "query": text, "default_operator": "and",
+            "fields": ["narrative", "narrative.fr", "narrative.en", "adm1.text", "adm2.text", "adm3.text",
+                       "reference"]}}]
+    return query
+
+
+def _date(args, parameter: str) -> str:
+    try:
+        return date.fromisoformat(args[parameter]).isoformat()
+    except ValueError:
+        raise ApiError(400, "invalid_date", f"{parameter} must be a date such as 2026-11-23.",
+                       details=[{"field": parameter, "reason": "not an ISO date"}]) from None
+
+
+def _page_size(value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        raise ApiError(400, "invalid_page_size", f"size must be a number from 1 to {MAX_PAGE_SIZE}.")
+    return int(value)
+
+
+def _encode_cursor(sort_values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        values = None
+    if not isinstance(values, list):
+        raise ApiError(400, "invalid_cursor", "cursor must be a value returned as next_cursor.")
+    return values

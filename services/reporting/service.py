@@ -5,7 +5,11 @@ from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.search import make_client
 from chassis.service import PlatformService
-from contracts.events import CaseOpened, FeedbackReceived, NotificationSent, ReferralCreated
+from contracts.events import (
+    CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusChanged,
+    DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived, NotificationSent,
+    ReferralAnswered, ReferralCreated,
+)
 from services.reporting import handlers
 from services.reporting.index import SearchIndexes
 from services.reporting.settings import ReportingSettings
@@ -36,21 +40,67 @@ class ReportingService(PlatformService):
 
     indexes = Indexes()
 
+    # Every event the platform publishes about cases, calls and replies (status requests carry
+    # nothing for reports and are left out).
     @consume_event("intake", FeedbackReceived)
-    def on_feedback_received(self, payload, envelope):
-        handlers.record_event(self.db(), self.indexes, payload, envelope)
+    def on_feedback_received(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("intake", CallRecorded)
+    def on_call_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("cases", CaseOpened)
-    def on_case_opened(self, payload, envelope):
-        handlers.record_event(self.db(), self.indexes, payload, envelope)
+    def on_case_opened(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseClassified)
+    def on_case_classified(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseStatusChanged)
+    def on_case_status_changed(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseAssigned)
+    def on_case_assigned(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseNoteAdded)
+    def on_case_note_added(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseLinked)
+    def on_case_linked(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", DeadlineScheduled)
+    def on_deadline_scheduled(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", DeadlineWarning)
+    def on_deadline_warning(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", DeadlineBreached)
+    def on_deadline_breached(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", DeadlineSettled)
+    def on_deadline_settled(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("referrals", ReferralCreated)
-    def on_referral_created(self, payload, envelope):
-        handlers.record_event(self.db(), self.indexes, payload, envelope)
+    def on_referral_created(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("referrals", ReferralAnswered)
+    def on_referral_answered(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("notifications", NotificationSent)
-    def on_notification_sent(self, payload, envelope):
-        handlers.record_event(self.db(), self.indexes, payload, envelope)
+    def on_notification_sent(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @api("GET", "/v1/search", roles=("agent", "supervisor", "focal_point", "manager"))
     def search(self, request, principal):

@@ -1,16 +1,10 @@
 """Pure rules of intake, notifications, reporting and settings."""
-from datetime import UTC, datetime
-from uuid import uuid4
-
 import pytest
 
 from chassis.settings import ServiceSettings, load_settings
-from contracts.common import Channel, Consent
-from contracts.envelope import Envelope
-from contracts.events import CaseOpened
 from services.intake.domain import InvalidPhoneNumber, format_reference, normalize_phone
 from services.notifications.domain import acknowledgement_text, message_language
-from services.reporting.domain import case_opened_document, scrub
+from services.reporting.domain import scrub
 
 
 @pytest.mark.parametrize("raw, country, e164", [
@@ -44,20 +38,6 @@ def test_scrub_removes_phones_emails_and_id_numbers():
     for secret in ("622", "awa.camara", "example.org", "AB1234567"):
         assert secret not in text
     assert "[phone]" in text and "[email]" in text and "[id]" in text
-
-
-def _case(restricted: bool, narrative: str) -> tuple[CaseOpened, Envelope]:
-    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
-    case = CaseOpened(case_id=uuid4(), reference="GN-2026-000001", feedback_id=uuid4(), channel=Channel.HOTLINE,
-                      narrative=narrative, received_at=now, opened_at=now, sensitive=restricted,
-                      restricted=restricted, priority="normal", deadline_kind="acknowledge", deadline_at=now,
-                      consent=Consent())
-    return case, Envelope.wrap(case, country="GN", producer="cases", correlation_id=uuid4())
-
-
-def test_a_restricted_case_is_indexed_without_its_narrative():
-    assert case_opened_document(*_case(True, "abus sexuel par le gardien"))["narrative"] is None
-    assert case_opened_document(*_case(False, "retard de paiement"))["narrative"] == "retard de paiement"
 
 
 def test_environment_overrides_win_over_files_and_json_values_are_parsed():

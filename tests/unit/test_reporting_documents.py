@@ -1,0 +1,94 @@
+"""How events make a case's search document: pseudonymised, and never going backwards."""
+import itertools
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from contracts.common import Channel, Location, Respondent
+from contracts.envelope import Envelope
+from contracts.events import (
+    CaseClassified, CaseOpened, CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled,
+    DeadlineWarning, FeedbackReceived,
+)
+from services.reporting.domain import apply_event
+
+T0 = datetime(2026, 11, 23, 9, tzinfo=UTC)
+CASE_ID, REFERENCE = uuid4(), "GN-2026-000001"
+
+
+def wrap(event) -> tuple[Envelope, object]:
+    return Envelope.wrap(event, country="GN", producer="test", correlation_id=uuid4()), event
+
+
+def opened(restricted=False, narrative="retard de paiement, appelez le 622 12 34 56"):
+    return wrap(CaseOpened(case_id=CASE_ID, reference=REFERENCE, feedback_id=uuid4(), channel=Channel.HOTLINE,
+                           narrative=narrative, received_at=T0, opened_at=T0, sensitive=restricted,
+                           restricted=restricted, priority="normal", deadline_kind="acknowledge",
+                           deadline_at=T0 + timedelta(days=1)))
+
+
+def case_event(model, version, status, restricted=False, **fields):
+    return wrap(model(case_id=CASE_ID, reference=REFERENCE, case_version=version, status=status,
+                      restricted=restricted, at=T0 + timedelta(hours=version), by="agent-1", **fields))
+
+
+def build(events) -> dict:
+    document = {}
+    for envelope, event in events:
+        document = apply_event(document, envelope, event)
+    return document
+
+
+def test_a_restricted_case_has_no_narrative_and_an_open_one_is_scrubbed():
+    assert build([opened(restricted=True, narrative="abus sexuel par le gardien")])["narrative"] is None
+    narrative = build([opened()])["narrative"]
+    assert narrative.startswith("retard de paiement") and "622" not in narrative
+
+
+def test_feedback_fields_for_disaggregation_are_kept():
+    feedback = wrap(FeedbackReceived(
+        feedback_id=uuid4(), reference=REFERENCE, channel=Channel.SMS, narrative="x", received_at=T0,
+        respondent=Respondent(sex="female", age_group="25-59", disability=True),
+        location=Location(adm1="Kindia", adm2="Coyah")))
+    document = build([feedback, opened()])
+    assert (document["sex"], document["age_group"], document["disability"]) == ("female", "25-59", True)
+    assert (document["adm1"], document["adm2"]) == ("Kindia", "Coyah")
+
+
+def test_events_in_any_order_give_the_same_document():
+    events = [
+        opened(),
+        case_event(CaseClassified, 2, "new", category_code=4, taxonomy_version=1, sensitive=False, confirmed=True),
+        case_event(CaseStatusChanged, 3, "acknowledged", from_status="new"),
+        case_event(DeadlineSettled, 3, "acknowledged", kind="acknowledge", due_at=T0 + timedelta(days=1),
+                   started_at=T0, within_deadline=True),
+        case_event(DeadlineScheduled, 3, "acknowledged", kind="resolve", due_at=T0 + timedelta(days=14)),
+        case_event(DeadlineWarning, 4, "acknowledged", kind="resolve", due_at=T0 + timedelta(days=14),
+                   priority="normal"),
+        case_event(CaseStatusChanged, 5, "resolved", from_status="acknowledged"),
+    ]
+    expected = build(events)
+    assert expected["status"] == "resolved" and expected["category_code"] == 4
+    assert expected["deadlines"]["acknowledge"]["within_deadline"] is True
+    assert expected["deadline_state"] == "warning"
+    for order in itertools.islice(itertools.permutations(events), 0, None, 97):
+        assert build(order) == expected
+    assert build(events + events[2:4]) == expected  # redelivered events change nothing
+
+
+def test_an_old_event_never_unrestricts_or_reopens_a_case():
+    restricted = case_event(CaseClassified, 3, "in_progress", restricted=True, category_code=6,
+                            taxonomy_version=1, sensitive=True, confirmed=True)
+    stale = case_event(CaseStatusChanged, 2, "acknowledged", from_status="new")
+    document = build([opened(), restricted, stale])
+    assert document["restricted"] is True and document["narrative"] is None
+    assert document["status"] == "in_progress"
+
+
+def test_a_settled_deadline_stays_settled_when_its_breach_arrives_late():
+    due = T0 + timedelta(hours=24)
+    settled = case_event(DeadlineSettled, 2, "referred", kind="refer", due_at=due, started_at=T0,
+                         within_deadline=False)
+    breached = case_event(DeadlineBreached, 2, "referred", kind="refer", due_at=due, priority="high")
+    document = build([opened(), settled, breached])
+    assert document["deadlines"]["refer"]["state"] == "settled"
+    assert document["deadlines"]["refer"]["within_deadline"] is False
