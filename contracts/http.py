@@ -1,6 +1,6 @@
 """Bodies of the HTTP API: requests accepted and responses given."""
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -114,7 +114,112 @@ class Health(Contract):
     status: str
     checks: dict[str, Any] = Field(default_factory=dict)
 
+class Count(Contract):
+    key: str
+    count: int
+    previous: int | None = Field(None, description="The same figure in the previous period")
+
+
+class MessageFigures(Contract):
+    """Messages (cases opened) received in the period. Restricted cases are counted, never described."""
+
+    total: int
+    previous_total: int
+    change_percent: float | None = Field(description="Against the previous period; None when it had none")
+    by_country: list[Count]
+    by_channel: list[Count]
+    by_category: list[Count]
+    by_sex: list[Count]
+    by_age_group: list[Count]
+    by_disability: list[Count]
+    by_location: list[Count] = Field(description="By region (admin level 1)")
+
+
+class CallFigures(Contract):
+    """From the telephony system's call detail records."""
+
+    received: int
+    answered: int
+    abandoned: int
+    average_wait_seconds: float | None
+    previous_received: int
+
+
+class DeadlineFigures(Contract):
+    """Deadlines of one kind that came to an end in the period: done in time, done late, or overdue."""
+
+    kind: str
+    settled: int
+    within_deadline: int
+    overdue_unsettled: int
+    share_within_deadline: float | None = Field(description="within / (settled + overdue); None when no deadline ended")
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class BacklogBucket(Contract):
+    age: str = Field(description="Days since received, e.g. 0-2, 3-7, 8-14, 15-30, 31+")
+    count: int
+
+
+class PartnerReferrals(Contract):
+    partner_id: str
+    made: int
+    accepted: int
+    declined: int
+    pending: int
+
+
+class Topic(Contract):
+    category_code: int | None
+    sub_category: str | None
+    count: int
+    previous: int
+    rising: bool = Field(description="At least `rising_min_count` and at least double the previous period")
+
+
+class TrendPoint(Contract):
+    period_start: date
+    messages: int
+    calls: int
+
+
+class Report(Contract):
+    """GET /v1/reports: the figures programmes report, for one country or a region, for a day, week or month."""
+
+    scope: str = Field(description="A country code, or `region` for several countries")
+    countries: list[CountryCode]
+    period: Literal["day", "week", "month"]
+    start: date
+    end: date = Field(description="Last day of the period, included")
+    timezone: str
+    generated_at: AwareDatetime
+    messages: MessageFigures
+    calls: CallFigures
+    acknowledge: DeadlineFigures
+    resolve: DeadlineFigures
+    backlog: list[BacklogBucket] = Field(description="Cases still open at the end of the period, by age")
+    referrals: list[PartnerReferrals]
+    replies_sent: int = Field(description="Messages sent back to complainants (acknowledgements, status replies)")
+    responses_by_channel: list[Count] = Field(description="Cases closed in the period, by how the person was answered")
+    topics: list[Topic]
+    trend: list[TrendPoint] = Field(description="This period and the ones before it, oldest first")
+    daily: list[TrendPoint] = Field(description="Each day of the period")
+
+
+class StoredReport(Contract):
+    report_id: UUID
+    scope: str
+    period: Literal["day", "week", "month"]
+    start: date
+    generated_at: AwareDatetime
+
+
+class StoredReports(Contract):
+    reports: list[StoredReport]
+
+
 __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ErrorBody", "CaseView", "SearchResults",
-    "ParkedMessages", "Health",
+    "ParkedMessages", "Health", "Report", "StoredReports",
 ]

@@ -53,9 +53,12 @@ def apply_event(document: dict, envelope: Envelope, event) -> dict:
     elif isinstance(event, CaseEvent):
         _apply_case_event(doc, event)
     elif isinstance(event, ReferralCreated):
-        if event.created_at.isoformat() >= doc.get("referred_at", ""):
+        if doc.get("referral_id") == str(event.referral_id):  # its answer came first: keep the answer
+            doc.update(partner_id=event.partner_id, referred_at=event.created_at.isoformat())
+        elif event.created_at.isoformat() >= (doc.get("referred_at") or ""):  # a first or a re-routed referral
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
-                       referred_at=event.created_at.isoformat(), referral_status="pending")
+                       referred_at=event.created_at.isoformat(), referral_status="pending",
+                       referral_answered_at=None)
     elif isinstance(event, ReferralAnswered):
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
@@ -184,8 +187,21 @@ def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
             "occurred_at": envelope.occurred_at.isoformat(), "country": envelope.country,
             "producer": envelope.producer, "correlation_id": str(envelope.correlation_id),
             "case_id": str(event.case_id) if getattr(event, "case_id", None) else None, "reference": reference,
+            "at": event_time(event, envelope).isoformat(),
             "status": getattr(event, "status", None) if isinstance(event, CaseEvent) else None,
             "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None}
+
+
+TIME_FIELDS = ("at", "received_at", "sent_at", "created_at", "answered_at", "started_at", "opened_at")
+
+
+def event_time(event, envelope: Envelope):
+    """When the thing an event reports happened (a message received, an SMS sent), not when it was published."""
+    for name in TIME_FIELDS:
+        value = getattr(event, name, None)
+        if value is not None:
+            return value
+    return envelope.occurred_at
 
 
 def journal_envelope(envelope: Envelope) -> dict:

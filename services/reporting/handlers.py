@@ -8,17 +8,20 @@ applying it again would change nothing anyway (see domain.apply_event).
 import base64
 import json
 import logging
-from datetime import date
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
+from werkzeug.wrappers import Response
 
 from chassis.auth import Principal
 from chassis.errors import ApiError
 from contracts.envelope import Envelope
 from contracts.events import CallRecorded, NotificationSent
-from contracts.http import FacetCount, SearchHit, SearchResults
-from services.reporting import domain
+from contracts.http import FacetCount, Report, SearchHit, SearchResults, StoredReport, StoredReports
+from services.reporting import domain, exports, reports
+from services.reporting.figures import build_report
 from services.reporting.index import SearchIndexes
 
 log = logging.getLogger(__name__)
@@ -163,7 +166,7 @@ def case_query(text: str | None, countries: list[str], include_restricted: bool,
         values = [value.strip() for value in args.get(parameter, "").split(",") if value.strip()]
         if values:
             conditions.append({"terms": {field: values}})
-    received = {bound: _date(args, parameter) for bound, parameter in (("gte", "received_from"),
+    received = {bound: _date(args, parameter).isoformat() for bound, parameter in (("gte", "received_from"),
                                                                      ("lte", "received_to")) if args.get(parameter)}
     if received:
         conditions.append({"range": {"received_at": received}})
@@ -180,9 +183,9 @@ def case_query(text: str | None, countries: list[str], include_restricted: bool,
     return query
 
 
-def _date(args, parameter: str) -> str:
+def _date(args, parameter: str) -> date:
     try:
-        return date.fromisoformat(args[parameter]).isoformat()
+        return date.fromisoformat(args[parameter])
     except ValueError:
         raise ApiError(400, "invalid_date", f"{parameter} must be a date such as 2026-11-23.",
                        details=[{"field": parameter, "reason": "not an ISO date"}]) from None
@@ -210,3 +213,121 @@ def _decode_cursor(cursor: str | None) -> list | None:
     if not isinstance(values, list):
         raise ApiError(400, "invalid_cursor", "cursor must be a value returned as next_cursor.")
     return values
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+REPORT_FORMATS = ("json", "xlsx", "csv", "hxl")
+HXL_FIELDS = ["country", "adm1", "channel", "category_code", "sub_category", "status"]
+
+
+def requested_report(indexes: SearchIndexes, principal: Principal, args, settings, now: datetime) -> Response:
+    """GET /v1/reports: one country's or a region's report for a day, week or month, in any format."""
+    kind = args.get("period", "week")
+    if kind not in reports.PERIODS:
+        raise ApiError(400, "invalid_period", f"period must be one of {', '.join(reports.PERIODS)}.")
+    fmt = _report_format(args)
+    requested = sorted({code.strip().upper() for code in args.get("country", "").split(",") if code.strip()})
+    countries = requested or sorted(principal.countries & set(settings.countries))
+    for country in countries:
+        principal.require_country(country)
+    if not countries:
+        raise ApiError(403, "country_not_in_scope", "Your token covers no country with reports.")
+    scope = countries[0] if len(countries) == 1 else "region"
+    timezone = settings.countries[scope].timezone if scope in settings.countries else "UTC"
+    if args.get("date"):
+        period = reports.period_containing(kind, _date(args, "date"), timezone)
+    else:
+        period = reports.last_complete_period(kind, now, timezone)
+    report = build_report(indexes, scope, countries, period, top_topics=settings.reports.top_topics,
+                          rising_min_count=settings.reports.rising_min_count, now=now)
+    hxl = period_cases(indexes, countries, period) if fmt == "hxl" else []
+    return render_report(report, fmt, settings.reports.category_labels, hxl)
+
+
+def period_cases(indexes: SearchIndexes, countries: list[str], period: reports.Period) -> list[dict]:
+    start, end = period.bounds()
+    query = {"bool": {"filter": [{"terms": {"country": countries}}, {"exists": {"field": "opened_at"}},
+                                 {"range": {"received_at": {"gte": start.isoformat(), "lt": end.isoformat()}}}]}}
+    return indexes.scan(indexes.cases, query, HXL_FIELDS, key="reference")
+
+
+def render_report(report: Report, fmt: str, category_labels: dict[int, str], hxl_cases: list[dict]) -> Response:
+    name = f"cfm-report-{report.scope}-{report.period}-{report.start.isoformat()}"
+    if fmt == "json":
+        return Response(report.model_dump_json(), mimetype="application/json")
+    if fmt == "xlsx":
+        body, mimetype, name = exports.to_xlsx(report, category_labels), exports.XLSX_MIME, f"{name}.xlsx"
+    elif fmt == "csv":
+        body, mimetype, name = exports.to_csv(report, category_labels), "text/csv", f"{name}.csv"
+    else:
+        body, mimetype, name = exports.to_hxl_csv(report, hxl_cases, category_labels), "text/csv", f"{name}-hxl.csv"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _report_format(args) -> str:
+    fmt = args.get("format", "json")
+    if fmt not in REPORT_FORMATS:
+        raise ApiError(400, "invalid_format", f"format must be one of {', '.join(REPORT_FORMATS)}.")
+    return fmt
+
+
+def generate_due_reports(conn: Connection, indexes: SearchIndexes, settings, now: datetime) -> list[str]:
+    """Build and keep every scheduled report whose period has ended (and is `ready_hour` hours old).
+
+    Safe to run from several instances and after any restart: a report is
+    stored once per scope, period and start, and a missing one is made on the
+    next run.
+    """
+    scopes = {country: [country] for country in settings.countries}
+    scopes["region"] = sorted(settings.countries)
+    made = []
+    for kind in settings.reports.scheduled_periods:
+        for scope, countries in scopes.items():
+            timezone = settings.countries[scope].timezone if scope in settings.countries else "UTC"
+            period = reports.last_complete_period(kind, now, timezone)
+            if now < period.bounds()[1] + timedelta(hours=settings.reports.ready_hour):
+                period = period.previous()  # the one just ended is not ready yet; its predecessor is
+            exists = conn.execute("SELECT 1 FROM reports WHERE scope = %s AND period = %s AND period_start = %s",
+                                  [scope, kind, period.start]).fetchone()
+            if exists:
+                continue
+            report = build_report(indexes, scope, countries, period, top_topics=settings.reports.top_topics,
+                                  rising_min_count=settings.reports.rising_min_count, now=now)
+            hxl = exports.to_hxl_csv(report, period_cases(indexes, countries, period),
+                                     settings.reports.category_labels)
+            inserted = conn.execute(
+                """INSERT INTO reports (report_id, scope, period, period_start, generated_at, body, hxl)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+                [uuid4(), scope, kind, period.start, now, Jsonb(report.model_dump(mode="json")), hxl]).rowcount
+            conn.commit()
+            if inserted:
+                made.append(f"{scope}/{kind}/{period.start.isoformat()}")
+    return made
+
+
+def stored_reports(conn: Connection, principal: Principal, args) -> StoredReports:
+    rows = conn.execute(
+        """SELECT report_id, scope, period, period_start, generated_at, body->'countries' FROM reports
+           WHERE (%(scope)s::text IS NULL OR scope = %(scope)s) AND (%(period)s::text IS NULL OR period = %(period)s)
+           ORDER BY period_start DESC, scope LIMIT 200""",
+        {"scope": args.get("scope"), "period": args.get("period")}).fetchall()
+    return StoredReports(reports=[
+        StoredReport(report_id=row[0], scope=row[1], period=row[2], start=row[3], generated_at=row[4])
+        for row in rows if set(row[5]) <= principal.countries])
+
+
+def stored_report(conn: Connection, principal: Principal, report_id: str, args, category_labels) -> Response:
+    fmt = _report_format(args)
+    try:
+        row = conn.execute("SELECT body, hxl FROM reports WHERE report_id = %s", [UUID(report_id)]).fetchone()
+    except ValueError:
+        row = None
+    if row is None or not set(row[0]["countries"]) <= principal.countries:
+        raise ApiError(404, "report_not_found", "No kept report has this id in your scope.")
+    report = Report.model_validate(row[0])
+    if fmt == "hxl":
+        return Response(row[1], mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="cfm-report-{report.scope}-{report.period}-'
+                                   f'{report.start.isoformat()}-hxl.csv"'})
+    return render_report(report, fmt, category_labels, [])

@@ -43,7 +43,7 @@ MAPPINGS = {
     "events": {"dynamic": "strict", "properties": {
         **{name: KEYWORD for name in (
             "message_id", "type", "country", "producer", "correlation_id", "case_id", "reference", "status", "by")},
-        "version": {"type": "integer"}, "occurred_at": DATE,
+        "version": {"type": "integer"}, "occurred_at": DATE, "at": DATE,
     }},
     "calls": {"dynamic": "strict", "properties": {
         **{name: KEYWORD for name in ("call_id", "country", "endpoint", "outcome", "agent_id")},

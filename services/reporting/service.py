@@ -1,5 +1,9 @@
-"""reporting's entrypoints: index every event; GET /v1/search."""
+"""reporting's entrypoints: index every event; search; reports, on request and on schedule."""
+import logging
+from datetime import UTC, datetime
+
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 
 from chassis.http import api
 from chassis.messaging import consume_event
@@ -13,6 +17,10 @@ from contracts.events import (
 from services.reporting import handlers
 from services.reporting.index import SearchIndexes
 from services.reporting.settings import ReportingSettings
+
+log = logging.getLogger(__name__)
+# Reports are aggregates: restricted cases are counted in them, never described.
+REPORT_READERS = ("supervisor", "focal_point", "manager")
 
 
 class Indexes(DependencyProvider):
@@ -105,6 +113,28 @@ class ReportingService(PlatformService):
     @api("GET", "/v1/search", roles=("agent", "supervisor", "focal_point", "manager"))
     def search(self, request, principal):
         return handlers.search_cases(self.indexes, principal, request.args, self.settings.search_page_size)
+
+    @api("GET", "/v1/reports", roles=REPORT_READERS)
+    def report(self, request, principal):
+        return handlers.requested_report(self.indexes, principal, request.args, self.settings, datetime.now(UTC))
+
+    @api("GET", "/v1/reports/stored", roles=REPORT_READERS)
+    def stored_reports(self, request, principal):
+        with self.db() as uow:
+            return handlers.stored_reports(uow.conn, principal, request.args)
+
+    @api("GET", "/v1/reports/stored/<report_id>", roles=REPORT_READERS)
+    def stored_report(self, request, principal, report_id):
+        with self.db() as uow:
+            return handlers.stored_report(uow.conn, principal, report_id, request.args,
+                                          self.settings.reports.category_labels)
+
+    @timer(interval=60)
+    def generate_scheduled_reports(self):
+        with self.db() as uow:
+            made = handlers.generate_due_reports(uow.conn, self.indexes, self.settings, datetime.now(UTC))
+        if made:
+            log.info("scheduled reports generated", extra={"reports": made})
 
     def readiness_checks(self) -> dict[str, str]:
         try:

@@ -92,3 +92,15 @@ def test_a_settled_deadline_stays_settled_when_its_breach_arrives_late():
     document = build([opened(), settled, breached])
     assert document["deadlines"]["refer"]["state"] == "settled"
     assert document["deadlines"]["refer"]["within_deadline"] is False
+
+
+def test_a_partners_answer_arriving_before_the_referral_is_kept():
+    from contracts.events import ReferralAnswered, ReferralCreated
+    referral_id = uuid4()
+    created = wrap(ReferralCreated(referral_id=referral_id, case_id=CASE_ID, reference=REFERENCE,
+                                   partner_id="gn-health-ngo", emergency=False, share_contact=False, created_at=T0,
+                                   respond_by=T0 + timedelta(days=2)))
+    declined = wrap(ReferralAnswered(referral_id=referral_id, case_id=CASE_ID, reference=REFERENCE,
+                                     partner_id="gn-health-ngo", accepted=False, answered_at=T0 + timedelta(hours=3),
+                                     answered_by="partner-1"))
+    assert build([declined, created])["referral_status"] == build([created, declined])["referral_status"] == "declined"

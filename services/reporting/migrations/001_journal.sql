@@ -19,6 +19,7 @@ CREATE TABLE reports (
     period        text NOT NULL,          -- 'day', 'week' or 'month'
     period_start  date NOT NULL,
     generated_at  timestamptz NOT NULL,
-    body          jsonb NOT NULL,
+    body          jsonb NOT NULL,        -- the Report contract
+    hxl           text NOT NULL,         -- its HXL CSV, counted when the report was made
     UNIQUE (scope, period, period_start)
 );

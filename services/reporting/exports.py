@@ -1,0 +1,194 @@
+"""A report as files field staff open in Excel: XLSX (one sheet per table, a
+trend chart, real dates and numbers), CSV, and CSV with HXL hashtags.
+
+Cells hold typed values (dates, integers, fractions), never numbers as text,
+so that Excel can sum, filter and chart them.
+"""
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.styles import Font
+
+from contracts.http import Count, Report
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERCENT, DATE_FORMAT = "0.0%", "yyyy-mm-dd"
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str  # also the sheet name: at most 31 characters
+    headers: tuple[str, ...]
+    rows: list[tuple]
+    percent_columns: tuple[int, ...] = ()
+
+
+def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table]:
+    def label(code) -> str:
+        return category_labels.get(int(code), "") if str(code).isdigit() else ""
+
+    def breakdown(title: str, counts: list[Count], with_label: bool = False) -> Table:
+        if with_label:
+            return Table(title, ("Category", "Name", "Messages", "Previous period"),
+                         [(_number(c.key), label(c.key), c.count, c.previous) for c in counts])
+        return Table(title, (title.removeprefix("By ").capitalize(), "Messages", "Previous period"),
+                     [(c.key, c.count, c.previous) for c in counts])
+
+    m, calls = report.messages, report.calls
+    deadlines = [report.acknowledge, report.resolve]
+    summary = [
+        ("Messages received", m.total, m.previous_total),
+        ("Calls received", calls.received, calls.previous_received),
+        ("Calls answered", calls.answered, None),
+        ("Calls abandoned", calls.abandoned, None),
+        ("Average waiting time (seconds)", calls.average_wait_seconds, None),
+        ("Acknowledged within deadline (share)", report.acknowledge.share_within_deadline, None),
+        ("Resolved within deadline (share)", report.resolve.share_within_deadline, None),
+        ("Median hours to acknowledge", report.acknowledge.median_hours, None),
+        ("90th percentile hours to acknowledge", report.acknowledge.p90_hours, None),
+        ("Median hours to resolve", report.resolve.median_hours, None),
+        ("90th percentile hours to resolve", report.resolve.p90_hours, None),
+        ("Open cases at end of period", sum(bucket.count for bucket in report.backlog), None),
+        ("Referrals made", sum(partner.made for partner in report.referrals), None),
+        ("Replies sent to complainants", report.replies_sent, None),
+    ]
+    return [
+        Table("Summary", ("Figure", "This period", "Previous period"), summary),
+        Table("Trend", (f"{report.period.capitalize()} starting", "Messages", "Calls"),
+              [(point.period_start, point.messages, point.calls) for point in report.trend]),
+        Table("Daily", ("Day", "Messages", "Calls"),
+              [(point.period_start, point.messages, point.calls) for point in report.daily]),
+        breakdown("By channel", m.by_channel),
+        breakdown("By category", m.by_category, with_label=True),
+        breakdown("By sex", m.by_sex),
+        breakdown("By age group", m.by_age_group),
+        breakdown("By disability", m.by_disability),
+        breakdown("By location", m.by_location),
+        breakdown("By country", m.by_country),
+        Table("Deadlines", ("Deadline", "Settled", "Within deadline", "Overdue, not done", "Share within deadline",
+                            "Median hours", "90th percentile hours"),
+              [(d.kind, d.settled, d.within_deadline, d.overdue_unsettled, d.share_within_deadline,
+                d.median_hours, d.p90_hours) for d in deadlines], percent_columns=(4,)),
+        Table("Backlog", ("Age in days", "Open cases"), [(bucket.age, bucket.count) for bucket in report.backlog]),
+        Table("Referrals", ("Partner", "Made", "Accepted", "Declined", "Pending"),
+              [(r.partner_id, r.made, r.accepted, r.declined, r.pending) for r in report.referrals]),
+        Table("Responses", ("Answered by", "Cases closed"), [(c.key, c.count) for c in report.responses_by_channel]),
+        Table("Topics", ("Category", "Name", "Sub-category", "Messages", "Previous period", "Rising"),
+              [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",
+                t.count, t.previous, "yes" if t.rising else "") for t in report.topics]),
+    ]
+
+
+def _number(key: str):
+    return int(key) if key.isdigit() else key
+
+
+def to_xlsx(report: Report, category_labels: dict[int, str]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    tables = report_tables(report, category_labels)
+    for table in tables:
+        sheet = workbook.create_sheet(table.title)
+        if table.title == "Summary":
+            _write_heading(sheet, report)
+        start_row = sheet.max_row + 1 if table.title == "Summary" else 1
+        sheet.append(list(table.headers))
+        for cell in sheet[start_row]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(list(row))
+        for row in sheet.iter_rows(min_row=start_row + 1):
+            for cell in row:
+                if isinstance(cell.value, date):
+                    cell.number_format = DATE_FORMAT
+                elif cell.column - 1 in table.percent_columns and isinstance(cell.value, float):
+                    cell.number_format = PERCENT
+            if table.title == "Summary" and "(share)" in str(row[0].value) and isinstance(row[1].value, float):
+                row[1].number_format = PERCENT
+        for column, header in enumerate(table.headers, start=1):
+            sheet.column_dimensions[sheet.cell(row=start_row, column=column).column_letter].width = max(
+                12, len(header) + 2)
+        sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+        if table.title == "Trend":
+            _add_trend_chart(sheet, len(table.rows), report)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_heading(sheet, report: Report) -> None:
+    sheet.append([f"Feedback report, {report.period} of {report.start.isoformat()}"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["Scope", report.scope])
+    sheet.append(["Countries", ", ".join(report.countries)])
+    sheet.append(["From", report.start])
+    sheet.append(["To", report.end])
+    sheet.append(["Time zone", report.timezone])
+    sheet.append(["Generated", report.generated_at.replace(tzinfo=None)])
+    for row in (4, 5):
+        sheet.cell(row=row, column=2).number_format = DATE_FORMAT
+    sheet.cell(row=7, column=2).number_format = "yyyy-mm-dd hh:mm"
+    sheet.append([])
+
+
+def _add_trend_chart(sheet, rows: int, report: Report) -> None:
+    chart = LineChart()
+    chart.title = f"Messages and calls by {report.period}"
+    chart.y_axis.title = "Count"
+    chart.x_axis.number_format = DATE_FORMAT
+    chart.add_data(Reference(sheet, min_col=2, max_col=3, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    chart.width, chart.height = 20, 9
+    sheet.add_chart(chart, "E2")
+
+
+def to_csv(report: Report, category_labels: dict[int, str]) -> str:
+    """Every table in one tidy CSV: a line per table, row and column (`measure`)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["scope", "period", "start", "end", "table", "key", "measure", "value"])
+    for table in report_tables(report, category_labels):
+        for row in table.rows:
+            for measure, value in zip(table.headers[1:], row[1:]):
+                writer.writerow([report.scope, report.period, report.start.isoformat(), report.end.isoformat(),
+                                 table.title, _text(row[0]), measure, _text(value)])
+    return out.getvalue()
+
+
+HXL_COLUMNS = (
+    ("Period start", "#date+start"), ("Period end", "#date+end"), ("Country", "#country+code"),
+    ("Region", "#adm1+name"), ("Channel", "#channel"), ("Category", "#x_category+code"),
+    ("Category name", "#x_category+name"), ("Sub-category", "#sector"), ("Status", "#status"),
+    ("Messages", "#meta+count"),
+)
+
+
+def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str]) -> str:
+    """Cases of the period counted by country, region, channel, category and status, with HXL hashtags.
+
+    `cases`: the period's case documents (only the fields counted here).
+    """
+    counted = Counter((case["country"], case.get("adm1") or "", case.get("channel") or "",
+                       case.get("category_code"), case.get("sub_category") or "", case.get("status") or "")
+                      for case in cases)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in HXL_COLUMNS])
+    writer.writerow([hashtag for _, hashtag in HXL_COLUMNS])
+    for (country, region, channel, category, sub_category, status), count in sorted(
+            counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
+        writer.writerow([report.start.isoformat(), report.end.isoformat(), country, region, channel,
+                         "" if category is None else category, category_labels.get(category, ""), sub_category,
+                         status, count])
+    return out.getvalue()
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)

@@ -1,0 +1,136 @@
+"""Pure rules of the reports: periods, statistics, and turning counts into figures.
+
+A report covers one period in one time zone: a day, an ISO week (Monday to
+Sunday) or a calendar month. A country's report follows the country's time
+zone; a regional report, which spans several, follows UTC.
+"""
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from contracts.http import Count, DeadlineFigures, Topic
+
+PERIODS = ("day", "week", "month")
+TREND_LENGTH = 8
+BACKLOG_AGES = (("0-2", 0, 3), ("3-7", 3, 8), ("8-14", 8, 15), ("15-30", 15, 31), ("31+", 31, None))
+SEX_VALUES = ("female", "male", "other", "not_said")
+NOT_STATED = "not_stated"
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date  # first day
+    end: date  # first day after the period
+    timezone: str
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes: [start, end)."""
+        zone = ZoneInfo(self.timezone)
+        return (datetime.combine(self.start, time(), zone), datetime.combine(self.end, time(), zone))
+
+    def previous(self) -> "Period":
+        return period_containing(self.kind, self.start - timedelta(days=1), self.timezone)
+
+
+def period_containing(kind: str, day: date, timezone: str) -> Period:
+    """The day, ISO week or month that contains `day`."""
+    if kind == "day":
+        return Period(kind, day, day + timedelta(days=1), timezone)
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        return Period(kind, monday, monday + timedelta(days=7), timezone)
+    if kind == "month":
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return Period(kind, first, following, timezone)
+    raise ValueError(f"unknown period {kind!r}")
+
+
+def last_complete_period(kind: str, now: datetime, timezone: str) -> Period:
+    """The most recent period that has ended by `now`, in `timezone` (e.g. last week on a Monday)."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return period_containing(kind, today, timezone).previous()
+
+
+def trend_periods(period: Period) -> list[Period]:
+    """`period` and the TREND_LENGTH - 1 before it, oldest first."""
+    periods = [period]
+    while len(periods) < TREND_LENGTH:
+        periods.append(periods[-1].previous())
+    return periods[::-1]
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (share 0.5 is the median); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def change_percent(current: int, previous: int) -> float | None:
+    if previous == 0:
+        return None
+    return round(100 * (current - previous) / previous, 1)
+
+
+def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = None,
+           expected: tuple[str, ...] = ()) -> list[Count]:
+    """Terms buckets as counts, with the documents that have no value shown as `not_stated`.
+
+    Values in `expected` appear even at zero, so that tables keep their shape week after week.
+    """
+    found = {bucket_key(bucket): bucket["doc_count"] for bucket in buckets}
+    for key in expected:
+        found.setdefault(key, 0)
+    missing = total - sum(found.values())
+    if missing > 0:
+        found[NOT_STATED] = found.get(NOT_STATED, 0) + missing
+    ordered = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+    return [Count(key=key, count=count, previous=None if previous is None else previous.get(key, 0))
+            for key, count in ordered]
+
+
+def bucket_key(bucket: dict) -> str:
+    """A terms bucket's key as text; boolean fields give "true" and "false"."""
+    key = bucket.get("key_as_string", bucket["key"])
+    return str(key).lower() if isinstance(key, bool) else str(key)
+
+
+def deadline_figures(kind: str, settled: list[dict], overdue_unsettled: int) -> DeadlineFigures:
+    """`settled`: {"within_deadline": bool, "seconds_taken": float} for each deadline settled in the period."""
+    within = sum(1 for entry in settled if entry.get("within_deadline"))
+    hours = [entry["seconds_taken"] / 3600 for entry in settled if entry.get("seconds_taken") is not None]
+    ended = len(settled) + overdue_unsettled
+    median, p90 = percentile(hours, 0.5), percentile(hours, 0.9)
+    return DeadlineFigures(
+        kind=kind, settled=len(settled), within_deadline=within, overdue_unsettled=overdue_unsettled,
+        share_within_deadline=round(within / ended, 3) if ended else None,
+        median_hours=None if median is None else round(median, 1), p90_hours=None if p90 is None else round(p90, 1))
+
+
+def topics(current: dict[tuple, int], previous: dict[tuple, int], *, top: int, rising_min_count: int) -> list[Topic]:
+    """The most frequent (category, sub-category) pairs, flagging those that at least doubled."""
+    ordered = sorted(current.items(), key=lambda item: (-item[1], str(item[0])))[:top]
+    return [Topic(category_code=category, sub_category=sub_category, count=count,
+                  previous=previous.get((category, sub_category), 0),
+                  rising=count >= rising_min_count and count >= 2 * previous.get((category, sub_category), 0))
+            for (category, sub_category), count in ordered]
+
+
+def backlog_age_ranges(end: datetime) -> dict[str, dict]:
+    """Ranges on received_at for each backlog age, counted back from the end of the period."""
+    ranges = {}
+    for label, youngest, oldest in BACKLOG_AGES:
+        bound = {"lte": (end - timedelta(days=youngest)).isoformat()}
+        if oldest is not None:
+            bound["gt"] = (end - timedelta(days=oldest)).isoformat()
+        ranges[label] = bound
+    return ranges
