@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: run demo test infra migrate token contracts bench constraints clean
+.PHONY: run demo test infra migrate token contracts bench bench-search reindex constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -41,6 +41,14 @@ contracts: $(VENV)/.installed
 ## Measure intake-to-search throughput on this machine.
 bench: migrate
 	$(PY) -m tools.bench
+
+## Measure reporting's indexing throughput and search and report latency on this machine.
+bench-search: migrate
+	$(PY) -m tools.bench_search
+
+## Rebuild the search indices from reporting's journal, with no downtime.
+reindex: migrate
+	$(PY) -m services.reporting.rebuild
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable | grep -v '^cfm-platform' > constraints.txt

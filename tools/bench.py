@@ -91,7 +91,8 @@ def main() -> int:
         flowed = time.perf_counter() - started
     finally:
         stop_platform(processes)
-        es.options(ignore_status=404).indices.delete(index=f"{prefix}-cases-v1,{prefix}-events-v1")
+        for name in ("cases", "events", "calls"):
+            es.options(ignore_status=404).indices.delete(index=f"{prefix}-{name}-v1")
         requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=("guest", "guest"))
 
     print(f"messages: {args.messages}, concurrent clients: {args.clients}, machine: {os.cpu_count()} cores")

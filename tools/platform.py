@@ -37,18 +37,19 @@ def wait_ready(url: str, timeout: float = 60) -> bool:
 
 
 def start_platform(env: dict | None = None, service_env: dict[str, dict] | None = None,
-                   sink_args: tuple[str, ...] = ()) -> tuple[dict[str, subprocess.Popen], dict]:
-    """Start everything; returns the processes and each service's settings.
+                   sink_args: tuple[str, ...] = (), services: tuple[str, ...] = SERVICES,
+                   ) -> tuple[dict[str, subprocess.Popen], dict]:
+    """Start everything (or only `services`); returns the processes and each service's settings.
     `env` applies to every process, `service_env[name]` to one service only (tests use both)."""
     env = {**os.environ, **(env or {})}
     processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", *sink_args], env)}
     settings = {}
     try:
-        for name in SERVICES:
+        for name in services:
             own_env = {**env, **(service_env or {}).get(name, {})}
             settings[name] = load_settings(load_service(name)[1], name, environ=own_env)
             processes[name] = start_process(name, ["-m", "chassis.run", name], own_env)
-        for name in SERVICES:
+        for name in services:
             http = settings[name].http
             if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
                 raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
