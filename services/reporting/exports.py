@@ -171,11 +171,15 @@ HXL_COLUMNS = (
 def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str]) -> str:
     """Cases of the period counted by country, region, channel, category and status, with HXL hashtags.
 
-    `cases`: the period's case documents (only the fields counted here).
+    `cases`: the period's case documents (only the fields counted here). A restricted case keeps
+    only its country, category and status: in a small place, a region and a channel beside an
+    abuse category could point to a person.
     """
-    counted = Counter((case["country"], case.get("adm1") or "", case.get("channel") or "",
-                       case.get("category_code"), case.get("sub_category") or "", case.get("status") or "")
-                      for case in cases)
+    counted = Counter(
+        (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
+         "" if case.get("restricted") else case.get("channel") or "", case.get("category_code"),
+         "" if case.get("restricted") else case.get("sub_category") or "", case.get("status") or "")
+        for case in cases)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header for header, _ in HXL_COLUMNS])

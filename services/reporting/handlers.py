@@ -218,7 +218,7 @@ def _decode_cursor(cursor: str | None) -> list | None:
 # --- reports -----------------------------------------------------------------------------------
 
 REPORT_FORMATS = ("json", "xlsx", "csv", "hxl")
-HXL_FIELDS = ["country", "adm1", "channel", "category_code", "sub_category", "status"]
+HXL_FIELDS = ["country", "adm1", "channel", "category_code", "sub_category", "status", "restricted"]
 
 
 def requested_report(indexes: SearchIndexes, principal: Principal, args, settings, now: datetime) -> Response:

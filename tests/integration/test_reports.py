@@ -220,6 +220,8 @@ def test_csv_and_hxl_downloads(run_service, amqp_uri, db, es_prefix):
     assert sum(int(record["#meta+count"]) for record in records) == 6
     kindia_cash = [r for r in records if r["#adm1+name"] == "Kindia" and r["#sector"] == "cash"]
     assert sum(int(r["#meta+count"]) for r in kindia_cash) == 2
+    fraud = [r for r in records if r["#x_category+code"] == "7"]
+    assert [(r["#adm1+name"], r["#channel"], r["#meta+count"]) for r in fraud] == [("", "", "1")]
 
 
 def test_weekly_and_monthly_reports_are_made_once_on_schedule_and_kept(
