@@ -14,9 +14,9 @@ import re
 
 from contracts.envelope import Envelope
 from contracts.events import (
-    CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusChanged,
-    DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived, NotificationSent,
-    ReferralAnswered, ReferralCreated,
+    CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
+    CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
+    NotificationSent, ReferralAnswered, ReferralCreated, StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -35,6 +35,16 @@ def scrub(text: str) -> str:
     text = EMAIL.sub("[email]", text)
     text = ID_NUMBER.sub("[id]", text)
     return PHONE.sub("[phone]", text)
+
+
+def case_reference(event) -> str | None:
+    """The case whose document `event` changes; None for events about no case of the person's own
+    (a call, a status request, a reply about someone else's reference)."""
+    if isinstance(event, (CallRecorded, StatusRequested, CaseStatusAnswered)):
+        return None
+    if isinstance(event, NotificationSent) and event.case_id is None:
+        return None
+    return event.reference
 
 
 def apply_event(document: dict, envelope: Envelope, event) -> dict:

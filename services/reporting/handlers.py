@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from chassis.auth import Principal
 from chassis.errors import ApiError
 from contracts.envelope import Envelope
-from contracts.events import CallRecorded, NotificationSent
+from contracts.events import CallRecorded
 from contracts.http import FacetCount, Report, SearchHit, SearchResults, StoredReport, StoredReports
 from services.reporting import domain, exports, reports
 from services.reporting.figures import build_report
@@ -47,17 +47,17 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope) -> None
             """INSERT INTO journal (message_id, event_type, country, occurred_at, reference, envelope)
                VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING""",
             [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at,
-             getattr(event, "reference", None), Jsonb(domain.journal_envelope(envelope))])
+             domain.case_reference(event), Jsonb(domain.journal_envelope(envelope))])
         index_event(indexes, event, envelope, lambda reference: _opened_narrative(uow.conn, reference))
 
 
 def index_event(indexes: SearchIndexes, event, envelope: Envelope, find_narrative, targets: dict | None = None):
     """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild)."""
     targets = targets or {}
-    reference = getattr(event, "reference", None)
+    reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
-    elif reference is not None and not (isinstance(event, NotificationSent) and event.case_id is None):
+    elif reference is not None:
 
         def change(document: dict) -> dict:
             updated = domain.apply_event(document, envelope, event)
@@ -117,10 +117,10 @@ def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
 
 def _replay_actions(envelope, event, cases, narratives, generation):
     """Bulk actions for one journalled event; case documents are merged in memory and written at the end."""
-    reference = getattr(event, "reference", None)
+    reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
-    elif reference is not None and not (isinstance(event, NotificationSent) and event.case_id is None):
+    elif reference is not None:
         document = domain.apply_event(cases.get(reference, {}), envelope, event)
         if not document.get("restricted") and document.get("narrative") is None and document.get("opened_at"):
             document["narrative"] = narratives.get(reference)

@@ -10,9 +10,9 @@ from chassis.messaging import consume_event
 from chassis.search import make_client
 from chassis.service import PlatformService
 from contracts.events import (
-    CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusChanged,
-    DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived, NotificationSent,
-    ReferralAnswered, ReferralCreated,
+    CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
+    CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
+    NotificationSent, ReferralAnswered, ReferralCreated, StatusRequested,
 )
 from services.reporting import handlers
 from services.reporting.index import SearchIndexes
@@ -48,14 +48,22 @@ class ReportingService(PlatformService):
 
     indexes = Indexes()
 
-    # Every event the platform publishes about cases, calls and replies (status requests carry
-    # nothing for reports and are left out).
+    # Every event the platform publishes: case events update the case's document, all of them
+    # enter the timeline (status requests without the reference they asked about).
     @consume_event("intake", FeedbackReceived)
     def on_feedback_received(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("intake", CallRecorded)
     def on_call_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("intake", StatusRequested)
+    def on_status_requested(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("cases", CaseStatusAnswered)
+    def on_case_status_answered(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("cases", CaseOpened)

@@ -104,3 +104,12 @@ def test_a_partners_answer_arriving_before_the_referral_is_kept():
                                      partner_id="gn-health-ngo", accepted=False, answered_at=T0 + timedelta(hours=3),
                                      answered_by="partner-1"))
     assert build([declined, created])["referral_status"] == build([created, declined])["referral_status"] == "declined"
+
+
+def test_a_status_request_is_tied_to_no_case():
+    from contracts.events import StatusRequested
+    from services.reporting.domain import case_reference, timeline_entry
+    envelope, request = wrap(StatusRequested(request_id=uuid4(), reference=REFERENCE, contact_ref=uuid4(),
+                                             channel=Channel.SMS, received_at=T0))
+    assert case_reference(request) is None
+    assert timeline_entry(envelope, case_reference(request), request)["reference"] is None
