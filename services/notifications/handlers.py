@@ -104,9 +104,15 @@ def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, 
         return
     language = domain.message_language(None, country_languages)
     body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone)
+    failed = []
     for recipient in recipients:
-        with unit_of_work() as uow:
-            if not repository.claim_alert_message(uow.conn, alert_id, recipient.id, now()):
-                continue
-            provider_message_id = sms.send(country=envelope.country, to=recipient.phone, body=body)
-            repository.record_alert_message_sent(uow.conn, alert_id, recipient.id, provider_message_id)
+        try:
+            with unit_of_work() as uow:
+                if not repository.claim_alert_message(uow.conn, alert_id, recipient.id, now()):
+                    continue
+                provider_message_id = sms.send(country=envelope.country, to=recipient.phone, body=body)
+                repository.record_alert_message_sent(uow.conn, alert_id, recipient.id, provider_message_id)
+        except Exception as exc:
+            failed.append(exc)  # one unreachable supervisor must not keep the others from being alerted
+    if failed:
+        raise failed[0]  # retried, then parked: only those not alerted yet are tried again

@@ -1,4 +1,5 @@
 """notifications: status replies to complainants and alerts to supervisors, through a fake SMS provider."""
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -56,7 +57,11 @@ def status_answer(contact_ref, owned=True, status="in_progress", language="fr", 
                               owned=owned, case_id=uuid4() if owned else None, status=status if owned else None)
 
 
-def test_the_owner_of_a_case_gets_its_status_once_per_request(run_service, amqp_uri, db, sms_sink, contact_ref):
+def test_the_owner_of_a_case_gets_its_status_once_per_request(run_service, amqp_uri, db, sms_sink, contact_ref,
+                                                              caplog):
+    # Our own code at full verbosity (nameko stays at WARNING in chassis.logs: its RPC debug log prints replies).
+    for logger in ("services", "chassis"):
+        caplog.set_level(logging.DEBUG, logger=logger)
     notifications = run_service("notifications", sms=sms_settings(sms_sink))
     answer = status_answer(contact_ref)
     first = publish_event(amqp_uri, "cases", answer)
@@ -72,6 +77,7 @@ def test_the_owner_of_a_case_gets_its_status_once_per_request(run_service, amqp_
     assert sent["provider_message_id"] == sms_sink.messages[0]["sid"]
     assert db.execute("SELECT purpose, requested_by FROM intake.contact_reveals").fetchall() == [
         ("status_reply", "notifications")]
+    assert "622" not in caplog.text and "en cours de traitement" not in caplog.text  # neither phone nor words
 
 
 def test_a_reference_the_contact_does_not_own_gets_the_same_neutral_answer(run_service, amqp_uri, db, sms_sink,
@@ -176,3 +182,18 @@ def test_alerts_are_listed_only_for_supervisors_and_focal_points_of_the_country(
     assert get("supervisor", ("ML",), {"country": "GN"}).json()["error"]["code"] == "country_not_in_scope"
     missing = get("supervisor", ("GN",), {})
     assert (missing.status_code, missing.json()["error"]["code"]) == (400, "country_required")
+
+
+def test_a_supervisor_the_provider_refuses_does_not_keep_the_others_from_being_alerted(run_service, amqp_uri, db,
+                                                                                      sms_sink):
+    recipients = {"GN": [{"id": "gn-misconfigured", "phone": "0620000201"},  # not E.164: the provider refuses it
+                         {"id": "gn-duty-2", "phone": "+224620000202"}]}
+    notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": recipients},
+                                consumer={"attempts": 3})
+    publish_event(amqp_uri, "cases", deadline_event(DeadlineBreached, "GN-2026-000060"))
+
+    wait_for(lambda: db.execute("SELECT count(*) FROM notifications.parked_messages").fetchone()[0] == 1)
+    assert [sms["to"] for sms in sms_sink.messages] == ["+224620000202"]  # once, despite three attempts
+    alerts = requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
+                          headers=notifications.headers("supervisor")).json()["alerts"]
+    assert [(alert["reference"], alert["recipients"]) for alert in alerts] == [("GN-2026-000060", ["gn-duty-2"])]
