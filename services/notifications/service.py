@@ -29,12 +29,19 @@ class NotificationsService(PlatformService):
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
-        # A threat to life: supervisors first, within seconds; the complainant's acknowledgement after.
+        # A threat to life: supervisors first, within seconds; the complainant's acknowledgement after,
+        # even when a supervisor could not be reached (the retry then alerts only those not alerted yet).
+        alert_failure = None
         if case.priority == "emergency":
-            self._alert(AlertFacts("emergency_case", case.case_id, case.reference, case.deadline_kind,
-                                   case.deadline_at), envelope)
+            try:
+                self._alert(AlertFacts("emergency_case", case.case_id, case.reference, case.deadline_kind,
+                                       case.deadline_at), envelope)
+            except Exception as exc:
+                alert_failure = exc
         handlers.acknowledge_case(self.db(), self.intake, self.sms, case, envelope,
                                   self.settings.countries[envelope.country].languages, now=now)
+        if alert_failure is not None:
+            raise alert_failure
 
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):

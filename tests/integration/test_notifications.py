@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 import requests
 
-from contracts.envelope import Envelope
+from contracts.common import Consent
 from contracts.events import CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
 from tests.conftest import free_port, wait_for
 from tests.helpers import metric_value, publish_event
@@ -184,16 +184,19 @@ def test_alerts_are_listed_only_for_supervisors_and_focal_points_of_the_country(
     assert (missing.status_code, missing.json()["error"]["code"]) == (400, "country_required")
 
 
-def test_a_supervisor_the_provider_refuses_does_not_keep_the_others_from_being_alerted(run_service, amqp_uri, db,
-                                                                                      sms_sink):
+def test_a_supervisor_the_provider_refuses_keeps_nobody_else_from_being_told(run_service, amqp_uri, db, sms_sink,
+                                                                           contact_ref):
     recipients = {"GN": [{"id": "gn-misconfigured", "phone": "0620000201"},  # not E.164: the provider refuses it
                          {"id": "gn-duty-2", "phone": "+224620000202"}]}
     notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": recipients},
                                 consumer={"attempts": 3})
-    publish_event(amqp_uri, "cases", deadline_event(DeadlineBreached, "GN-2026-000060"))
+    emergency = opened("GN-2026-000060", "emergency").model_copy(update={
+        "contact_ref": contact_ref, "consent": Consent(callback=True)})
+    publish_event(amqp_uri, "cases", emergency)
 
     wait_for(lambda: db.execute("SELECT count(*) FROM notifications.parked_messages").fetchone()[0] == 1)
-    assert [sms["to"] for sms in sms_sink.messages] == ["+224620000202"]  # once, despite three attempts
+    # Once each despite three attempts: the other supervisor, and the complainant's acknowledgement.
+    assert sorted(sms["to"] for sms in sms_sink.messages) == sorted(["+224620000202", PHONE])
     alerts = requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
                           headers=notifications.headers("supervisor")).json()["alerts"]
     assert [(alert["reference"], alert["recipients"]) for alert in alerts] == [("GN-2026-000060", ["gn-duty-2"])]
