@@ -42,3 +42,13 @@ def test_a_partner_has_its_configured_time_to_answer_and_an_emergency_less():
 def test_only_a_referral_awaiting_its_partner_can_be_answered():
     assert awaits_answer("sent")
     assert not any(awaits_answer(status) for status in ("accepted", "declined", "needs_routing"))
+
+
+def test_supervisor_alert_recipients_are_set_per_country_from_the_environment():
+    from chassis.settings import load_settings
+    from services.notifications.settings import NotificationsSettings
+
+    settings = load_settings(NotificationsSettings, "notifications", environ={
+        "CFM__ALERTS__RECIPIENTS": '{"GN": [{"id": "gn-night-shift", "phone": "+224620009999"}]}'})
+    assert [(r.id, r.phone) for r in settings.alerts.recipients["GN"]] == [("gn-night-shift", "+224620009999")]
+    assert settings.alerts.recipients["ML"]  # other countries keep their configured recipients
