@@ -16,6 +16,7 @@ from contracts.envelope import EventPayload
 
 Narrative = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 CategoryCode = Annotated[int, Field(ge=1, le=99, description="Category code of the country's taxonomy")]
+DeclineReason = Literal["outside_mandate", "no_capacity", "outside_area", "duplicate", "other"]
 
 
 class FeedbackReceived(EventPayload):
@@ -99,6 +100,22 @@ class ReferralAnswered(EventPayload):
     accepted: bool
     answered_at: AwareDatetime
     answered_by: str = Field(description="Subject of the partner's staff member")
+    decline_reason: DeclineReason | None = Field(None, description="Why the partner declined; None when accepted")
+
+
+class ReferralOverdue(EventPayload):
+    """The partner did not answer a referral in time: a focal point must re-route it; fired once."""
+
+    event_type: ClassVar[str] = "referral_overdue"
+    event_version: ClassVar[int] = 1
+
+    referral_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    partner_id: str
+    emergency: bool
+    respond_by: AwareDatetime
+    marked_at: AwareDatetime
 
 
 class NotificationSent(EventPayload):
@@ -160,6 +177,7 @@ class CaseStatusAnswered(EventPayload):
     language: LanguageTag | None = None
     reference: CaseReference
     owned: bool = Field(description="False when no case with this reference belongs to this contact")
+    case_id: UUID | None = Field(None, description="The case, when owned")
     status: str | None = Field(None, description="Workflow status; None unless owned")
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag
-from contracts.events import CategoryCode, Narrative
+from contracts.events import CategoryCode, DeclineReason, DeadlineKind, Narrative
 
 
 class FeedbackSubmission(Contract):
@@ -110,6 +110,55 @@ class ParkedMessages(Contract):
     parked: list[ParkedMessage]
 
 
+class ReferralView(Contract):
+    """One referral as a partner or a focal point sees it: what acting on it needs, never the narrative."""
+
+    referral_id: UUID
+    reference: CaseReference
+    country: CountryCode
+    partner_id: str | None
+    category_code: CategoryCode | None
+    emergency: bool
+    share_contact: bool = Field(description="The partner may ask for the contact: consent given, or a threat to life")
+    status: Literal["sent", "needs_routing", "accepted", "declined"]
+    created_at: datetime
+    respond_by: datetime
+    overdue: bool = Field(description="Not answered by respond_by: a focal point must re-route it")
+    answered_at: datetime | None = None
+    decline_reason: DeclineReason | None = None
+
+
+class ReferralList(Contract):
+    """GET /v1/referrals"""
+
+    referrals: list[ReferralView]
+
+
+class ReferralDecline(Contract):
+    """POST /v1/referrals/{referral_id}/decline"""
+
+    reason: DeclineReason
+
+
+class StaffAlert(Contract):
+    """A warning or breach of a deadline, or an emergency case, sent to the country's supervisors on duty."""
+
+    alert_id: UUID
+    country: CountryCode
+    reference: CaseReference
+    reason: Literal["deadline_warning", "deadline_breached", "emergency_case"]
+    deadline_kind: DeadlineKind
+    due_at: datetime
+    alerted_at: datetime
+    recipients: list[str] = Field(description="Ids of the configured recipients the SMS went to")
+
+
+class StaffAlerts(Contract):
+    """GET /v1/alerts?country=GN, newest first"""
+
+    alerts: list[StaffAlert]
+
+
 class Health(Contract):
     status: str
     checks: dict[str, Any] = Field(default_factory=dict)
@@ -168,6 +217,7 @@ class PartnerReferrals(Contract):
     accepted: int
     declined: int
     pending: int
+    overdue: int = Field(0, description="Not answered in time, waiting to be re-routed")
 
 
 class Topic(Contract):
@@ -221,5 +271,5 @@ class StoredReports(Contract):
 
 __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ErrorBody", "CaseView", "SearchResults",
-    "ParkedMessages", "Health", "Report", "StoredReports",
+    "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "StaffAlerts",
 ]

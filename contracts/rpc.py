@@ -9,7 +9,7 @@ class RevealContactRequest(Contract):
     """intake.reveal_contact: decrypt a contact from the vault for one stated purpose."""
 
     contact_ref: UUID
-    purpose: Literal["acknowledgement", "callback"]
+    purpose: Literal["acknowledgement", "callback", "status_reply"]
     requested_by: str
 
 

@@ -1,14 +1,73 @@
-"""Pure rules of notifications: who gets an acknowledgement, and its words.
+"""Pure rules of notifications: who gets a message, and its words.
 
-The acknowledgement names only the reference: a phone can be seen by others,
-so it never hints at what the message was about.
+Messages to complainants name only the reference: a phone can be seen by
+others, so they never hint at what the message was about (a case referred to
+a protection partner reads as "being handled"). Alerts to staff name only the
+reference, the deadline and its due time: never the narrative, never the
+category.
 """
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 ACKNOWLEDGEMENTS = {
     "fr": "Nous avons bien reçu votre message. Votre référence est {reference}. "
           "Gardez-la pour suivre votre dossier.",
     "en": "We have received your message. Your reference is {reference}. "
           "Keep it to follow up on your case.",
 }
+
+# The status of a case in the complainant's words. "referred" reads as "being
+# handled": saying a partner has it would hint that the case is sensitive.
+STATUS_IN_WORDS = {
+    "fr": {
+        "new": "a bien été reçu et sera traité prochainement",
+        "acknowledged": "a bien été reçu et sera traité prochainement",
+        "in_progress": "est en cours de traitement",
+        "referred": "est en cours de traitement",
+        "reopened": "est en cours de traitement",
+        "waiting_for_complainant": "attend une information de votre part : nous allons vous recontacter",
+        "resolved": "a été traité",
+        "closed": "est clôturé",
+    },
+    "en": {
+        "new": "has been received and will be handled soon",
+        "acknowledged": "has been received and will be handled soon",
+        "in_progress": "is being handled",
+        "referred": "is being handled",
+        "reopened": "is being handled",
+        "waiting_for_complainant": "is waiting for information from you: we will contact you again",
+        "resolved": "has been handled",
+        "closed": "is closed",
+    },
+}
+STATUS_REPLY = {"fr": "Votre dossier {reference} {status}.", "en": "Your case {reference} {status}."}
+# One answer whether the case does not exist or belongs to someone else: it must not tell them apart.
+NO_CASE_FOR_THIS_CONTACT = {
+    "fr": "Nous ne trouvons pas de dossier avec cette référence pour ce numéro. "
+          "Vérifiez la référence ou appelez notre ligne gratuite.",
+    "en": "We cannot find a case with this reference for this number. "
+          "Check the reference or call our free hotline.",
+}
+
+DEADLINE_IN_WORDS = {
+    "fr": {"acknowledge": "accusé de réception", "first_response": "première réponse",
+           "resolve": "résolution", "refer": "référencement"},
+    "en": {"acknowledge": "acknowledgement", "first_response": "first response",
+           "resolve": "resolution", "refer": "referral"},
+}
+ALERTS = {
+    "fr": {
+        "deadline_warning": "CFM alerte : dossier {reference}, le délai de {deadline} expire le {due}.",
+        "deadline_breached": "CFM alerte : dossier {reference}, le délai de {deadline} est dépassé depuis le {due}.",
+        "emergency_case": "CFM URGENCE : dossier {reference} à traiter immédiatement, {deadline} avant le {due}.",
+    },
+    "en": {
+        "deadline_warning": "CFM alert: case {reference}, the {deadline} deadline expires on {due}.",
+        "deadline_breached": "CFM alert: case {reference}, the {deadline} deadline passed on {due}.",
+        "emergency_case": "CFM EMERGENCY: case {reference} needs action now, {deadline} before {due}.",
+    },
+}
+LOCAL_TIME = {"fr": "{date} à {time} (heure de {city})", "en": "{date} at {time} ({city} time)"}
 
 
 def wants_acknowledgement(has_contact: bool, callback_consent: bool) -> bool:
@@ -25,3 +84,24 @@ def message_language(case_language: str | None, country_languages: list[str]) ->
 
 def acknowledgement_text(language: str, reference: str) -> str:
     return ACKNOWLEDGEMENTS[language].format(reference=reference)
+
+
+def status_reply_text(language: str, reference: str, owned: bool, status: str | None) -> str:
+    """The answer to `STATUT <reference>`; the same words for every reference the contact does not own."""
+    if not owned:
+        return NO_CASE_FOR_THIS_CONTACT[language]
+    words = STATUS_IN_WORDS[language]
+    return STATUS_REPLY[language].format(reference=reference, status=words.get(status, words["in_progress"]))
+
+
+def local_time(moment: datetime, timezone: str, language: str) -> str:
+    """A due time as the country's staff read it: their own clock, named after its city."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    city = timezone.rsplit("/", 1)[-1].replace("_", " ")
+    return LOCAL_TIME[language].format(date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"), city=city)
+
+
+def alert_text(language: str, reason: str, reference: str, deadline_kind: str, due_at: datetime,
+               timezone: str) -> str:
+    return ALERTS[language][reason].format(reference=reference, deadline=DEADLINE_IN_WORDS[language][deadline_kind],
+                                           due=local_time(due_at, timezone, language))

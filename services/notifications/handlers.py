@@ -1,41 +1,118 @@
-"""Notifications' use case: acknowledge a new case to a complainant who agreed to be contacted.
+"""Notifications' use cases: acknowledge a new case, answer a status request, alert supervisors.
 
-The SMS goes out inside the transaction that records it: if recording fails
-the handler is retried and the person may get the acknowledgement twice,
-which is better than not at all (at-least-once).
+An SMS goes out inside the transaction that records it: if recording fails
+the handler is retried and the person may get the message twice, which is
+better than not at all (at-least-once). A second delivery of the same event
+finds its unique key taken and sends nothing.
 """
+import logging
+from dataclasses import dataclass
 from datetime import datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, NotificationSent
+from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSent
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.notifications import domain, repository
 
-PURPOSE = "acknowledgement"
+log = logging.getLogger(__name__)
+
+
+def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
+    answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
+        contact_ref=contact_ref, purpose=purpose, requested_by="notifications").model_dump(mode="json")))
+    return answer.contact
 
 
 def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope, country_languages: list[str],
                      now) -> None:
+    purpose = "acknowledgement"
     with uow:
-        if not uow.claim_message() or repository.already_sent(uow.conn, case.case_id, PURPOSE):
+        if not uow.claim_message() or repository.already_sent(uow.conn, case.case_id, purpose):
             return
         if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
             return
-        answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
-            contact_ref=case.contact_ref, purpose=PURPOSE, requested_by="notifications").model_dump(mode="json")))
-        if answer.contact.phone is None:
+        contact = reveal_contact(intake_rpc, case.contact_ref, purpose)
+        if contact.phone is None:
             return  # reachable by email only: the email channel comes later
         language = domain.message_language(case.language, country_languages)
-        provider_message_id = sms.send(country=envelope.country, to=answer.contact.phone,
+        provider_message_id = sms.send(country=envelope.country, to=contact.phone,
                                        body=domain.acknowledgement_text(language, case.reference))
         sent_at: datetime = now()
         notification_id = uuid4()
         repository.insert_notification(
             uow.conn, notification_id=notification_id, case_id=case.case_id, reference=case.reference,
-            country=envelope.country, purpose=PURPOSE, channel="sms", language=language,
+            country=envelope.country, purpose=purpose, channel="sms", language=language,
             provider_message_id=provider_message_id, sent_at=sent_at)
         uow.emit(NotificationSent(
-            notification_id=notification_id, case_id=case.case_id, reference=case.reference, purpose=PURPOSE,
+            notification_id=notification_id, case_id=case.case_id, reference=case.reference, purpose=purpose,
             channel="sms", language=language, sent_at=sent_at, provider_message_id=provider_message_id,
         ), country=envelope.country)
+
+
+def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, envelope: Envelope,
+                          country_languages: list[str], now) -> None:
+    """Reply once per request: the status when the contact owns the case, else words that reveal nothing."""
+    purpose = "status_reply"
+    with uow:
+        language = domain.message_language(answer.language, country_languages)
+        # Nothing about a case the contact does not own leaves this service, not even in our own event.
+        case_id, reference = (answer.case_id, answer.reference) if answer.owned else (None, None)
+        notification_id, sent_at = uuid4(), now()
+        # The request's unique key is taken before the contact is revealed: a second delivery reveals nothing.
+        if not uow.claim_message() or not repository.claim_status_reply(
+                uow.conn, notification_id=notification_id, request_id=answer.request_id, case_id=case_id,
+                reference=reference, country=envelope.country, language=language, sent_at=sent_at):
+            return
+        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose)
+        if contact.phone is None:
+            # Status requests come by SMS or WhatsApp, so this is rare; the row stays without a provider id.
+            log.info("status request from a contact without a phone: no reply", extra={
+                "message_id": str(envelope.message_id)})
+            return
+        provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=domain.status_reply_text(
+            language, answer.reference, answer.owned, answer.status))
+        repository.record_provider_message(uow.conn, notification_id, provider_message_id)
+        uow.emit(NotificationSent(
+            notification_id=notification_id, case_id=case_id, reference=reference, purpose=purpose, channel="sms",
+            language=language, sent_at=sent_at, provider_message_id=provider_message_id,
+        ), country=envelope.country)
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What an alert says: the case's reference and one deadline, nothing about what the case is about."""
+
+    reason: str  # deadline_warning | deadline_breached | emergency_case
+    case_id: UUID
+    reference: str
+    deadline_kind: str
+    due_at: datetime
+
+
+def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, recipients, timezone: str,
+                      country_languages: list[str], now) -> None:
+    """One SMS per supervisor on duty, each in its own transaction: a retry after a failure
+    resends to nobody who got it already."""
+    with unit_of_work() as uow:
+        alert_id = repository.record_alert(
+            uow.conn, alert_id=uuid4(), event_id=envelope.message_id, country=envelope.country,
+            case_id=facts.case_id, reference=facts.reference, reason=facts.reason,
+            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now())
+    if not recipients:
+        log.warning("no supervisor alert recipients configured for %s", envelope.country)
+        return
+    language = domain.message_language(None, country_languages)
+    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone)
+    failed = []
+    for recipient in recipients:
+        try:
+            with unit_of_work() as uow:
+                if not repository.claim_alert_message(uow.conn, alert_id, recipient.id, now()):
+                    continue
+                provider_message_id = sms.send(country=envelope.country, to=recipient.phone, body=body)
+                repository.record_alert_message_sent(uow.conn, alert_id, recipient.id, provider_message_id)
+        except Exception as exc:
+            failed.append(exc)  # one unreachable supervisor must not keep the others from being alerted
+    if failed:
+        raise failed[0]  # retried, then parked: only those not alerted yet are tried again

@@ -13,3 +13,55 @@ def insert_notification(conn, *, notification_id, case_id, reference, country, p
                                       provider_message_id, sent_at)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         [notification_id, case_id, reference, country, purpose, channel, language, provider_message_id, sent_at])
+
+
+def claim_status_reply(conn, *, notification_id, request_id, case_id, reference, country, language,
+                       sent_at) -> bool:
+    """Take the request's one reply; False when it was answered already (or is being answered)."""
+    return conn.execute(
+        """INSERT INTO notifications (notification_id, request_id, case_id, reference, country, purpose, channel,
+                                      language, sent_at)
+           VALUES (%s, %s, %s, %s, %s, 'status_reply', 'sms', %s, %s) ON CONFLICT (request_id) DO NOTHING""",
+        [notification_id, request_id, case_id, reference, country, language, sent_at]).rowcount == 1
+
+
+def record_provider_message(conn, notification_id, provider_message_id: str) -> None:
+    conn.execute("UPDATE notifications SET provider_message_id = %s WHERE notification_id = %s",
+                 [provider_message_id, notification_id])
+
+
+def record_alert(conn, *, alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
+                 alerted_at):
+    """The alert for an event, created on its first delivery; returns its id either way."""
+    conn.execute(
+        """INSERT INTO staff_alerts (alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
+                                     alerted_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
+        [alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at, alerted_at])
+    return conn.execute("SELECT alert_id FROM staff_alerts WHERE event_id = %s", [event_id]).fetchone()[0]
+
+
+def claim_alert_message(conn, alert_id, recipient: str, sent_at) -> bool:
+    """Take the one SMS of this alert for this recipient; False when it went out already."""
+    return conn.execute(
+        """INSERT INTO staff_alert_messages (alert_id, recipient, sent_at) VALUES (%s, %s, %s)
+           ON CONFLICT DO NOTHING""", [alert_id, recipient, sent_at]).rowcount == 1
+
+
+def record_alert_message_sent(conn, alert_id, recipient: str, provider_message_id: str) -> None:
+    conn.execute("UPDATE staff_alert_messages SET provider_message_id = %s WHERE alert_id = %s AND recipient = %s",
+                 [provider_message_id, alert_id, recipient])
+
+
+def recent_alerts(conn, country: str, limit: int) -> list[dict]:
+    rows = conn.execute(
+        """SELECT a.alert_id, a.country, a.reference, a.reason, a.deadline_kind, a.due_at, a.alerted_at,
+                  coalesce(array_agg(m.recipient ORDER BY m.recipient)
+                           FILTER (WHERE m.provider_message_id IS NOT NULL), '{}')
+           FROM staff_alerts a LEFT JOIN staff_alert_messages m USING (alert_id)
+           WHERE a.country = %s
+           GROUP BY a.alert_id
+           ORDER BY a.alerted_at DESC, a.alert_id
+           LIMIT %s""", [country, limit]).fetchall()
+    keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "recipients")
+    return [dict(zip(keys, row)) for row in rows]

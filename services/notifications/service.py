@@ -1,14 +1,24 @@
-"""notifications' entrypoints: acknowledge new cases to complainants who consented."""
+"""notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
 from datetime import UTC, datetime
 
 from nameko.rpc import RpcProxy
 
+from chassis.errors import ApiError
+from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import CaseOpened
-from services.notifications import handlers
+from contracts.events import CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
+from contracts.http import StaffAlert, StaffAlerts
+from services.notifications import handlers, repository
+from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
+
+MAX_ALERTS_LISTED = 200
+
+
+def now():
+    return datetime.now(UTC)
 
 
 class NotificationsService(PlatformService):
@@ -19,9 +29,50 @@ class NotificationsService(PlatformService):
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
+        # A threat to life: supervisors first, within seconds; the complainant's acknowledgement after,
+        # even when a supervisor could not be reached (the retry then alerts only those not alerted yet).
+        alert_failure = None
+        if case.priority == "emergency":
+            try:
+                self._alert(AlertFacts("emergency_case", case.case_id, case.reference, case.deadline_kind,
+                                       case.deadline_at), envelope)
+            except Exception as exc:
+                alert_failure = exc
         handlers.acknowledge_case(self.db(), self.intake, self.sms, case, envelope,
-                                  self.settings.countries[envelope.country].languages,
-                                  now=lambda: datetime.now(UTC))
+                                  self.settings.countries[envelope.country].languages, now=now)
+        if alert_failure is not None:
+            raise alert_failure
+
+    @consume_event("cases", CaseStatusAnswered)
+    def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):
+        handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
+                                       self.settings.countries[envelope.country].languages, now=now)
+
+    @consume_event("cases", DeadlineWarning)
+    def on_deadline_warning(self, warning: DeadlineWarning, envelope):
+        self._alert(AlertFacts("deadline_warning", warning.case_id, warning.reference, warning.kind,
+                               warning.due_at), envelope)
+
+    @consume_event("cases", DeadlineBreached)
+    def on_deadline_breached(self, breach: DeadlineBreached, envelope):
+        self._alert(AlertFacts("deadline_breached", breach.case_id, breach.reference, breach.kind,
+                               breach.due_at), envelope)
+
+    def _alert(self, facts: AlertFacts, envelope):
+        country = self.settings.countries[envelope.country]
+        handlers.alert_supervisors(self.db, self.sms, facts, envelope,
+                                   self.settings.alerts.recipients.get(envelope.country, []),
+                                   country.timezone, country.languages, now=now)
+
+    @api("GET", "/v1/alerts", roles=("supervisor", "focal_point"))
+    def list_alerts(self, request, principal):
+        country = request.args.get("country", "").upper()
+        if country not in self.settings.countries:
+            raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
+        principal.require_country(country)
+        with self.db() as uow:
+            rows = repository.recent_alerts(uow.conn, country, MAX_ALERTS_LISTED)
+        return StaffAlerts(alerts=[StaffAlert(**row) for row in rows])
 
 
 SERVICE = NotificationsService

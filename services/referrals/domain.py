@@ -1,9 +1,9 @@
 """Pure rules of referrals: which partner, by when, and what may be shared."""
 from datetime import datetime, timedelta
 
-PARTNER_RESPONSE_TIME = timedelta(hours=48)
-EMERGENCY_RESPONSE_TIME = timedelta(hours=1)
 THREAT_TO_LIFE = 9
+# What a listing may ask for; "overdue" is a referral still awaiting its partner after respond_by.
+LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue")
 
 
 def choose_partner(partners, category_code: int | None) -> str | None:
@@ -14,10 +14,15 @@ def choose_partner(partners, category_code: int | None) -> str | None:
     return None
 
 
-def respond_by(created_at: datetime, emergency: bool) -> datetime:
-    return created_at + (EMERGENCY_RESPONSE_TIME if emergency else PARTNER_RESPONSE_TIME)
+def respond_by(created_at: datetime, emergency: bool, partner_time: timedelta, emergency_time: timedelta) -> datetime:
+    return created_at + (emergency_time if emergency else partner_time)
 
 
 def may_share_contact(consented: bool, category_code: int | None) -> bool:
     """Partners get the contact only with consent, except when a life is threatened."""
     return consented or category_code == THREAT_TO_LIFE
+
+
+def awaits_answer(status: str) -> bool:
+    """Only a referral sent to a partner and not yet answered can be accepted or declined."""
+    return status == "sent"

@@ -1,6 +1,11 @@
 """All of referrals' SQL."""
 from contracts.events import ReferralCreated
 
+# What a listing shows: what acting on a referral needs, never anything about the story.
+VIEW_COLUMNS = ("referral_id", "reference", "country", "partner_id", "category_code", "emergency", "share_contact",
+                "status", "created_at", "respond_by", "overdue_at", "answered_at", "decline_reason")
+_SELECT_VIEW = f"SELECT {', '.join(VIEW_COLUMNS)} FROM referrals"
+
 
 def insert_referral(conn, referral: ReferralCreated, country: str, status: str) -> bool:
     """Insert a referral; False when the case was referred already."""
@@ -11,3 +16,55 @@ def insert_referral(conn, referral: ReferralCreated, country: str, status: str) 
         [referral.referral_id, referral.case_id, referral.reference, country, referral.partner_id,
          referral.category_code, referral.emergency, referral.share_contact, status, referral.created_at,
          referral.respond_by]).rowcount == 1
+
+
+def list_referrals(conn, *, partner_id: str | None, countries: list[str], status: str | None,
+                   limit: int) -> list[dict]:
+    """Newest first, for one partner or for the given countries."""
+    conditions, params = [], []
+    if partner_id is not None:
+        conditions.append("partner_id = %s")
+        params.append(partner_id)
+    else:
+        conditions.append("country = ANY(%s)")
+        params.append(countries)
+    if status == "overdue":
+        conditions.append("status = 'sent' AND overdue_at IS NOT NULL")
+    elif status is not None:
+        conditions.append("status = %s")
+        params.append(status)
+    rows = conn.execute(f"{_SELECT_VIEW} WHERE {' AND '.join(conditions)} ORDER BY created_at DESC, referral_id "
+                        "LIMIT %s", [*params, limit]).fetchall()
+    return [dict(zip(VIEW_COLUMNS, row)) for row in rows]
+
+
+def lock_partner_referral(conn, referral_id, partner_id: str) -> dict | None:
+    """The partner's own referral, locked until the answer commits; None for anyone else's."""
+    row = conn.execute(
+        """SELECT referral_id, case_id, reference, country, status FROM referrals
+           WHERE referral_id = %s AND partner_id = %s FOR UPDATE""", [referral_id, partner_id]).fetchone()
+    return dict(zip(("referral_id", "case_id", "reference", "country", "status"), row)) if row else None
+
+
+def record_answer(conn, referral_id, *, status: str, answered_at, answered_by: str,
+                  decline_reason: str | None) -> dict:
+    row = conn.execute(
+        f"""UPDATE referrals SET status = %s, answered_at = %s, answered_by = %s, decline_reason = %s
+            WHERE referral_id = %s RETURNING {', '.join(VIEW_COLUMNS)}""",
+        [status, answered_at, answered_by, decline_reason, referral_id]).fetchone()
+    return dict(zip(VIEW_COLUMNS, row))
+
+
+def mark_overdue(conn, now, batch: int) -> list[dict]:
+    """Mark referrals past their respond_by and still unanswered, once each; returns those marked now.
+    SKIP LOCKED: a referral being answered right now is left to the next scan, as is one another
+    replica is marking."""
+    rows = conn.execute(
+        """UPDATE referrals SET overdue_at = %(now)s
+           WHERE referral_id IN (SELECT referral_id FROM referrals
+                                 WHERE status = 'sent' AND overdue_at IS NULL AND respond_by <= %(now)s
+                                 ORDER BY respond_by LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+           RETURNING referral_id, case_id, reference, country, partner_id, emergency, respond_by""",
+        {"now": now, "batch": batch}).fetchall()
+    keys = ("referral_id", "case_id", "reference", "country", "partner_id", "emergency", "respond_by")
+    return [dict(zip(keys, row)) for row in rows]

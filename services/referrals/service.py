@@ -1,11 +1,30 @@
-"""referrals' entrypoints: refer every case opened as sensitive."""
+"""referrals' entrypoints: refer every case opened as sensitive, let partners answer, mark overdue referrals."""
 from datetime import UTC, datetime
 
+from nameko.timer import Timer
+
+from chassis.errors import ApiError
+from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import CaseOpened
-from services.referrals import handlers
+from contracts.http import ReferralDecline, ReferralList, ReferralView
+from services.referrals import domain, handlers, repository
 from services.referrals.settings import ReferralsSettings
+
+MAX_REFERRALS_LISTED = 200
+
+
+class SettingsTimer(Timer):
+    """nameko's timer, firing every `response.overdue_scan_seconds` of the service's settings."""
+
+    def setup(self):
+        self.interval = self.container.config["SETTINGS"].response.overdue_scan_seconds
+
+
+def as_view(row: dict) -> ReferralView:
+    overdue_at = row.pop("overdue_at")
+    return ReferralView(**row, overdue=row["status"] == "sent" and overdue_at is not None)
 
 
 class ReferralsService(PlatformService):
@@ -16,7 +35,51 @@ class ReferralsService(PlatformService):
         if not case.sensitive:
             return
         partners = self.settings.partners.get(envelope.country, [])
-        handlers.refer_case(self.db(), case, envelope, partners, now=datetime.now(UTC))
+        handlers.refer_case(self.db(), case, envelope, partners, self.settings.response, now=datetime.now(UTC))
+
+    # The state lives in the table, so the scan survives restarts and each referral is marked once.
+    @SettingsTimer.decorator(interval=None)
+    def mark_overdue_referrals(self):
+        handlers.mark_overdue_referrals(self.db(), now=datetime.now(UTC))
+
+    @api("GET", "/v1/referrals", roles=("partner", "focal_point"))
+    def list_referrals(self, request, principal):
+        """A partner sees its own referrals; a focal point those of its countries (?status=overdue to re-route)."""
+        status = request.args.get("status") or None
+        if status is not None and status not in domain.LISTED_STATUSES:
+            raise ApiError(400, "invalid_status", f"status must be one of {', '.join(domain.LISTED_STATUSES)}.")
+        countries = sorted(principal.countries)
+        if country := request.args.get("country"):
+            principal.require_country(country.upper())
+            countries = [country.upper()]
+        with self.db() as uow:
+            rows = repository.list_referrals(uow.conn, partner_id=self._partner_of(principal), countries=countries,
+                                             status=status, limit=MAX_REFERRALS_LISTED)
+        return ReferralList(referrals=[as_view(row) for row in rows])
+
+    @api("POST", "/v1/referrals/<uuid:referral_id>/accept", roles=("partner",))
+    def accept_referral(self, request, referral_id, principal):
+        return self._answer(referral_id, principal, accepted=True, decline_reason=None)
+
+    @api("POST", "/v1/referrals/<uuid:referral_id>/decline", roles=("partner",))
+    def decline_referral(self, request, referral_id, principal):
+        decline = parse_body(request, ReferralDecline)
+        return self._answer(referral_id, principal, accepted=False, decline_reason=decline.reason)
+
+    def _answer(self, referral_id, principal, accepted: bool, decline_reason: str | None) -> ReferralView:
+        view = handlers.answer_referral(self.db(), referral_id, partner_id=self._partner_of(principal),
+                                        answered_by=principal.subject, accepted=accepted,
+                                        decline_reason=decline_reason, now=datetime.now(UTC))
+        return as_view(view)
+
+    @staticmethod
+    def _partner_of(principal) -> str | None:
+        """The partner organisation a partner's token speaks for; None for platform staff."""
+        if principal.role != "partner":
+            return None
+        if not principal.organisation:
+            raise ApiError(403, "no_organisation", "Your token names no partner organisation.")
+        return principal.organisation
 
 
 SERVICE = ReferralsService

@@ -16,7 +16,7 @@ from contracts.envelope import Envelope
 from contracts.events import (
     CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, StatusRequested,
+    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -68,12 +68,15 @@ def apply_event(document: dict, envelope: Envelope, event) -> dict:
         elif event.created_at.isoformat() >= (doc.get("referred_at") or ""):  # a first or a re-routed referral
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referred_at=event.created_at.isoformat(), referral_status="pending",
-                       referral_answered_at=None)
+                       referral_answered_at=None, referral_overdue=False)
     elif isinstance(event, ReferralAnswered):
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referral_status="accepted" if event.accepted else "declined",
                        referral_answered_at=event.answered_at.isoformat())
+    elif isinstance(event, ReferralOverdue):
+        if doc.get("referral_id") in (None, str(event.referral_id)):
+            doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id, referral_overdue=True)
     elif isinstance(event, NotificationSent):
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
     else:
@@ -202,7 +205,7 @@ def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
             "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None}
 
 
-TIME_FIELDS = ("at", "received_at", "sent_at", "created_at", "answered_at", "started_at", "opened_at")
+TIME_FIELDS = ("at", "received_at", "sent_at", "created_at", "answered_at", "marked_at", "started_at", "opened_at")
 
 
 def event_time(event, envelope: Envelope):

@@ -123,13 +123,14 @@ def _backlog(indexes: SearchIndexes, in_scope: dict, end: datetime):
 def _referrals(indexes: SearchIndexes, in_scope: dict, period: Period) -> list[PartnerReferrals]:
     answer = indexes.aggregate(indexes.cases, _within(in_scope, "referred_at", period), {
         "partner": {"terms": {"field": "partner_id", "size": 100},
-                    "aggs": {"status": {"terms": {"field": "referral_status"}}}}})
+                    "aggs": {"status": {"terms": {"field": "referral_status"}},
+                             "overdue": {"filter": {"term": {"referral_overdue": True}}}}}})
     found = []
     for bucket in answer["aggregations"]["partner"]["buckets"]:
         statuses = {status["key"]: status["doc_count"] for status in bucket["status"]["buckets"]}
         found.append(PartnerReferrals(partner_id=bucket["key"], made=bucket["doc_count"],
                                       accepted=statuses.get("accepted", 0), declined=statuses.get("declined", 0),
-                                      pending=statuses.get("pending", 0)))
+                                      pending=statuses.get("pending", 0), overdue=bucket["overdue"]["doc_count"]))
     return found
 
 

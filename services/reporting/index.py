@@ -33,7 +33,7 @@ MAPPINGS = {
             "referral_answered_at", "next_due_at")},
         **{name: BOOLEAN for name in (
             "has_contact", "disability", "restricted", "sensitive", "classification_confirmed",
-            "closed_without_contact")},
+            "closed_without_contact", "referral_overdue")},
         "adm1": PLACE, "adm2": PLACE, "adm3": PLACE,
         "category_code": {"type": "integer"}, "taxonomy_version": {"type": "integer"},
         "deadlines": {"properties": {kind: DEADLINE for kind in DEADLINE_KINDS}},

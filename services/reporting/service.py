@@ -12,7 +12,7 @@ from chassis.service import PlatformService
 from contracts.events import (
     CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, StatusRequested,
+    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
 )
 from services.reporting import handlers
 from services.reporting.index import SearchIndexes
@@ -112,6 +112,10 @@ class ReportingService(PlatformService):
 
     @consume_event("referrals", ReferralAnswered)
     def on_referral_answered(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope)
+
+    @consume_event("referrals", ReferralOverdue)
+    def on_referral_overdue(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope)
 
     @consume_event("notifications", NotificationSent)
