@@ -63,8 +63,11 @@ def apply_event(document: dict, envelope: Envelope, event) -> dict:
     elif isinstance(event, CaseEvent):
         _apply_case_event(doc, event)
     elif isinstance(event, ReferralCreated):
-        if doc.get("referral_id") == str(event.referral_id):  # its answer came first: keep the answer
-            doc.update(partner_id=event.partner_id, referred_at=event.created_at.isoformat())
+        if doc.get("referral_id") == str(event.referral_id):  # its answer or overdue mark came first
+            doc.update(partner_id=event.partner_id, referred_at=event.created_at.isoformat(),
+                       referral_status=doc.get("referral_status") or "pending",
+                       referral_answered_at=doc.get("referral_answered_at"),
+                       referral_overdue=doc.get("referral_overdue", False))
         elif event.created_at.isoformat() >= (doc.get("referred_at") or ""):  # a first or a re-routed referral
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referred_at=event.created_at.isoformat(), referral_status="pending",

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from contracts.common import Channel, Location, Respondent
 from contracts.events import (
     CallRecorded, CaseClassified, CaseOpened, CaseStatusChanged, DeadlineBreached, DeadlineSettled, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated,
+    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue,
 )
 from services.reporting.handlers import generate_due_reports
 from services.reporting.index import SearchIndexes
@@ -36,7 +36,7 @@ class Week:
 
     def case(self, country, received, channel, *, sex=None, age=None, disability=None, region=None,
              category=4, sub_category=None, acknowledged_after=None, ack_within=True, resolved_after=None,
-             breached_ack=False, restricted=False, partner=None, accepted=None):
+             breached_ack=False, restricted=False, partner=None, accepted=None, overdue=False):
         self.numbers[country] = self.numbers.get(country, 0) + 1
         reference = f"{country}-2026-{self.numbers[country]:06d}"
         case_id = uuid4()
@@ -85,6 +85,10 @@ class Week:
                 referral_id=referral_id, case_id=case_id, reference=reference, partner_id=partner,
                 category_code=category, emergency=False, share_contact=False, created_at=received,
                 respond_by=due), country)
+            if overdue:
+                self.publish("referrals", ReferralOverdue(
+                    referral_id=referral_id, case_id=case_id, reference=reference, partner_id=partner,
+                    emergency=False, respond_by=due, marked_at=due), country)
             if accepted is not None:
                 self.publish("referrals", ReferralAnswered(
                     referral_id=referral_id, case_id=case_id, reference=reference, partner_id=partner,
@@ -117,7 +121,8 @@ def a_week_in_guinea_and_mali(week: Week) -> None:
     week.case("ML", MONDAY + 5 * hours, "hotline", sex="male", age="18-24", region="Kayes", sub_category="cash",
               acknowledged_after=3 * hours)
     week.case("ML", MONDAY + 30 * hours, "sms", sex="female", region="Bamako", category=3)
-    week.case("ML", MONDAY + 100 * hours, "suggestion_box", region="Kayes", category=5)
+    week.case("ML", MONDAY + 100 * hours, "suggestion_box", region="Kayes", category=5, partner="ml-protection",
+              overdue=True)
     # Calls: Guinea 4 (3 answered), Mali 2 (1 answered), plus one last week.
     for offset, outcome, wait in ((1, "answered", 30), (2, "answered", 50), (27, "abandoned", 120),
                                   (51, "answered", 40)):
@@ -179,6 +184,8 @@ def test_the_weekly_report_counts_what_the_week_sent(run_service, amqp_uri, db, 
     assert (region["scope"], region["timezone"], region["messages"]["total"]) == ("region", "UTC", 9)
     assert by_key(region["messages"]["by_country"]) == {"GN": 6, "ML": 3}
     assert region["calls"]["received"] == 6
+    assert [(r["partner_id"], r["pending"], r["overdue"]) for r in region["referrals"]
+            if r["partner_id"] == "ml-protection"] == [("ml-protection", 1, 1)]
     refused = requests.get(f"{reporting.url}/v1/reports", params={"country": "SN"},
                            headers=reporting.headers("manager", ("GN",)))
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "country_not_in_scope")

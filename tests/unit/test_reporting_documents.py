@@ -104,6 +104,10 @@ def test_a_partners_answer_arriving_before_the_referral_is_kept():
                                      partner_id="gn-health-ngo", accepted=False, answered_at=T0 + timedelta(hours=3),
                                      answered_by="partner-1"))
     assert build([declined, created])["referral_status"] == build([created, declined])["referral_status"] == "declined"
+    from contracts.events import ReferralOverdue
+    overdue = wrap(ReferralOverdue(referral_id=referral_id, case_id=CASE_ID, reference=REFERENCE,
+                                   partner_id="gn-health-ngo", emergency=False, respond_by=T0, marked_at=T0))
+    assert build([overdue, created]) == build([created, overdue])
 
 
 def test_a_status_request_is_tied_to_no_case():
