@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: run demo test infra migrate token contracts bench constraints clean
+.PHONY: run demo test infra migrate token contracts bench evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -41,6 +41,10 @@ contracts: $(VENV)/.installed
 ## Measure intake-to-search throughput on this machine.
 bench: migrate
 	$(PY) -m tools.bench
+
+## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
+evaluate-classifier: $(VENV)/.installed
+	$(PY) -m services.cases.evaluate $(ARGS)
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable | grep -v '^cfm-platform' > constraints.txt

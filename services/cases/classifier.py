@@ -8,7 +8,12 @@ that people really type are listed as their own phrases. Countries add
 phrases in national languages through configuration (`classifier.phrases`).
 
 The sensitive rules are deliberately broad: a message wrongly hidden from
-agents is recoverable, one wrongly exposed is not. `python -m
+agents is recoverable, one wrongly exposed is not. For the same reason a
+message that no rule recognises at all (neither sensitive nor ordinary) is
+held as possibly sensitive (reason `unplaced`), with no category: a focal
+point triages it. Phrases alone miss sensitive messages told in words nobody
+listed; this fallback is what keeps recall high on messages the rules were not
+written for. `python -m
 services.cases.evaluate` measures them on a labelled set of messages.
 """
 import re
@@ -32,6 +37,10 @@ SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
         "life is in danger", "life in danger", "in danger", "fear for my life", "afraid for my life",
         "suicide", "end my life", "take my life", "want to die", "wants to die", "knife", "machete", "gun",
         "guns", "weapon*", "attacked", "shot at", "shoot",
+        "faire disparaitre", "me faire du mal", "nous faire du mal", "pour mourir", "avale* des medicaments",
+        "poison*", "bruler notre", "bruler la maison", "brule* notre", "ils me cherchent", "il me cherche",
+        "dey find me", "go kill", "ending my life", "end it all", "overdose", "hurt me", "harm me", "burn our",
+        "burn the house", "looking for me",
     )),
     "sexual_exploitation_abuse": (6, (
         "abus sexuel*", "abuse sexuel*", "abus sexu*", "harcel*", "harcelement", "harassement", "viol",
@@ -43,6 +52,10 @@ SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
         "rape*", "raped", "sexual*", "sexualy", "sex", "sleep with", "slept with", "sleep wit",
         "sleeping with", "have sex", "touched me", "touch me", "touched my", "molest*", "harass*",
         "girlfriend", "naked", "nude*", "sugar daddy", "in exchange for sex", "favours", "favors",
+        "sort* avec lui", "sort* avec moi", "contre une nuit", "une nuit avec", "en echange", "in exchange",
+        "poitrine", "seins", "fesses", "cuisse*", "mis la main sur", "put his hand*", "mineure", "underage",
+        "minor girl", "dirty messages", "messages sales", "come to his house", "venir chez lui",
+        "aller chez lui", "his room", "sa chambre",
     )),
     "protection_need": (10, (
         "violence*", "violent*", "battu", "battue", "battus", "me bat", "nous bat", "la bat", "les bat",
@@ -59,6 +72,11 @@ SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
         "kidnap*", "abduct*", "missing child", "unaccompanied", "separated child*", "abuse", "abused",
         "abusing", "beats me", "beat me", "beats my", "beating", "beaten", "gbv",
         "domestic", "slave*", "locked up", "locked me", "took my passport", "confiscated",
+        "exploit*", "au lieu de l ecole", "instead of school", "children are working", "children working",
+        "child working", "gold mine", "mine d or", "orpaillage", "alone at", "tout seul", "toute seule",
+        "seul a la", "seule a la", "enfant abandonne*", "vendue a", "vendu a un homme", "sold to", "sold me",
+        "married at", "mariee a", "prend* les passeports", "prend* nos passeports", "takes our passports",
+        "arabie", "liban", "koweit", "lebanon", "kuwait", "saudi",
     )),
     "fraud_corruption": (7, (
         "corrupt*", "corromp*", "pot de vin", "pots de vin", "pot devin", "bakchich", "backchich", "bakshish",
@@ -76,6 +94,9 @@ SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
         "asked me for money", "asked us for money", "ask for money", "asking for money",
         "asked for money", "asked me to pay", "asked us to pay", "demanded money", "extort*", "ghost*",
         "sold the", "selling the", "took part of", "takes part of", "deduct*", "cut from",
+        "garde* une partie", "keeps part", "eating the money", "eat the money", "mange* l argent",
+        "bouffe* l argent", "withdrawn from my", "retire* de mon compte", "gnf pour", "fcfa pour", "cfa pour",
+        "francs pour", "naira pour",
     )),
     "staff_misconduct": (8, (
         "insult*", "injuri*", "m a frapp*", "ma frapp*", "a frapp*", "frapp*", "gifl*", "menac*", "menasse*",
@@ -86,39 +107,66 @@ SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
         "humiliat*", "discriminat*", "favouritism", "favoritism", "nepotism", "confidential*",
         "shared my", "my information", "my data", "my photo*", "disrespect*", "misconduct", "abus de pouvoir",
         "abuse of power",
+        "cri* dessus", "chass* du bureau", "comme un chien", "ses parents", "sa famille seulement",
+        "seulement a ses", "his relatives", "his family only", "a dit a tout", "raconte* a tout",
+        "told my family", "told everyone", "told everybody", "told the whole", "vih", "hiv", "sida", "aids",
+        "seropositi*", "statut serologique",
     )),
 }
+
+# Two weaker cues that together suggest a sensitive message: paying (or a sum of money) to get
+# onto a list, into a distribution or a kit is the commonest fraud, and people rarely say "bribe".
+COMBINED_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "fraud_corruption": (
+        ("payer", "paye", "payes", "payent", "paie", "paient", "payons", "pay", "paid", "paying", "collect*",
+         "gnf", "fcfa", "cfa", "naira", "dalasi", "cedis", "francs"),
+        ("liste", "list", "registration", "register", "enregistr*", "inscri*", "entrer", "porte", "carte*",
+         "kit*", "distribution", "formation", "avant", "before", "everybody", "tout le monde", "chaque",
+         "delegue", "chef", "agent", "staff"),
+    ),
+}
+
+# A message no rule places anywhere is held as possibly sensitive, under this reason.
+UNPLACED = "unplaced"
 
 # Ordinary categories: the one with the most matching phrases is suggested.
 ORDINARY_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
     "information_request": (1, (
-        "qmark", "quand", "comment", "est ce que", "information*", "renseignement*", "savoir", "quelle date",
+        "qmark", "question*", "quand", "comment", "est ce que", "information*", "renseignement*", "savoir", "quelle date",
         "quel jour", "ou se trouve", "qui dois je", "prochaine", "when", "how", "where", "what", "which",
         "info", "is it true", "do i need", "can i", "could you tell",
+        "combien", "c koi", "c quoi", "kan est ce", "lieu de", "adresse", "procedure", "documents a amener",
     )),
     "assistance_request": (2, (
         "aide", "aider", "aidez", "besoin", "soutien", "assistance", "appui", "pas de quoi manger",
         "nourriture", "manger", "inscri*", "help", "need", "needs", "support", "assist", "food", "register",
+        "il nous faut", "il me faut", "malade", "ordonnance",
     )),
     "positive_feedback": (3, (
         "merci", "remerci*", "bravo", "felicit*", "content", "contente", "satisfait*", "bon travail",
         "tres bien", "apprecie", "grace a vous", "thank*", "grateful", "appreciat*", "good job", "great",
+        "accueillant*", "respectueu*", "bien passe", "polite",
         "well done", "happy", "helped me a lot",
     )),
     "minor_dissatisfaction": (4, (
         "retard*", "en retard", "pas encore", "lent", "lente", "lenteur", "attend*", "file d attente",
         "trop long", "mal organis*", "late", "delay*", "not yet", "slow", "waiting", "queue", "too long",
+        "trop petit*", "trop chaud", "trop loin", "too far", "manque*", "missing", "incomplet*", "abime*",
+        "damaged", "desorganis*", "trop tot", "de plus que prevu", "longer than",
         "still waiting",
     )),
     "major_dissatisfaction": (5, (
         "plainte", "plaindre", "complain*", "pas recu", "jamais recu", "rien recu", "toujours rien",
         "inacceptable", "injust*", "mecontent*", "pas content", "scandal*", "promesse*", "promis", "oubli*",
         "exclu*", "abandonn*", "never received", "not received", "nothing", "unacceptable", "unfair",
+        "gachis", "useless", "inutile", "refus*", "pas d accord", "not consulted", "consulte*",
+        "se moque* de nous", "sans raison", "without reason", "cancelled", "annule*",
         "promise*", "promised", "forgotten", "excluded", "abandoned", "angry",
     )),
     "out_of_scope": (11, (
         "hcr", "unhcr", "croix rouge", "red cross", "visa", "ambassade", "embassy", "election*", "politique",
         "bourse", "scholarship", "lottery", "loterie",
+        "mairie", "commune", "forage", "gouvernement", "government", "terrain",
     )),
 }
 
@@ -166,6 +214,10 @@ def _matches(text: str, phrases) -> list[str]:
     return [phrase for phrase in phrases if _pattern(phrase).search(text)]
 
 
+def _first_position(text: str, phrases: list[str]) -> int:
+    return min((_pattern(phrase).search(text).start() for phrase in phrases), default=len(text))
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """What the rules make of a narrative, before a person confirms it."""
@@ -181,7 +233,7 @@ class Suggestion:
         names = []
         for reason in self.reasons:
             rule = reason.split(":", 1)[0]
-            if rule in SENSITIVE_RULES and rule not in names:
+            if (rule in SENSITIVE_RULES or rule == UNPLACED) and rule not in names:
                 names.append(rule)
         return tuple(names)
 
@@ -204,6 +256,10 @@ def suggest(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None
 
     sensitive_hits = {name: _matches(text, phrases)
                       for name, (_, phrases) in _with_extra(SENSITIVE_RULES, extra).items()}
+    for name, (first_cues, second_cues) in COMBINED_RULES.items():
+        first, second = _matches(text, first_cues), _matches(text, second_cues)
+        if first and second:
+            sensitive_hits[name] = sensitive_hits[name] + [f"{first[0]} + {second[0]}"]
     for name, hits in sensitive_hits.items():
         reasons += [f"{name}: {phrase}" for phrase in hits]
     ordinary_hits = {name: _matches(text, phrases)
@@ -224,9 +280,12 @@ def suggest(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None
                           reasons=tuple(reasons))
 
     scores = {name: len(hits) for name, hits in ordinary_hits.items()}
-    best = max(scores, key=lambda name: scores[name])
+    # Most matching phrases wins; on a tie, what the person said first (people lead with their purpose).
+    best = max(scores, key=lambda name: (scores[name], -_first_position(text, ordinary_hits[name])))
     if not scores[best]:
-        return Suggestion(None, sub_category, 0.0, False, tuple(reasons))
+        # Nothing recognised the message: it may be sensitive in words no rule knows yet.
+        # Holding it for a focal point is the safe side (see the module docstring).
+        return Suggestion(None, sub_category, 0.0, True, tuple(reasons) + (f"{UNPLACED}: no rule matched",))
     runner_up = max(score for name, score in scores.items() if name != best)
     confidence = min(0.3 + 0.15 * scores[best] - 0.1 * runner_up, 0.9)
     return Suggestion(category_code=ORDINARY_RULES[best][0], sub_category=sub_category,
