@@ -111,6 +111,12 @@ class Change:
         self.emit(DeadlineScheduled, kind=deadline.kind, due_at=deadline.due_at)
         self.record("deadline_scheduled", kind=deadline.kind, due_at=deadline.due_at)
 
+    def cancel(self, kind: str) -> None:
+        """A deadline the case's new category does not have: it stops, and is never counted."""
+        repository.cancel_deadline(self.conn, self.case["case_id"], kind, self.now)
+        self.emit(DeadlineScheduled, kind=kind, due_at=None, cancelled=True)
+        self.record("deadline_cancelled", kind=kind)
+
     def settle(self, kinds: tuple[str, ...]) -> None:
         for row in repository.deadlines(self.conn, self.case["case_id"], open_only=True):
             deadline = row["deadline"]
@@ -223,6 +229,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         for deadline in deadlines:
             change.schedule(deadline)
         change.finish()
+        change.audit(None, "open")
 
 
 def attach_repeat(uow, feedback: FeedbackReceived, envelope: Envelope, settings: CasesSettings,
@@ -250,6 +257,7 @@ def attach_repeat(uow, feedback: FeedbackReceived, envelope: Envelope, settings:
                       restricted=case["restricted"])
         change.emit(CaseLinked, feedback_id=feedback.feedback_id)
         change.finish()
+        change.audit(None, "repeat_attached", feedback_id=feedback.feedback_id)
 
 
 def _taxonomy_body(taxonomy: domain.Taxonomy) -> dict:
@@ -376,6 +384,9 @@ def _reschedule_for_category(change: Change, category: domain.Category) -> None:
             change.schedule(Deadline.start(kind, span, change.calendar, change.now))
         elif row["settled_at"] is None and row["paused_at"] is None and row["deadline"].span != span:
             change.schedule(Deadline.start(kind, span, change.calendar, row["started_at"]))
+    for kind, row in existing.items():
+        if kind not in spans and row["settled_at"] is None:
+            change.cancel(kind)
 
 
 def assign(uow, settings, reference, caller, version, assignee, team, now) -> CaseView:

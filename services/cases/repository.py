@@ -124,6 +124,12 @@ def deadlines(conn, case_id: UUID, *, open_only: bool = False) -> list[dict]:
     return result
 
 
+def cancel_deadline(conn, case_id: UUID, kind: str, at: datetime) -> None:
+    """Stop a deadline that no longer applies: settled without a verdict (within_deadline NULL)."""
+    conn.execute("""UPDATE deadlines SET settled_at = %s, within_deadline = NULL, due_at = NULL, warn_at = NULL
+                    WHERE case_id = %s AND kind = %s""", [at, case_id, kind])
+
+
 def settle_deadline(conn, case_id: UUID, kind: str, at: datetime, within: bool) -> None:
     conn.execute("UPDATE deadlines SET settled_at = %s, within_deadline = %s WHERE case_id = %s AND kind = %s",
                  [at, within, case_id, kind])

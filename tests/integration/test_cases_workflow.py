@@ -237,6 +237,9 @@ def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(ca
     # A focal point who finds it is not sensitive lifts the restriction by classifying it; it is audited.
     lifted = focal.act("GN-2026-000206", "classification", {"category_code": 4, "version": 1}).json()
     assert not lifted["restricted"] and lifted["priority"] == "normal"
+    deadlines = {d["kind"]: d for d in lifted["deadlines"]}
+    assert deadlines["refer"]["settled_at"] and deadlines["refer"]["within_deadline"] is None  # cancelled
+    assert not deadlines["acknowledge"]["settled_at"] and not deadlines["resolve"]["settled_at"]
     assert agent.case("GN-2026-000206").status_code == 200
     assert db.execute("SELECT count(*) FROM cases.audit_log WHERE action = 'classify'").fetchone()[0] == 1
 
