@@ -98,7 +98,7 @@ class CasesService(PlatformService):
     def fire_due_deadlines(self):
         fired = handlers.fire_due_deadlines(self.db(), self.settings, now=self.now())
         if fired:
-            log.info("deadline events fired", extra={"status": fired})
+            log.info("%d deadline warnings or breaches fired", fired)
 
     # --- reading ------------------------------------------------------------------------------------
 
