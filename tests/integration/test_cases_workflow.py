@@ -3,6 +3,7 @@ adjusted clock, confidentiality and audit, the queue, repeats, status requests a
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import eventlet
 import psycopg
 import pytest
 import requests
@@ -349,3 +350,46 @@ def test_the_clock_cannot_be_moved_unless_configured(run_service):
     answer = requests.put(f"{production_like.url}/admin/clock", json={"now": "2030-01-01T00:00:00Z"},
                           headers=admin, timeout=10)
     assert answer.status_code == 404
+
+
+def test_two_agents_acting_at_once_on_the_same_version_cannot_both_win(cases, amqp_uri, db):
+    open_case(amqp_uri, db, DELAY, "GN-2026-000250")
+    agents = {subject: Api(cases, subject=subject) for subject in ("agent-a", "agent-b")}
+    pool = eventlet.GreenPool()
+    answers = list(pool.imap(lambda subject: agents[subject].act(
+        "GN-2026-000250", "assignment", {"assignee": subject, "version": 1}), agents))
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    winner = next(subject for subject, answer in zip(agents, answers) if answer.status_code == 200)
+    view = Api(cases).case("GN-2026-000250").json()
+    assert (view["version"], view["assignee"]) == (2, winner)
+
+
+def test_a_country_taxonomy_version_is_kept_with_the_case(run_service, amqp_uri, db):
+    taxonomy = {"version": 3, "categories": {
+        1: {"name": "Information"}, 4: {"name": "Retard ou petit problème"},
+        12: {"name": "Demande de rapatriement", "sensitive": False}}}
+    cases = run_service("cases", taxonomies={"GN": taxonomy})
+    open_case(amqp_uri, db, DELAY, "GN-2026-000251")
+    agent = Api(cases)
+    assert agent.act("GN-2026-000251", "classification", {"category_code": 7, "version": 1}).json()["error"][
+        "code"] == "unknown_category"
+    classified = agent.act("GN-2026-000251", "classification", {"category_code": 12, "version": 1}).json()
+    assert (classified["category_code"], classified["taxonomy_version"]) == (12, 3)
+    recorded = db.execute("SELECT country, version, body FROM cases.taxonomies").fetchall()
+    assert [(row[0], row[1]) for row in recorded] == [("GN", 3)]
+    assert recorded[0][2]["categories"]["12"]["name"] == "Demande de rapatriement"
+
+
+def test_the_narrative_of_a_restricted_case_stays_out_of_the_logs(cases, amqp_uri, db, caplog):
+    caplog.set_level("DEBUG")
+    secret_words = "Le gardien Sekou m'a demandé de coucher avec lui à Dubréka"
+    set_clock(cases, MONDAY_9AM)
+    open_case(amqp_uri, db, secret_words, "GN-2026-000252")
+    Api(cases).case("GN-2026-000252")
+    focal = Api(cases, "focal_point")
+    focal.act("GN-2026-000252", "notes", {"text": "Sekou est le gardien de nuit", "version": 1})
+    set_clock(cases, MONDAY_9AM + timedelta(days=2))
+    wait_for(lambda: db.execute("SELECT breached_at FROM cases.deadlines").fetchone()[0])
+    assert caplog.records, "the service logged nothing at all: this test would prove nothing"
+    for word in ("Sekou", "gardien", "coucher", "Dubréka"):
+        assert word not in caplog.text
