@@ -63,7 +63,7 @@ def test_the_labelled_set_is_large_and_mixed():
     messages = load_messages()
     assert len(messages) >= 150
     assert {m["language"] for m in messages} == {"fr", "en"}
-    assert sum(m["split"] == "held_out" for m in messages) >= 50
+    assert sum(m["split"].startswith("held_out") for m in messages) >= 100
     assert sum(m["sensitive"] for m in messages) >= 60
 
 
@@ -73,7 +73,8 @@ def test_sensitive_recall_on_the_labelled_set_is_at_least_095():
     assert scores.precision >= 0.8
 
 
-def test_sensitive_recall_on_the_held_out_part_stays_above_its_measured_floor():
-    # Measured 0.938 (30 of 32) when the held-out part was written; this guards against regressions.
-    scores = score([m for m in load_messages() if m["split"] == "held_out"])
+@pytest.mark.parametrize("split", ["held_out_1", "held_out_2"])
+def test_sensitive_recall_on_the_held_out_parts_stays_above_its_measured_floor(split):
+    # Measured 0.938 (30 of 32) and 0.933 (28 of 30); this guards against regressions.
+    scores = score([m for m in load_messages() if m["split"] == split])
     assert scores.recall >= 0.9, f"missed: {scores.missed}"
