@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: run demo test infra migrate token contracts bench bench-search reindex constraints clean
+.PHONY: run demo test infra migrate token contracts bench bench-search reindex evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-search: migrate
 ## Rebuild the search indices from reporting's journal, with no downtime.
 reindex: migrate
 	$(PY) -m services.reporting.rebuild
+
+## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
+evaluate-classifier: $(VENV)/.installed
+	$(PY) -m services.cases.evaluate $(ARGS)
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable | grep -v '^cfm-platform' > constraints.txt

@@ -259,6 +259,9 @@ class DeadlineScheduled(CaseEvent):
 
     kind: DeadlineKind
     due_at: AwareDatetime | None = Field(description="None while the clock is paused")
+    cancelled: bool = Field(False, description=(
+        "The deadline no longer applies (the case was reclassified into a category without it); "
+        "it will never be settled"))
 
 
 class DeadlineWarning(CaseEvent):

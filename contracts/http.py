@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag
-from contracts.events import CategoryCode, DeclineReason, DeadlineKind, Narrative
+from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative
 
 
 class FeedbackSubmission(Contract):
@@ -59,9 +59,154 @@ class CaseView(Contract):
     narrative: str
     received_at: datetime
     opened_at: datetime
-    deadline_kind: str
+    deadline_kind: str = Field(description="The first deadline the case opened with")
     deadline_at: datetime
     has_contact: bool
+    version: int = Field(1, description="Send it back (If-Match or `version`) with an action on this case")
+    sub_category: str | None = None
+    taxonomy_version: int | None = None
+    classification_confirmed: bool = False
+    classified_by: str | None = None
+    classified_at: datetime | None = None
+    suggestion_confidence: float | None = None
+    sensitivity_reasons: list[str] = Field(default_factory=list)
+    assignee: str | None = None
+    team: str | None = None
+    deadline_state: str = Field("ok", description="ok, warning or breached: the worst open deadline")
+    deadlines: list["DeadlineView"] = Field(default_factory=list)
+    resolution: str | None = None
+    response: str | None = None
+    response_channel: str | None = None
+    no_contact_reason: str | None = None
+    duplicate_of: CaseReference | None = None
+    timeline: list["TimelineEntry"] = Field(default_factory=list)
+
+
+class DeadlineView(Contract):
+    kind: DeadlineKind
+    started_at: datetime
+    due_at: datetime | None = Field(description="None while the clock is paused")
+    paused: bool
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    settled_at: datetime | None = None
+    within_deadline: bool | None = None
+
+
+class TimelineEntry(Contract):
+    version: int
+    at: datetime
+    by: str
+    action: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+CaseView.model_rebuild()
+
+
+class CaseSummary(Contract):
+    """One line of the agents' queue (no narrative)."""
+
+    reference: CaseReference
+    country: CountryCode
+    channel: Channel
+    status: CaseStatus
+    category_code: CategoryCode | None
+    sub_category: str | None
+    priority: str
+    restricted: bool
+    assignee: str | None
+    team: str | None
+    received_at: datetime
+    next_deadline_at: datetime | None
+    deadline_state: str
+    version: int
+
+
+class CaseList(Contract):
+    """GET /v1/cases: most urgent deadline first; pass `next_cursor` back as `cursor` for more."""
+
+    cases: list[CaseSummary]
+    next_cursor: str | None = None
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class CaseAction(Contract):
+    """Every action names the version it was decided on (or sends it as If-Match): a case changed
+    meanwhile answers 409 version_conflict instead of being silently overwritten."""
+
+    version: int | None = Field(None, ge=1, description="The case version this action expects")
+
+
+class ClassifyCase(CaseAction):
+    """POST /v1/cases/{reference}/classification: confirm or change the category."""
+
+    category_code: CategoryCode
+    sub_category: Name | None = None
+
+
+class AssignCase(CaseAction):
+    """POST /v1/cases/{reference}/assignment: to an agent, a team, or both."""
+
+    assignee: Name | None = None
+    team: Name | None = None
+
+
+class AddCaseNote(CaseAction):
+    """POST /v1/cases/{reference}/notes"""
+
+    text: Text
+
+
+class ChangeCaseStatus(CaseAction):
+    """POST /v1/cases/{reference}/status: move the case along its workflow."""
+
+    status: CaseStatus
+    reason: Text | None = None
+    resolution: Text | None = Field(None, description="To resolved: what was done")
+    response: Text | None = Field(None, description="To closed: what the complainant was told")
+    response_channel: Name | None = Field(None, description="To closed: how (sms, call, visit, letter, ...)")
+    no_contact_reason: Text | None = Field(None, description="To closed without contact: why")
+
+
+class ResolveCase(CaseAction):
+    """POST /v1/cases/{reference}/resolve"""
+
+    resolution: Text
+
+
+class CloseCase(CaseAction):
+    """POST /v1/cases/{reference}/close: the response given and how, or why no contact was possible."""
+
+    response: Text | None = None
+    response_channel: Name | None = None
+    no_contact_reason: Text | None = None
+
+
+class ReopenCase(CaseAction):
+    """POST /v1/cases/{reference}/reopen"""
+
+    reason: Text
+
+
+class LinkDuplicate(CaseAction):
+    """POST /v1/cases/{reference}/duplicate-of: this case repeats another."""
+
+    duplicate_of: CaseReference
+
+
+class ClockSetting(Contract):
+    """PUT /admin/clock (test configurations only): where the service's clock should stand now."""
+
+    now: AwareDatetime
+
+
+class ClockReading(Contract):
+    now: datetime
+    offset_seconds: float
 
 
 class SearchHit(Contract):
@@ -272,4 +417,6 @@ class StoredReports(Contract):
 __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "StaffAlerts",
+    "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
+    "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading",
 ]

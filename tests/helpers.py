@@ -27,3 +27,37 @@ def metric_value(metrics_text: str, name: str, **labels) -> float:
         if all(f'{key}="{val}"' in sample for key, val in labels.items()):
             return float(value)
     return 0.0
+
+
+class EventRecorder:
+    """Listens to everything `producer` publishes, from the moment it is made (a queue of its own,
+    bound to the producer's exchange), so a test can check which events went out and in which order."""
+
+    def __init__(self, amqp_uri: str, producer: str):
+        import json
+        from kombu import Connection, Queue
+
+        self._json = json
+        self._connection = Connection(amqp_uri)
+        self._channel = self._connection.channel()
+        self._queue = Queue(f"test-recorder-{uuid4().hex[:10]}", exchange=get_event_exchange(producer, {}),
+                            routing_key="#", exclusive=True)(self._channel)
+        self._queue.declare()
+        self.events: list[dict] = []
+
+    def _drain(self) -> None:
+        while (message := self._queue.get(no_ack=True)) is not None:
+            data = message.payload
+            self.events.append(self._json.loads(data) if isinstance(data, (str, bytes)) else data)
+
+    def payloads(self, event_type: str) -> list[dict]:
+        """Payloads of the events of this type received so far, in order."""
+        self._drain()
+        return [event["payload"] for event in self.events if event["type"] == event_type]
+
+    def types(self) -> list[str]:
+        self._drain()
+        return [event["type"] for event in self.events]
+
+    def close(self) -> None:
+        self._connection.release()

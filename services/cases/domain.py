@@ -1,81 +1,180 @@
-"""Pure rules of cases: a first sensitivity screen and the first deadline.
+"""Pure rules of cases: the taxonomy, the workflow, priorities and which deadlines a case has.
 
-The screen errs on the side of flagging: a message wrongly hidden from
-agents is recoverable, one wrongly exposed is not. This is the walking
-skeleton's screen; the classification issue replaces it with per-country
-rules and a labelled evaluation set.
+No I/O here: the time, the country's calendar and its policies are passed in.
 """
-import re
-import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import datetime
 
-# Rule name -> (category code of the default taxonomy, phrases in French and English).
-SENSITIVE_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
-    "threat_to_life": (9, ("menace de mort", "menace de me tuer", "va me tuer", "veut me tuer", "suicide",
-                           "death threat", "threatened to kill", "kill me", "danger de mort", "en danger")),
-    "sexual_exploitation_abuse": (6, ("abus sexuel", "harcelement sexuel", "viol", "exploitation sexuelle",
-                                      "coucher avec", "faveurs sexuelles", "sexual abuse", "sexual exploitation",
-                                      "rape", "sexual favours", "sexual favors", "sleep with", "harassment")),
-    "fraud_corruption": (7, ("corruption", "pot-de-vin", "pot de vin", "detournement", "fraude",
-                             "payer pour etre", "demande de l'argent", "bribe", "fraud", "stole", "theft", "vol ")),
-    "staff_misconduct": (8, ("insulte par l'agent", "agent m'a frappe", "staff insulted", "staff hit me",
-                             "confidentialite", "confidentiality")),
-    "protection_need": (10, ("violence", "battue", "trafic", "traite", "enfant travaille", "mariage force",
-                             "trafficking", "child labour", "forced marriage", "beaten", "abuse")),
-}
+from services.cases.business_time import Calendar, Deadline, Span
+from services.cases.classifier import Suggestion
 
+# --- taxonomy ----------------------------------------------------------------------------------------
 
-def _fold(text: str) -> str:
-    """Lower case without accents, so 'détournement' and 'detournement' match alike."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+SUB_CATEGORIES = ("cash", "business_support", "psychosocial", "medical", "housing", "documents", "training")
 
 
 @dataclass(frozen=True)
-class Screening:
-    sensitive: bool
-    category_code: int | None
-    reasons: tuple[str, ...]
-
-    @property
-    def emergency(self) -> bool:
-        return "threat_to_life" in self.reasons
+class Category:
+    code: int
+    name: str
+    sensitive: bool = False
+    emergency: bool = False
 
 
-def screen_narrative(narrative: str) -> Screening:
-    text = " " + re.sub(r"\s+", " ", _fold(narrative)) + " "
-    reasons = tuple(name for name, (_, phrases) in SENSITIVE_RULES.items()
-                    if any(phrase in text for phrase in phrases))
-    category = SENSITIVE_RULES[reasons[0]][0] if reasons else None
-    return Screening(sensitive=bool(reasons), category_code=category, reasons=reasons)
+@dataclass(frozen=True)
+class Taxonomy:
+    """A country's categories at one version; a case keeps the version it was classified with."""
+
+    version: int
+    categories: dict[int, Category]
+    sub_categories: tuple[str, ...] = SUB_CATEGORIES
+
+    def category(self, code: int) -> Category | None:
+        return self.categories.get(code)
 
 
-def priority_of(screening: Screening) -> str:
-    if screening.emergency:
+DEFAULT_CATEGORIES = {
+    1: Category(1, "Request for information"),
+    2: Category(2, "Request for assistance"),
+    3: Category(3, "Positive feedback, appreciation"),
+    4: Category(4, "Minor dissatisfaction"),
+    5: Category(5, "Major dissatisfaction, complaint"),
+    6: Category(6, "Sexual exploitation and abuse, safeguarding", sensitive=True),
+    7: Category(7, "Fraud, corruption, theft", sensitive=True),
+    8: Category(8, "Staff or partner misconduct, breach of confidentiality", sensitive=True),
+    9: Category(9, "Threat to life, safety or security", sensitive=True, emergency=True),
+    10: Category(10, "Protection need (GBV, child protection, trafficking)", sensitive=True),
+    11: Category(11, "Out of scope, other organisations"),
+}
+DEFAULT_TAXONOMY = Taxonomy(version=1, categories=DEFAULT_CATEGORIES)
+
+
+class Refused(Exception):
+    """An action the rules refuse: an HTTP status and a stable reason code."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def check_classification(taxonomy: Taxonomy, category_code: int, sub_category: str | None) -> Category:
+    category = taxonomy.category(category_code)
+    if category is None:
+        raise Refused(422, "unknown_category", f"Category {category_code} is not in taxonomy v{taxonomy.version}.")
+    if sub_category is not None and sub_category not in taxonomy.sub_categories:
+        raise Refused(422, "unknown_sub_category", "This sub-category is not in the country's taxonomy.")
+    return category
+
+
+def priority_for(sensitive: bool, emergency: bool) -> str:
+    if emergency:
         return "emergency"
-    return "high" if screening.sensitive else "normal"
+    return "high" if sensitive else "normal"
 
 
-def add_business_days(start: datetime, days: int, timezone: str) -> datetime:
-    """`days` working days (Monday to Friday, in the country's time zone) after `start`.
-    A message received on a weekend starts the clock at midnight of the next working day."""
-    local = start.astimezone(ZoneInfo(timezone))
-    if local.weekday() >= 5:
-        local = (local + timedelta(days=7 - local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    while days > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local
+def priority_of(suggestion: Suggestion) -> str:
+    return priority_for(suggestion.sensitive, suggestion.emergency)
 
 
-def first_deadline(opened_at: datetime, screening: Screening, timezone: str) -> tuple[str, datetime]:
-    """The first deadline a new case must meet: refer a sensitive case (on the clock),
-    otherwise acknowledge it within one business day."""
-    if screening.emergency:
-        return "refer", opened_at + timedelta(hours=1)
-    if screening.sensitive:
-        return "refer", opened_at + timedelta(hours=24)
-    return "acknowledge", add_business_days(opened_at, 1, timezone)
+# --- workflow ----------------------------------------------------------------------------------------
+
+STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",
+            "reopened")
+WORKING = ("in_progress", "waiting_for_complainant", "referred", "resolved")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged", *WORKING),
+    "acknowledged": WORKING,
+    "in_progress": ("waiting_for_complainant", "referred", "resolved"),
+    "waiting_for_complainant": ("in_progress", "referred", "resolved"),
+    "referred": ("in_progress", "waiting_for_complainant", "resolved"),
+    "resolved": ("closed", "reopened"),
+    "closed": ("reopened",),
+    "reopened": WORKING,
+}
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What a case needs to be closed: what the complainant was told and how, or why they could not be."""
+
+    response: str | None = None
+    response_channel: str | None = None
+    no_contact_reason: str | None = None
+
+
+def check_transition(current: str, target: str, closure: Closure | None = None) -> None:
+    """Raise `Refused` unless the workflow allows going from `current` to `target`."""
+    if target not in STATUSES:
+        raise Refused(422, "unknown_status", f"'{target}' is not a case status.")
+    if target not in TRANSITIONS[current]:
+        raise Refused(409, "transition_not_allowed", f"A case cannot go from {current} to {target}.")
+    if target == "closed":
+        closure = closure or Closure()
+        answered = bool(closure.response and closure.response_channel)
+        if not answered and not closure.no_contact_reason:
+            raise Refused(422, "closure_needs_response",
+                          "Say what the complainant was told and how (response and response_channel), "
+                          "or why no contact was possible (no_contact_reason).")
+
+
+# Which deadline each status settles: the action the deadline asks for has been done.
+SETTLED_BY: dict[str, tuple[str, ...]] = {
+    "acknowledged": ("acknowledge",),
+    "in_progress": ("acknowledge",),
+    "waiting_for_complainant": ("acknowledge", "first_response"),
+    "referred": ("acknowledge", "refer"),
+    "resolved": ("acknowledge", "first_response", "resolve"),
+}
+
+
+def deadlines_settled_by(target: str) -> tuple[str, ...]:
+    return SETTLED_BY.get(target, ())
+
+
+def pauses_the_clock(status: str) -> bool:
+    return status == "waiting_for_complainant"
+
+
+# --- deadline policies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """A country's deadlines (CFM.md defaults): business days, except referrals which run on the clock."""
+
+    acknowledge_business_days: float = 1
+    refer_hours: float = 24
+    emergency_refer_hours: float = 1
+    first_response_business_days: dict[int, float] = field(default_factory=lambda: {1: 3, 11: 3})
+    resolve_business_days: dict[int, float] = field(default_factory=lambda: {2: 10, 4: 10, 5: 15})
+
+    def spans(self, category_code: int | None, sensitive: bool, emergency: bool) -> dict[str, Span]:
+        """The deadlines a case of this category and priority has, by kind."""
+        if sensitive:
+            return {"refer": Span.hours(self.emergency_refer_hours if emergency else self.refer_hours)}
+        spans = {"acknowledge": Span.business_days(self.acknowledge_business_days)}
+        if category_code in self.first_response_business_days:
+            spans["first_response"] = Span.business_days(self.first_response_business_days[category_code])
+        if category_code in self.resolve_business_days:
+            spans["resolve"] = Span.business_days(self.resolve_business_days[category_code])
+        return spans
+
+
+def opening_deadlines(policy: DeadlinePolicy, calendar: Calendar, suggestion: Suggestion,
+                      now: datetime) -> list[Deadline]:
+    """The deadlines a new case starts with, most pressing first (CaseOpened names the first)."""
+    spans = policy.spans(suggestion.category_code, suggestion.sensitive, suggestion.emergency)
+    order = ("refer", "acknowledge", "first_response", "resolve")
+    return [Deadline.start(kind, spans[kind], calendar, now) for kind in order if kind in spans]
+
+
+# --- status requests -------------------------------------------------------------------------------------
+
+def status_for_complainant(status: str, restricted: bool) -> str:
+    """The status a complainant may learn about their own case. A restricted case answers neutrally
+    (in_progress until resolved): 'referred' would tell whoever holds the phone that it was sensitive."""
+    if not restricted:
+        return status
+    return status if status in ("resolved", "closed") else "in_progress"

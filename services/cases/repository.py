@@ -1,20 +1,228 @@
 """All of cases' SQL."""
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from services.cases.business_time import Deadline, Span
 
 CASE_COLUMNS = ("case_id", "reference", "feedback_id", "country", "channel", "language", "narrative",
                 "received_at", "opened_at", "status", "category_code", "sensitive", "restricted",
                 "sensitivity_reasons", "priority", "deadline_kind", "deadline_at", "contact_ref",
                 "consent_callback", "consent_share")
+READ_COLUMNS = CASE_COLUMNS + (
+    "version", "sub_category", "taxonomy_version", "classification_confirmed", "classified_by", "classified_at",
+    "suggestion_confidence", "assignee", "team", "resolution", "response", "response_channel",
+    "no_contact_reason", "duplicate_of", "updated_at", "queue_due_at", "deadline_state")
+# Columns an action may change (besides version, which every change bumps).
+CHANGEABLE = {"status", "category_code", "sub_category", "taxonomy_version", "classification_confirmed",
+              "classified_by", "classified_at", "sensitive", "restricted", "priority", "assignee", "team",
+              "resolution", "response", "response_channel", "no_contact_reason", "duplicate_of",
+              "sensitivity_reasons", "updated_at"}
 
 
 def insert_case(conn, case: dict) -> bool:
     """Insert a case; False when this feedback already has one."""
-    columns = ", ".join(CASE_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(CASE_COLUMNS))
+    columns = CASE_COLUMNS + ("sub_category", "taxonomy_version", "suggestion_confidence")
+    placeholders = ", ".join(["%s"] * len(columns))
     return conn.execute(
-        f"INSERT INTO cases ({columns}) VALUES ({placeholders}) ON CONFLICT (feedback_id) DO NOTHING",
-        [case[column] for column in CASE_COLUMNS]).rowcount == 1
+        f"INSERT INTO cases ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (feedback_id) DO NOTHING",
+        [case[column] for column in columns]).rowcount == 1
 
 
-def find_case(conn, reference: str) -> dict | None:
-    row = conn.execute(f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE reference = %s", [reference]).fetchone()
-    return dict(zip(CASE_COLUMNS, row)) if row else None
+def find_case(conn, reference: str, *, lock: bool = False) -> dict | None:
+    """The case with this reference; `lock` holds its row until the transaction ends (for a change)."""
+    row = conn.execute(f"SELECT {', '.join(READ_COLUMNS)} FROM cases WHERE reference = %s"
+                       + (" FOR UPDATE" if lock else ""), [reference]).fetchone()
+    return dict(zip(READ_COLUMNS, row)) if row else None
+
+
+def update_case(conn, case_id: UUID, changes: dict, bump: bool = True) -> int:
+    """Apply `changes`, bumping the version unless told not to; returns the version."""
+    unknown = set(changes) - CHANGEABLE
+    if unknown:
+        raise ValueError(f"not changeable: {sorted(unknown)}")
+    assignments = [f"{column} = %s" for column in changes] + (["version = version + 1"] if bump else [])
+    sets = ", ".join(assignments) or "version = version"
+    return conn.execute(f"UPDATE cases SET {sets} WHERE case_id = %s RETURNING version",
+                        [*changes.values(), case_id]).fetchone()[0]
+
+
+def add_history(conn, case_id: UUID, version: int, at: datetime, actor: str, action: str, detail: dict) -> None:
+    conn.execute("INSERT INTO case_history (case_id, version, at, actor, action, detail) VALUES (%s, %s, %s, %s, %s, %s)",
+                 [case_id, version, at, actor, action, Jsonb(detail)])
+
+
+def history(conn, case_id: UUID) -> list[dict]:
+    rows = conn.execute("SELECT version, at, actor, action, detail FROM case_history WHERE case_id = %s ORDER BY id",
+                        [case_id]).fetchall()
+    return [dict(zip(("version", "at", "by", "action", "detail"), row)) for row in rows]
+
+
+def add_note(conn, note_id: UUID, case_id: UUID, at: datetime, author: str, text: str) -> None:
+    conn.execute("INSERT INTO case_notes (note_id, case_id, at, author, text) VALUES (%s, %s, %s, %s, %s)",
+                 [note_id, case_id, at, author, text])
+
+
+def attach_feedback(conn, feedback_id: UUID, case_id: UUID, channel: str, narrative: str,
+                    received_at: datetime) -> bool:
+    """Attach a repeated message to a case; False when it was attached before."""
+    return conn.execute(
+        """INSERT INTO case_feedback (feedback_id, case_id, channel, narrative, received_at)
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+        [feedback_id, case_id, channel, narrative, received_at]).rowcount == 1
+
+
+def record_taxonomy(conn, country: str, version: int, body: dict) -> None:
+    conn.execute("INSERT INTO taxonomies (country, version, body) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                 [country, version, Jsonb(body)])
+
+
+# --- deadlines ------------------------------------------------------------------------------------------
+
+DEADLINE_COLUMNS = ("kind", "on_the_clock", "duration", "started_at", "due_at", "warn_at", "paused_at",
+                    "remaining", "warn_remaining", "warned_at", "breached_at", "settled_at", "within_deadline")
+
+
+def save_deadline(conn, case_id: UUID, deadline: Deadline) -> None:
+    """Insert or replace the clock of one deadline (a restart clears what had fired and settled)."""
+    conn.execute(
+        """INSERT INTO deadlines (case_id, kind, on_the_clock, duration, started_at, due_at, warn_at, paused_at,
+                                  remaining, warn_remaining)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (case_id, kind) DO UPDATE SET
+               on_the_clock = EXCLUDED.on_the_clock, duration = EXCLUDED.duration,
+               started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at,
+               paused_at = EXCLUDED.paused_at, remaining = EXCLUDED.remaining,
+               warn_remaining = EXCLUDED.warn_remaining""",
+        [case_id, deadline.kind, deadline.span.on_the_clock, deadline.span.duration, deadline.started_at,
+         deadline.due_at, deadline.warn_at, deadline.paused_at, deadline.remaining, deadline.warn_remaining])
+
+
+def reset_deadline(conn, case_id: UUID, kind: str) -> None:
+    """A restarted deadline (the case was reopened) warns, breaches and settles afresh."""
+    conn.execute("""UPDATE deadlines SET warned_at = NULL, breached_at = NULL, settled_at = NULL,
+                    within_deadline = NULL WHERE case_id = %s AND kind = %s""", [case_id, kind])
+
+
+def _deadline(row: dict) -> Deadline:
+    return Deadline(kind=row["kind"], span=Span(row["duration"], row["on_the_clock"]),
+                    started_at=row["started_at"], due_at=row["due_at"], warn_at=row["warn_at"],
+                    paused_at=row["paused_at"], remaining=row["remaining"], warn_remaining=row["warn_remaining"])
+
+
+def deadlines(conn, case_id: UUID, *, open_only: bool = False) -> list[dict]:
+    """The case's deadlines as rows, each with its `deadline` (the domain object)."""
+    rows = conn.execute(
+        f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM deadlines WHERE case_id = %s"
+        + (" AND settled_at IS NULL" if open_only else "") + " ORDER BY started_at, kind", [case_id]).fetchall()
+    result = []
+    for row in rows:
+        record = dict(zip(DEADLINE_COLUMNS, row))
+        record["deadline"] = _deadline(record)
+        result.append(record)
+    return result
+
+
+def cancel_deadline(conn, case_id: UUID, kind: str, at: datetime) -> None:
+    """Stop a deadline that no longer applies: settled without a verdict (within_deadline NULL)."""
+    conn.execute("""UPDATE deadlines SET settled_at = %s, within_deadline = NULL, due_at = NULL, warn_at = NULL
+                    WHERE case_id = %s AND kind = %s""", [at, case_id, kind])
+
+
+def settle_deadline(conn, case_id: UUID, kind: str, at: datetime, within: bool) -> None:
+    conn.execute("UPDATE deadlines SET settled_at = %s, within_deadline = %s WHERE case_id = %s AND kind = %s",
+                 [at, within, case_id, kind])
+
+
+def refresh_queue_position(conn, case_id: UUID) -> None:
+    """Keep the case's place in the queue (its most urgent open deadline) and its deadline state."""
+    conn.execute(
+        """UPDATE cases SET
+               queue_due_at = COALESCE((SELECT min(due_at) FROM deadlines
+                                        WHERE case_id = %(id)s AND settled_at IS NULL AND due_at IS NOT NULL),
+                                       '9999-12-31T00:00:00Z'),
+               deadline_state = CASE
+                   WHEN EXISTS (SELECT 1 FROM deadlines WHERE case_id = %(id)s AND settled_at IS NULL
+                                AND breached_at IS NOT NULL) THEN 'breached'
+                   WHEN EXISTS (SELECT 1 FROM deadlines WHERE case_id = %(id)s AND settled_at IS NULL
+                                AND warned_at IS NOT NULL) THEN 'warning'
+                   ELSE 'ok' END
+           WHERE case_id = %(id)s""", {"id": case_id})
+
+
+def claim_due_deadlines(conn, now: datetime, limit: int) -> list[dict]:
+    """Deadlines whose warning or breach is due and not yet fired, locked so that a second
+    scanner (another instance) skips them instead of firing them twice."""
+    rows = conn.execute(
+        """SELECT d.case_id, d.kind, d.due_at, d.warn_at, d.warned_at, d.breached_at,
+                  c.reference, c.country, c.version, c.status, c.restricted, c.priority
+           FROM deadlines d JOIN cases c USING (case_id)
+           WHERE d.settled_at IS NULL
+             AND ((d.warned_at IS NULL AND d.warn_at <= %(now)s) OR (d.breached_at IS NULL AND d.due_at <= %(now)s))
+           ORDER BY d.due_at
+           LIMIT %(limit)s
+           FOR UPDATE SKIP LOCKED""", {"now": now, "limit": limit}).fetchall()
+    keys = ("case_id", "kind", "due_at", "warn_at", "warned_at", "breached_at", "reference", "country", "version",
+            "status", "restricted", "priority")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def mark_fired(conn, case_id: UUID, kind: str, column: str, at: datetime) -> None:
+    if column not in ("warned_at", "breached_at"):
+        raise ValueError(column)
+    conn.execute(f"UPDATE deadlines SET {column} = %s WHERE case_id = %s AND kind = %s", [at, case_id, kind])
+
+
+# --- the queue ---------------------------------------------------------------------------------------------
+
+LIST_COLUMNS = ("case_id", "reference", "country", "channel", "status", "category_code", "sub_category",
+                "priority", "restricted", "assignee", "team", "received_at", "queue_due_at", "deadline_state",
+                "version")
+
+
+def list_cases(conn, *, countries: list[str], include_restricted: bool, filters: dict,
+               after: tuple[datetime, UUID] | None, limit: int) -> list[dict]:
+    """Cases most urgent first, keyset-paginated on (queue_due_at, case_id)."""
+    where = ["country = ANY(%(countries)s)"]
+    params: dict = {"countries": countries, "limit": limit}
+    if not include_restricted:
+        where.append("NOT restricted")
+    for column in ("status", "category_code", "assignee", "deadline_state", "channel"):
+        if filters.get(column) is not None:
+            where.append(f"{column} = %({column})s")
+            params[column] = filters[column]
+    if filters.get("received_from") is not None:
+        where.append("received_at >= %(received_from)s")
+        params["received_from"] = filters["received_from"]
+    if filters.get("received_to") is not None:
+        where.append("received_at < %(received_to)s")
+        params["received_to"] = filters["received_to"]
+    if after is not None:
+        where.append("(queue_due_at, case_id) > (%(after_due)s, %(after_id)s)")
+        params["after_due"], params["after_id"] = after
+    rows = conn.execute(
+        f"""SELECT {', '.join(LIST_COLUMNS)} FROM cases WHERE {' AND '.join(where)}
+            ORDER BY queue_due_at, case_id LIMIT %(limit)s""", params).fetchall()
+    return [dict(zip(LIST_COLUMNS, row)) for row in rows]
+
+
+# --- audit and clock ---------------------------------------------------------------------------------------
+
+
+def audit(conn, *, actor: str, role: str, action: str, case_id: UUID | None, reference: str | None,
+          client_address: str | None, user_agent: str | None, detail: dict | None = None) -> None:
+    conn.execute(
+        """INSERT INTO audit_log (actor, role, action, case_id, reference, client_address, user_agent, detail)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+        [actor, role, action, case_id, reference, client_address, user_agent, Jsonb(detail or {})])
+
+
+def clock_offset_seconds(conn) -> float:
+    row = conn.execute("SELECT offset_seconds FROM clock_offset").fetchone()
+    return row[0] if row else 0.0
+
+
+def set_clock_offset(conn, seconds: float) -> None:
+    conn.execute("""INSERT INTO clock_offset (singleton, offset_seconds) VALUES (true, %s)
+                    ON CONFLICT (singleton) DO UPDATE SET offset_seconds = EXCLUDED.offset_seconds""", [seconds])

@@ -1,25 +1,183 @@
-"""cases' entrypoints: open a case per feedback; GET /v1/cases/{reference}."""
-from datetime import UTC, datetime
+"""cases' entrypoints: open a case per feedback, answer status requests, follow referrals,
+fire deadline warnings and breaches, and the case API (queue, detail with timeline, actions)."""
+import logging
+from datetime import datetime
 
-from chassis.http import api
+from nameko.timer import Timer
+
+from chassis.errors import ApiError
+from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import FeedbackReceived
+from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.http import (
+    AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
+    ReopenCase, ResolveCase,
+)
 from services.cases import handlers
 from services.cases.settings import CasesSettings
+
+log = logging.getLogger(__name__)
+
+CASE_ROLES = ("agent", "supervisor", "focal_point")
+LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to")
+
+
+class DeadlineTimer(Timer):
+    """nameko's timer, with its interval from the settings (`deadlines.scan_seconds`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=None, **kwargs)
+
+    def setup(self):
+        self.interval = self.container.config["SETTINGS"].deadlines.scan_seconds
+
+
+deadline_timer = DeadlineTimer.decorator
+
+
+def caller_of(request, principal) -> handlers.Caller:
+    return handlers.Caller(principal, request.remote_addr, request.headers.get("User-Agent"))
+
+
+def expected_version(request, body_version: int | None) -> int | None:
+    """The version an action was decided on: `version` in the body, or the If-Match header."""
+    if body_version is not None:
+        return body_version
+    given = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not given:
+        return None
+    try:
+        return int(given)
+    except ValueError:
+        raise ApiError(400, "invalid_if_match", "If-Match must be the case version, e.g. \"3\".") from None
+
+
+def list_filters(args) -> dict:
+    unknown = set(args) - set(LIST_FILTERS) - {"cursor", "limit"}
+    if unknown:
+        raise ApiError(422, "invalid_filter", "Unknown filter.", [{"field": name, "reason": "unknown filter"}
+                                                                   for name in sorted(unknown)])
+    filters: dict = {name: args.get(name) or None for name in ("status", "assignee", "deadline_state", "channel")}
+    try:
+        filters["category_code"] = int(args["category"]) if args.get("category") else None
+        for name in ("received_from", "received_to"):
+            value = datetime.fromisoformat(args[name]) if args.get(name) else None
+            if value is not None and value.tzinfo is None:
+                raise ValueError(name)
+            filters[name] = value
+    except ValueError:
+        raise ApiError(422, "invalid_filter", "category is a number; received_from and received_to are "
+                                              "ISO 8601 times with a time zone.") from None
+    if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
+        raise ApiError(422, "invalid_filter", "deadline_state is ok, warning or breached.")
+    return filters
 
 
 class CasesService(PlatformService):
     name = "cases"
 
+    def now(self) -> datetime:
+        return handlers.current_time(self.db(), self.settings)
+
+    # --- events -------------------------------------------------------------------------------------
+
     @consume_event("intake", FeedbackReceived)
     def on_feedback_received(self, feedback: FeedbackReceived, envelope):
-        timezone = self.settings.countries[envelope.country].timezone
-        handlers.open_case(self.db(), feedback, envelope, timezone, now=datetime.now(UTC))
+        handlers.open_case(self.db(), feedback, envelope, self.settings, now=self.now())
 
-    @api("GET", "/v1/cases/<string:reference>", roles=("agent", "supervisor", "focal_point"))
+    @consume_event("intake", StatusRequested)
+    def on_status_requested(self, request: StatusRequested, envelope):
+        handlers.answer_status_request(self.db(), request, envelope)
+
+    @consume_event("referrals", ReferralCreated)
+    def on_referral_created(self, referral: ReferralCreated, envelope):
+        handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
+
+    @deadline_timer
+    def fire_due_deadlines(self):
+        fired = handlers.fire_due_deadlines(self.db(), self.settings, now=self.now())
+        if fired:
+            log.info("%d deadline warnings or breaches fired", fired)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    @api("GET", "/v1/cases", roles=CASE_ROLES)
+    def list_cases(self, request, principal):
+        try:
+            limit = int(request.args.get("limit", 50))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 200:
+            raise ApiError(422, "invalid_filter", "limit is a number from 1 to 200.")
+        return handlers.list_cases(self.db(), caller_of(request, principal), list_filters(request.args),
+                                   request.args.get("cursor"), limit)
+
+    @api("GET", "/v1/cases/<string:reference>", roles=CASE_ROLES)
     def get_case(self, request, reference, principal):
-        return handlers.get_case(self.db(), reference, principal)
+        return handlers.get_case(self.db(), reference, caller_of(request, principal))
+
+    # --- actions --------------------------------------------------------------------------------------
+
+    @api("POST", "/v1/cases/<string:reference>/classification", roles=CASE_ROLES)
+    def classify_case(self, request, reference, principal):
+        body = parse_body(request, ClassifyCase)
+        return handlers.classify(self.db(), self.settings, reference, caller_of(request, principal),
+                                 expected_version(request, body.version), body.category_code, body.sub_category,
+                                 self.now())
+
+    @api("POST", "/v1/cases/<string:reference>/assignment", roles=CASE_ROLES)
+    def assign_case(self, request, reference, principal):
+        body = parse_body(request, AssignCase)
+        return handlers.assign(self.db(), self.settings, reference, caller_of(request, principal),
+                               expected_version(request, body.version), body.assignee, body.team, self.now())
+
+    @api("POST", "/v1/cases/<string:reference>/notes", roles=CASE_ROLES)
+    def add_note(self, request, reference, principal):
+        body = parse_body(request, AddCaseNote)
+        return handlers.add_note(self.db(), self.settings, reference, caller_of(request, principal),
+                                 expected_version(request, body.version), body.text, self.now())
+
+    @api("POST", "/v1/cases/<string:reference>/duplicate-of", roles=CASE_ROLES)
+    def link_duplicate(self, request, reference, principal):
+        body = parse_body(request, LinkDuplicate)
+        return handlers.link_duplicate(self.db(), self.settings, reference, caller_of(request, principal),
+                                       expected_version(request, body.version), body.duplicate_of, self.now())
+
+    @api("POST", "/v1/cases/<string:reference>/status", roles=CASE_ROLES)
+    def change_status(self, request, reference, principal):
+        body = parse_body(request, ChangeCaseStatus)
+        return self._move(request, reference, principal, body)
+
+    @api("POST", "/v1/cases/<string:reference>/resolve", roles=CASE_ROLES)
+    def resolve_case(self, request, reference, principal):
+        body = parse_body(request, ResolveCase)
+        return self._move(request, reference, principal, ChangeCaseStatus(
+            status="resolved", resolution=body.resolution, version=body.version))
+
+    @api("POST", "/v1/cases/<string:reference>/close", roles=CASE_ROLES)
+    def close_case(self, request, reference, principal):
+        body = parse_body(request, CloseCase)
+        return self._move(request, reference, principal, ChangeCaseStatus(
+            status="closed", version=body.version, **body.model_dump(exclude={"version"})))
+
+    @api("POST", "/v1/cases/<string:reference>/reopen", roles=CASE_ROLES)
+    def reopen_case(self, request, reference, principal):
+        body = parse_body(request, ReopenCase)
+        return self._move(request, reference, principal, ChangeCaseStatus(
+            status="reopened", reason=body.reason, version=body.version))
+
+    def _move(self, request, reference, principal, body: ChangeCaseStatus):
+        return handlers.change_status(self.db(), self.settings, reference, caller_of(request, principal),
+                                      expected_version(request, body.version), body, self.now())
+
+    # --- test configurations only -------------------------------------------------------------------------
+
+    @api("PUT", "/admin/clock", roles=("admin",))
+    def set_clock(self, request, principal):
+        body = parse_body(request, ClockSetting)
+        offset = handlers.set_clock(self.db(), self.settings, body.now)
+        return ClockReading(now=body.now, offset_seconds=offset)
 
 
 SERVICE = CasesService

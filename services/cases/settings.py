@@ -1,6 +1,99 @@
-"""Settings of the cases service."""
-from chassis.settings import ServiceSettings
+"""Settings of the cases service: per-country calendars, deadline policies, taxonomies and
+classifier phrases, the deadline timer, and the clock.
+
+Every country section is optional: a country without one gets the defaults of
+the domain note (Monday to Friday, the `holidays` library's public holidays,
+CFM.md's deadlines, the default taxonomy).
+"""
+from datetime import date
+from functools import cached_property
+
+import holidays
+from pydantic import Field
+
+from chassis.settings import Section, ServiceSettings
+from services.cases import domain
+from services.cases.business_time import Calendar
+
+
+class CalendarSettings(Section):
+    working_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], description="0 is Monday")
+    public_holidays: bool = Field(True, description="Take the country's public holidays from `holidays`")
+    extra_holidays: list[date] = Field(default_factory=list, description="Days off the library does not know")
+
+
+class PolicySettings(Section):
+    acknowledge_business_days: float = 1
+    refer_hours: float = 24
+    emergency_refer_hours: float = 1
+    first_response_business_days: dict[int, float] = Field(default_factory=lambda: {1: 3, 11: 3})
+    resolve_business_days: dict[int, float] = Field(default_factory=lambda: {2: 10, 4: 10, 5: 15})
+
+
+class CategorySettings(Section):
+    name: str
+    sensitive: bool = False
+    emergency: bool = False
+
+
+class TaxonomySettings(Section):
+    version: int = Field(ge=1)
+    categories: dict[int, CategorySettings]
+    sub_categories: list[str] = Field(default_factory=lambda: list(domain.SUB_CATEGORIES))
+
+
+class DeadlineSettings(Section):
+    scan_seconds: float = Field(5.0, gt=0, description="How often the timer looks for warnings and breaches")
+    scan_batch: int = Field(100, ge=1)
+
+
+class ClockSettings(Section):
+    """`adjustable: true` lets an admin move the service's clock forward (PUT /admin/clock), for tests
+    and demos only. Off by default; production never sets it, and the endpoint answers 404 when off."""
+
+    adjustable: bool = False
+
+
+class ClassifierSettings(Section):
+    # country -> rule name -> extra phrases (national languages, local words)
+    phrases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
 
 class CasesSettings(ServiceSettings):
-    pass
+    calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
+    deadline_policies: dict[str, PolicySettings] = Field(default_factory=dict)
+    taxonomies: dict[str, TaxonomySettings] = Field(default_factory=dict)
+    deadlines: DeadlineSettings = DeadlineSettings()
+    clock: ClockSettings = ClockSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+
+    @cached_property
+    def _calendars(self) -> dict[str, Calendar]:
+        return {}
+
+    def calendar(self, country: str, around_year: int) -> Calendar:
+        """The country's business calendar, with its holidays from two years before to two after."""
+        key = f"{country}:{around_year}"
+        if key not in self._calendars:
+            own = self.calendars.get(country, CalendarSettings())
+            days_off = set(own.extra_holidays)
+            if own.public_holidays:
+                days_off |= set(holidays.country_holidays(country, years=range(around_year - 2, around_year + 3)))
+            self._calendars[key] = Calendar(timezone=self.countries[country].timezone,
+                                            working_days=frozenset(own.working_days), holidays=frozenset(days_off))
+        return self._calendars[key]
+
+    def deadline_policy(self, country: str) -> domain.DeadlinePolicy:
+        return domain.DeadlinePolicy(**self.deadline_policies.get(country, PolicySettings()).model_dump())
+
+    def taxonomy(self, country: str) -> domain.Taxonomy:
+        own = self.taxonomies.get(country)
+        if own is None:
+            return domain.DEFAULT_TAXONOMY
+        return domain.Taxonomy(
+            version=own.version, sub_categories=tuple(own.sub_categories),
+            categories={code: domain.Category(code, **category.model_dump())
+                        for code, category in own.categories.items()})
+
+    def classifier_phrases(self, country: str) -> dict[str, list[str]]:
+        return self.classifier.phrases.get(country, {})

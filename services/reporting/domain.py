@@ -149,7 +149,8 @@ def _apply_case_event(doc: dict, event: CaseEvent) -> None:
     elif isinstance(event, DeadlineScheduled):
         _apply_deadline(doc, event.kind, version, "scheduled",
                         {"due_at": event.due_at.isoformat() if event.due_at else None,
-                         "paused": event.due_at is None, "state": "open"}, restart=True)
+                         "paused": event.due_at is None and not event.cancelled,
+                         "state": "cancelled" if event.cancelled else "open"}, restart=True)
     elif isinstance(event, DeadlineWarning):
         _apply_deadline(doc, event.kind, version, "warning", {"due_at": event.due_at.isoformat(), "paused": False,
                                                                  "state": "warning"})
@@ -184,7 +185,7 @@ def _apply_deadline(doc: dict, kind: str, version: int, step: str, fields: dict,
 
 def _deadline_summary(deadlines: dict) -> tuple[str, str | None]:
     """The worst state among unsettled deadlines, and the soonest due date among them."""
-    pending = [entry for entry in deadlines.values() if entry.get("state") != "settled"]
+    pending = [entry for entry in deadlines.values() if entry.get("state") not in ("settled", "cancelled")]
     states = {entry.get("state") for entry in pending}
     state = "breached" if "breached" in states else "warning" if "warning" in states else "ok"
     due = sorted(entry["due_at"] for entry in pending if entry.get("due_at"))

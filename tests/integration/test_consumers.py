@@ -25,7 +25,8 @@ def test_a_message_delivered_twice_opens_one_case(run_service, amqp_uri, db):
     publish_event(amqp_uri, "intake", None, envelope=envelope)
     publish_event(amqp_uri, "intake", None, envelope=envelope)
     wait_for(lambda: db.execute("SELECT count(*) FROM cases.processed_messages").fetchone()[0] == 1)
-    wait_for(lambda: db.execute("SELECT count(*) FROM cases.outbox").fetchone()[0] == 1)
+    wait_for(lambda: db.execute("SELECT count(*) FROM cases.outbox WHERE event_type = 'case_opened'")
+             .fetchone()[0] == 1)
     assert db.execute("SELECT count(*) FROM cases.cases").fetchone()[0] == 1
 
 

@@ -1,62 +1,104 @@
+"""The pure rules of cases: first deadlines, priorities, the workflow and its transitions."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.cases.domain import first_deadline, priority_of, screen_narrative
+from services.cases import domain
+from services.cases.business_time import Calendar
+from services.cases.classifier import suggest
+
+CONAKRY = Calendar("Africa/Conakry")
+LAGOS = Calendar("Africa/Lagos")
+POLICY = domain.DeadlinePolicy()
 
 
-@pytest.mark.parametrize("narrative, reason", [
-    ("L'agent m'a demandé de coucher avec lui pour avoir le kit", "sexual_exploitation_abuse"),
-    ("Il y a eu un abus sexuel au centre", "sexual_exploitation_abuse"),
-    ("The driver asked for sexual favours before giving the voucher", "sexual_exploitation_abuse"),
-    ("Le chef de site a fait un detournement de l'argent du projet", "fraud_corruption"),
-    ("Le chef de site a fait un détournement de l'argent", "fraud_corruption"),
-    ("They asked me a bribe to be on the list", "fraud_corruption"),
-    ("Mon oncle a dit qu'il va me tuer si je reviens", "threat_to_life"),
-    ("My neighbour threatened to kill me last night", "threat_to_life"),
-    ("Ma fille de 14 ans, mariage forcé prévu le mois prochain", "protection_need"),
-])
-def test_sensitive_messages_are_flagged(narrative, reason):
-    screening = screen_narrative(narrative)
-    assert screening.sensitive
-    assert reason in screening.reasons
-
-
-@pytest.mark.parametrize("narrative", [
-    "Le paiement de l'appui au commerce est en retard depuis trois mois à Kindia",
-    "Merci pour la formation en couture, elle m'a beaucoup aidée",
-    "When will the next cash distribution happen in Kano?",
-])
-def test_ordinary_messages_are_not_flagged(narrative):
-    screening = screen_narrative(narrative)
-    assert not screening.sensitive
-    assert screening.category_code is None
-    assert priority_of(screening) == "normal"
+def first_deadline(narrative, now, calendar=CONAKRY):
+    deadline = domain.opening_deadlines(POLICY, calendar, suggest(narrative), now)[0]
+    return deadline.kind, deadline.due_at
 
 
 def test_threat_to_life_is_an_emergency_referred_within_the_hour():
     opened = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
-    screening = screen_narrative("Ils ont menacé de me tuer")
-    assert screening.category_code == 9 and priority_of(screening) == "emergency"
-    assert first_deadline(opened, screening, "Africa/Conakry") == ("refer", opened + timedelta(hours=1))
+    suggestion = suggest("Ils ont menacé de me tuer")
+    assert suggestion.category_code == 9 and domain.priority_of(suggestion) == "emergency"
+    assert first_deadline("Ils ont menacé de me tuer", opened) == ("refer", opened + timedelta(hours=1))
 
 
 def test_sensitive_case_must_be_referred_within_24_hours_even_on_a_weekend():
     saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-    screening = screen_narrative("abus sexuel par un gardien")
-    assert first_deadline(saturday, screening, "Africa/Conakry") == ("refer", saturday + timedelta(hours=24))
+    assert first_deadline("abus sexuel par un gardien", saturday) == ("refer", saturday + timedelta(hours=24))
+    assert domain.priority_of(suggest("abus sexuel par un gardien")) == "high"
 
 
 def test_acknowledgement_due_next_business_day_skips_the_weekend():
     friday_evening = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)  # Conakry is UTC+0
-    kind, due = first_deadline(friday_evening, screen_narrative("Question sur la formation"), "Africa/Conakry")
+    kind, due = first_deadline("Question sur la formation", friday_evening)
     assert kind == "acknowledge"
-    assert due.astimezone(UTC) == datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # Monday
+    assert due == datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # Monday
 
 
 def test_business_days_follow_the_country_time_zone():
     # 23:30 UTC on Friday is already Saturday 00:30 in Lagos (UTC+1): the clock starts on Monday
     # at midnight, Lagos time, and one business day later is Tuesday 00:00 there.
     late_friday = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
-    _, due = first_deadline(late_friday, screen_narrative("Question"), "Africa/Lagos")
+    _, due = first_deadline("Question", late_friday, LAGOS)
     assert due.astimezone(UTC) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
+def test_each_category_brings_its_own_deadlines():
+    monday = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    kinds = lambda text: [d.kind for d in domain.opening_deadlines(POLICY, CONAKRY, suggest(text), monday)]  # noqa: E731
+    assert kinds("Quand est la prochaine distribution ?") == ["acknowledge", "first_response"]
+    assert kinds("Le paiement est en retard depuis deux mois") == ["acknowledge", "resolve"]
+    assert kinds("On m'a demandé un pot de vin pour être sur la liste") == ["refer"]
+    resolve = domain.opening_deadlines(POLICY, CONAKRY, suggest("Le paiement est en retard"), monday)[1]
+    assert resolve.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # ten working days later
+
+
+@pytest.mark.parametrize("current, target", [
+    ("new", "acknowledged"), ("new", "in_progress"), ("acknowledged", "waiting_for_complainant"),
+    ("waiting_for_complainant", "in_progress"), ("in_progress", "referred"), ("referred", "resolved"),
+    ("resolved", "reopened"), ("closed", "reopened"), ("reopened", "in_progress"),
+])
+def test_allowed_transitions(current, target):
+    domain.check_transition(current, target)
+
+
+@pytest.mark.parametrize("current, target", [
+    ("new", "closed"), ("in_progress", "closed"), ("closed", "in_progress"), ("resolved", "in_progress"),
+    ("acknowledged", "new"), ("closed", "resolved"), ("in_progress", "acknowledged"),
+])
+def test_forbidden_transitions_are_refused_with_a_reason(current, target):
+    with pytest.raises(domain.Refused) as refused:
+        domain.check_transition(current, target)
+    assert (refused.value.status, refused.value.code) == (409, "transition_not_allowed")
+
+
+def test_closing_needs_the_response_and_how_or_why_there_was_no_contact():
+    with pytest.raises(domain.Refused) as refused:
+        domain.check_transition("resolved", "closed", domain.Closure(response="Paid on 3 Dec"))
+    assert refused.value.code == "closure_needs_response"
+    domain.check_transition("resolved", "closed", domain.Closure(response="Paid on 3 Dec", response_channel="sms"))
+    domain.check_transition("resolved", "closed", domain.Closure(no_contact_reason="Anonymous message"))
+
+
+def test_which_deadlines_a_move_settles():
+    assert domain.deadlines_settled_by("acknowledged") == ("acknowledge",)
+    assert set(domain.deadlines_settled_by("resolved")) == {"acknowledge", "first_response", "resolve"}
+    assert "refer" in domain.deadlines_settled_by("referred")
+    assert domain.deadlines_settled_by("closed") == ()
+
+
+def test_a_classification_must_exist_in_the_taxonomy():
+    assert domain.check_classification(domain.DEFAULT_TAXONOMY, 9, None).emergency
+    with pytest.raises(domain.Refused) as refused:
+        domain.check_classification(domain.DEFAULT_TAXONOMY, 42, None)
+    assert refused.value.code == "unknown_category"
+    with pytest.raises(domain.Refused):
+        domain.check_classification(domain.DEFAULT_TAXONOMY, 2, "spaceships")
+
+
+def test_the_owner_of_a_restricted_case_learns_only_a_neutral_status():
+    assert domain.status_for_complainant("waiting_for_complainant", restricted=False) == "waiting_for_complainant"
+    assert domain.status_for_complainant("referred", restricted=True) == "in_progress"
+    assert domain.status_for_complainant("closed", restricted=True) == "closed"

@@ -1,0 +1,108 @@
+"""One complaint's whole life, every service its own process: sent to intake, classified by a
+person, warned about and breached on an advanced clock, then resolved and closed, with the
+events checked on the bus."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from chassis.auth import mint_token
+from chassis.migrate import declare_queues
+from chassis.services import SERVICES
+from tests.conftest import ES_URL, free_port, wait_for
+from tests.helpers import EventRecorder
+from tools.platform import start_platform, stop_platform
+
+pytestmark = pytest.mark.e2e
+
+MONDAY_9AM = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # Conakry is on UTC
+
+
+@pytest.fixture
+def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
+    declare_queues(amqp_uri)
+    recorder = EventRecorder(amqp_uri, "cases")
+    sink_port = free_port()
+    env = {
+        "CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
+        "CFM__ELASTICSEARCH__URL": ES_URL, "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix,
+        "CFM__TRACING__EXPORTER": "none", "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}",
+    }
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    # Only this test configuration lets an admin move the cases clock; production leaves it off.
+    service_env["cases"].update({"CFM__CLOCK__ADJUSTABLE": "true", "CFM__DEADLINES__SCAN_SECONDS": "0.2"})
+    processes, settings = start_platform(env, service_env, sink_args=(
+        "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
+    urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
+    secret = settings["cases"].auth.jwt_secret.get_secret_value()
+    yield urls, secret, recorder
+    stop_platform(processes)
+    recorder.close()
+
+
+def bearer(secret, role, subject):
+    return {"Authorization": f"Bearer {mint_token(secret, subject=subject, role=role, countries=['GN'])}"}
+
+
+def test_a_complaint_is_classified_warned_breached_resolved_and_closed(platform):
+    urls, secret, events = platform
+    agent = bearer(secret, "agent", "agent-mariama")
+    admin = bearer(secret, "admin", "admin-ops")
+
+    def set_clock(moment):
+        answer = requests.put(f"{urls['cases']}/admin/clock", json={"now": moment.isoformat()}, headers=admin)
+        assert answer.status_code == 200, answer.text
+
+    def act(reference, action, body):
+        answer = requests.post(f"{urls['cases']}/v1/cases/{reference}/{action}", json=body, headers=agent)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    set_clock(MONDAY_9AM)
+    sent = requests.post(f"{urls['intake']}/v1/feedback", headers=agent, json={
+        "country": "GN", "channel": "hotline", "language": "fr",
+        "narrative": "Le paiement de l'appui au commerce est en retard depuis deux mois à Kindia.",
+        "contact": {"name": "Mamadou Bah", "phone": "+224 622 11 22 33"},
+        "consent": {"callback": True, "share_with_partners": False}})
+    assert sent.status_code == 202
+    reference = sent.json()["reference"]
+
+    def case():
+        answer = requests.get(f"{urls['cases']}/v1/cases/{reference}", headers=agent)
+        return answer.json() if answer.status_code == 200 else None
+
+    opened = wait_for(case, timeout=15, interval=0.1)
+    assert opened["status"] == "new" and opened["category_code"] == 4 and not opened["restricted"]
+    assert opened["deadline_kind"] == "acknowledge"
+
+    classified = act(reference, "classification", {"category_code": 4, "sub_category": "cash",
+                                                    "version": opened["version"]})
+    assert classified["classification_confirmed"] and classified["classified_by"] == "agent-mariama"
+
+    set_clock(MONDAY_9AM + timedelta(hours=19))  # past 75% of the business day to acknowledge
+    warning = wait_for(lambda: events.payloads("deadline_warning"), timeout=15)[0]
+    assert warning["kind"] == "acknowledge" and warning["reference"] == reference
+    set_clock(MONDAY_9AM + timedelta(days=1, hours=1))  # Tuesday 10:00: an hour late
+    breach = wait_for(lambda: events.payloads("deadline_breached"), timeout=15)[0]
+    assert breach["kind"] == "acknowledge" and breach["due_at"][:16] == "2026-11-17T09:00"
+    assert wait_for(case)["deadline_state"] == "breached"
+
+    version = case()["version"]
+    version = act(reference, "status", {"status": "acknowledged", "version": version})["version"]
+    version = act(reference, "resolve", {"resolution": "Second instalment paid", "version": version})["version"]
+    closed = act(reference, "close", {"response": "Your payment was sent on Tuesday", "response_channel": "call",
+                                      "version": version})
+    assert closed["status"] == "closed" and closed["response_channel"] == "call"
+    assert [e["action"] for e in closed["timeline"]].count("status_changed") == 3
+
+    wait_for(lambda: len(events.payloads("case_status_changed")) == 3, timeout=15)
+    wait_for(lambda: len(events.payloads("deadline_settled")) == 2, timeout=15)
+    assert [(e["from_status"], e["status"]) for e in events.payloads("case_status_changed")] == [
+        ("new", "acknowledged"), ("acknowledged", "resolved"), ("resolved", "closed")]
+    assert [e["confirmed"] for e in events.payloads("case_classified")] == [False, True]
+    settled = {e["kind"]: e["within_deadline"] for e in events.payloads("deadline_settled")}
+    assert settled == {"acknowledge": False, "resolve": True}  # the headline indicator: 1 of 2 in time
+    order = [t for t in events.types() if t not in ("deadline_scheduled", "case_classified")]
+    assert order[:3] == ["case_opened", "deadline_warning", "deadline_breached"]
+    assert len(events.payloads("deadline_warning")) == 1 and len(events.payloads("deadline_breached")) == 1
+    assert "Mamadou" not in str(events.events) and "622 11" not in str(events.events)
