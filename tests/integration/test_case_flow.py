@@ -97,7 +97,12 @@ def test_the_search_index_holds_no_personal_data(run_service, amqp_uri, db, es_p
     run_service("cases")
     publish_event(amqp_uri, "intake", feedback(ABUSE, "GN-2026-000105"))
     publish_event(amqp_uri, "intake", feedback(DELAY, "GN-2026-000106"))
-    wait_for(lambda: db.execute("SELECT count(*) FROM reporting.processed_messages").fetchone()[0] == 4)
+
+    def everything_indexed():
+        emitted = db.execute("SELECT count(*) FROM cases.outbox").fetchone()[0]
+        handled = db.execute("SELECT count(*) FROM reporting.processed_messages").fetchone()[0]
+        return emitted >= 2 and handled == 2 + emitted  # both messages, and all cases said of them
+    wait_for(everything_indexed)
 
     client = Elasticsearch(ES_URL)
     client.indices.refresh(index=f"{es_prefix}-cases")
