@@ -236,7 +236,8 @@ class IntakeService(PlatformService):
     @staticmethod
     def _files(request) -> list[tuple[str | None, str | None]]:
         """Name and type of each attached file; the bytes are never kept."""
-        return [(item.filename, item.mimetype or None) for _, item in request.files.items(multi=True)]
+        return [(item.filename, item.mimetype or None) for _, item in request.files.items(multi=True)
+                if item.filename]
 
     # --- web form --------------------------------------------------------------------------------
 

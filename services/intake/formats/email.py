@@ -5,6 +5,7 @@ inbound parse (`from, to, subject, text, html, envelope, headers`, files `attach
 The narrative is the text part (Mailgun's `stripped-text`, without the quoted thread, when
 present), else the subject. Attachments are kept as their file name and type only: the bytes
 are dropped, the person can be asked for them again."""
+import hashlib
 import json
 from datetime import datetime
 from email.utils import getaddresses, parseaddr
@@ -37,6 +38,11 @@ def _sender(from_header: str | None, fallback: str | None) -> ContactDetails | N
                        [{"field": "from", "reason": "not an email address"}]) from None
 
 
+def _message_key(message_id: str | None) -> str | None:
+    """A Message-ID names the sender's mail host and sometimes the sender: events carry its hash."""
+    return hashlib.sha256(message_id.strip().encode()).hexdigest()[:40] if message_id else None
+
+
 def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, received_at, message_id, attachments):
     if endpoint.address and endpoint.address.lower() not in [address.lower() for address in recipients]:
         raise endpoint_mismatch("recipient")
@@ -45,7 +51,7 @@ def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, receiv
         raise empty_message()
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
-        received_at=received_at, provider_message_id=message_id, contact=sender,
+        received_at=received_at, provider_message_id=_message_key(message_id), contact=sender,
         consent=Consent(callback=endpoint.assume_callback_consent and sender is not None),
         attachments=attachments, may_ask_status=True)
 
