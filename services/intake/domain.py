@@ -103,21 +103,25 @@ def text_digest(text: str) -> bytes:
 
 
 # A few frequent words that are unlikely in the other language; enough to tell French from English
-# in messages of a sentence or more. National languages are never guessed, only taken when given.
+# in messages of a sentence or more. Short words that are also common in Bambara, Pular, Susu or
+# Wolof (ma, ce, la, a, i, o ...) are left out. National languages are never guessed, only taken
+# when given.
 _FRENCH = frozenset(
-    "le la les un une des du de et est je suis nous vous ils elle il mon ma mes pour pas que qui dans avec "
-    "sur ne au aux ce cette mais ou merci bonjour depuis paiement retard aide j'ai c'est n'ai".split())
+    "le les un une des du de et est je suis nous vous ils elle il mon mes pour pas que qui dans avec "
+    "sur ne au aux cette mais merci bonjour depuis paiement retard aide j'ai c'est n'ai".split())
 _ENGLISH = frozenset(
-    "the a an and is are i am we you they he she my our for not that who in with on at this but or thank "
+    "the an and is are am we you they he she my our for not that who in with on at this but or thank "
     "thanks hello since payment late help have has was were been please".split())
 
 
 def detect_language(text: str) -> str | None:
-    """`fr` or `en` when the text says so clearly enough, else None."""
+    """`fr` or `en` when the text says so clearly enough (at least two telling words, and one word
+    in five), else None."""
     words = re.findall(r"[\w']+", text.casefold())
     french = sum(word in _FRENCH for word in words)
     english = sum(word in _ENGLISH for word in words)
-    if max(french, english) < 2 or french == english:
+    best = max(french, english)
+    if best < 2 or french == english or best * 5 < len(words):
         return None
     return "fr" if french > english else "en"
 
