@@ -264,6 +264,8 @@ def test_a_signed_mailgun_email_keeps_the_stripped_text_and_attachment_names_onl
              ("attachment-2", ("lettre.pdf", b"%PDF-1.4 ...", "application/pdf"))]
     answer = post_mailgun(intake.url, {**form, "attachment-count": "2"}, files=files)
     assert answer.status_code == 200 and answer.json()["status"] == "received"
+    replayed = post_mailgun(intake.url, {**form, "stripped-text": "Un autre texte avec le même jeton"})
+    assert replayed.json() == answer.json()  # the signature covers only timestamp+token: one token, one message
     [event] = events(db, "feedback_received")
     assert event["narrative"] == form["stripped-text"] and event["channel"] == "email"
     assert [(a["kind"], a["filename"]) for a in event["attachments"]] == [("image", "carte.jpg"),

@@ -43,7 +43,8 @@ def _message_key(message_id: str | None) -> str | None:
     return hashlib.sha256(message_id.strip().encode()).hexdigest()[:40] if message_id else None
 
 
-def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, received_at, message_id, attachments):
+def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, received_at, provider_message_id,
+             attachments):
     if endpoint.address and endpoint.address.lower() not in [address.lower() for address in recipients]:
         raise endpoint_mismatch("recipient")
     narrative = domain.narrative_of(text if text and text.strip() else subject, attachments)
@@ -51,7 +52,7 @@ def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, receiv
         raise empty_message()
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
-        received_at=received_at, provider_message_id=_message_key(message_id), contact=sender,
+        received_at=received_at, provider_message_id=provider_message_id, contact=sender,
         consent=Consent(callback=endpoint.assume_callback_consent and sender is not None),
         attachments=attachments, may_ask_status=True)
 
@@ -63,7 +64,9 @@ def parse_mailgun(endpoint_id: str, endpoint, form, files, max_attachments: int)
         text=form.get("stripped-text") or form.get("body-plain"), subject=form.get("subject"),
         sender=_sender(form.get("from"), form.get("sender")),
         received_at=unix_time(form.get("timestamp"), "timestamp"),
-        message_id=form.get("Message-Id") or form.get("message-id") or None,
+        # Mailgun signs only timestamp+token, not the content: its token is single-use, so the token
+        # is the message's id. A retry or a replayed token (even with another body) records nothing new.
+        provider_message_id=form.get("token"),
         attachments=_attachments(files, max_attachments))
 
 
@@ -89,5 +92,5 @@ def parse_sendgrid(endpoint_id: str, endpoint, form, files, now: datetime, max_a
         endpoint_id, endpoint, recipients=[str(address) for address in recipients],
         text=form.get("text"), subject=form.get("subject"),
         sender=_sender(form.get("from"), envelope.get("from")), received_at=now,
-        message_id=_header(form.get("headers") or "", "Message-ID"),
+        provider_message_id=_message_key(_header(form.get("headers") or "", "Message-ID")),
         attachments=_attachments(files, max_attachments))
