@@ -82,7 +82,7 @@ def format_reference(country: str, year: int, number: int) -> str:
 
 
 _STATUS_REQUEST = re.compile(
-    r"^\W*(?:statut|status)\W+([a-z]{2})\W*(\d{4})\W*(\d{6})\W*$", re.IGNORECASE)
+    r"^\W*(statut|status)\W+([a-z]{2})\W*(\d{4})\W*(\d{6})\W*$", re.IGNORECASE)
 
 
 def status_request_reference(text: str) -> str | None:
@@ -91,8 +91,16 @@ def status_request_reference(text: str) -> str | None:
     match = _STATUS_REQUEST.match(text.strip())
     if not match:
         return None
-    country, year, number = match.groups()
+    _, country, year, number = match.groups()
     return f"{country.upper()}-{year}-{number}"
+
+
+def status_request_language(text: str) -> str | None:
+    """The language the person asked in: STATUT is French, STATUS English."""
+    match = _STATUS_REQUEST.match(text.strip())
+    if not match:
+        return None
+    return "fr" if match.group(1).lower() == "statut" else "en"
 
 
 def text_digest(text: str) -> bytes:

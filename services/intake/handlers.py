@@ -109,7 +109,7 @@ def _status_request(uow, message: domain.InboundMessage, reference: str, contact
         # Nobody to answer, and no owner to check against: recorded nowhere, said so to the sender.
         return MessageReceipt(status="not_answerable", reference=None)
     request_id = uuid4()
-    language, _ = domain.choose_language(message.language, message.text)
+    language = domain.language_tag(message.language) or domain.status_request_language(message.text)
     repository.insert_status_request(uow.conn, request_id=request_id, reference=reference, contact_ref=contact_ref,
                                      channel=message.channel, endpoint=message.endpoint_id,
                                      received_at=message.received_at)

@@ -67,7 +67,9 @@ class EndpointSettings(Section):
     assume_callback_consent: bool = Field(False, description=(
         "The programme tells people it answers on this channel: writing in counts as agreeing to a reply"))
     kobo_fields: KoboFields | None = None
-    kobo_submission_time_zone: Literal["country", "UTC"] = "country"
+    # KoboToolbox writes `_submission_time` in UTC without an offset (kobotoolbox/kpi#3941); `country`
+    # is for a server known to write local time.
+    kobo_submission_time_zone: Literal["UTC", "country"] = "UTC"
 
     @model_validator(mode="after")
     def _secrets_where_needed(self):

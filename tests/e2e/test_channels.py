@@ -157,22 +157,34 @@ def test_every_channel_opens_a_case_in_cases_and_keeps_the_contact_in_the_vault(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_call_records_reach_the_bus_as_call_recorded_and_open_no_case(platform):
+def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platform):
+    intake = platform["urls"]["intake"]
     body = call_records(("e2e-1732526470.1042", "answered", 35, 212, "agent-fatou"),
                         ("e2e-1732526533.1043", "abandoned", 94, 0, None))
-    assert [row["duplicate"] for row in post_calls(platform["urls"]["intake"], body).json()["accepted"]] == [False] * 2
+    assert [row["duplicate"] for row in post_calls(intake, body).json()["accepted"]] == [False] * 2
+    first = post_gateway(intake, gateway_body("Je n'ai toujours pas de nouvelles de mon dossier.",
+                                              sender="+224 657 00 00 01")).json()
+    asked = post_gateway(intake, gateway_body(f"Statut {first['reference']}", sender="657000001")).json()
+    assert asked["status"] == "status_requested"
     seen = {}
 
     def consumed():
         with Connection(platform["amqp_uri"]) as conn:
             queue = Queue("e2e-intake-events")(conn.channel())
             while (message := queue.get(no_ack=True)) is not None:
-                envelope = message.payload if isinstance(message.payload, dict) else json.loads(message.body)
-                if envelope["type"] == "call_recorded":
-                    seen[envelope["payload"]["call_id"]] = envelope
-        return len(seen) == 2
+                envelope = json.loads(message.body)
+                if envelope["type"] in ("call_recorded", "status_requested"):
+                    seen[envelope["payload"].get("call_id") or envelope["type"]] = envelope
+        return len(seen) == 3
 
     wait_for(consumed, timeout=20, interval=0.2)
     answered = seen["e2e-1732526470.1042"]
     assert answered["country"] == "GN" and answered["payload"]["endpoint"] == "gn_hotline_1313"
     assert answered["payload"]["wait_seconds"] == 35 and "622998877" not in json.dumps(seen)
+    request = seen["status_requested"]["payload"]
+    with psycopg.connect(platform["database_url"]) as conn:
+        owner = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
+                             [first["reference"]]).fetchone()[0]
+        cases_opened = conn.execute("SELECT count(*) FROM cases.cases WHERE narrative LIKE 'Statut%%'").fetchone()[0]
+    assert request["reference"] == first["reference"] and request["contact_ref"] == str(owner)
+    assert request["language"] == "fr" and cases_opened == 0

@@ -30,6 +30,11 @@ def test_status_requests_are_recognised_with_tolerance(text, reference):
     assert domain.status_request_reference(text) == reference
 
 
+def test_a_status_request_is_answered_in_the_language_of_its_keyword():
+    assert domain.status_request_language("Statut GN-2026-000042") == "fr"
+    assert domain.status_request_language("STATUS GN-2026-000042") == "en"
+
+
 def test_the_repeat_fingerprint_ignores_case_and_spacing_but_not_words():
     assert domain.text_digest("Le paiement  est en RETARD") == domain.text_digest(" le paiement est en retard ")
     assert domain.text_digest("Le paiement est en retard") != domain.text_digest("Le paiement est arrivé")
@@ -156,10 +161,10 @@ def test_whatsapp_skips_what_it_does_not_take_and_keeps_media_as_references():
     assert message.attachments[0].filename == "plainte.pdf" and message.attachments[0].ref == "m1"
 
 
-def test_kobo_time_zone_is_the_country_one_unless_the_endpoint_says_utc():
+def test_kobo_submission_time_is_utc_unless_the_endpoint_says_country():
     fields = KoboFields(narrative="q/text")
     body = {"q/text": "Bonjour", "_uuid": "u1", "_submission_time": "2026-11-25T09:00:00"}
-    local = EndpointSettings(provider="kobo", country="NG", channel=Channel.KOBO, secret="s", kobo_fields=fields)
-    utc = local.model_copy(update={"kobo_submission_time_zone": "UTC"})
+    utc = EndpointSettings(provider="kobo", country="NG", channel=Channel.KOBO, secret="s", kobo_fields=fields)
+    local = utc.model_copy(update={"kobo_submission_time_zone": "country"})
     assert kobo.parse("k", local, body, "Africa/Lagos", 10).received_at == datetime(2026, 11, 25, 8, tzinfo=UTC)
     assert kobo.parse("k", utc, body, "Africa/Lagos", 10).received_at == datetime(2026, 11, 25, 9, tzinfo=UTC)

@@ -3,8 +3,9 @@
 `_submission_time`, `_attachments[]`, `_geolocation`, `_submitted_by`.
 
 Which question holds what is the endpoint's `kobo_fields` mapping. `_submission_time`
-carries no time zone: it is read in the country's time zone unless the endpoint says UTC
-(`kobo_submission_time_zone`). `_geolocation` is not kept (a person's position)."""
+carries no offset: KoboToolbox's servers write it in UTC (kobotoolbox/kpi#3941), so it is
+read as UTC unless the endpoint says `kobo_submission_time_zone: country` (then in the
+country's time zone). `_geolocation` is not kept (a person's position)."""
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
