@@ -15,7 +15,7 @@ from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from chassis.errors import ApiError
-from chassis.http import api, json_response, parse_body
+from chassis.http import api, parse_body
 from chassis.service import PlatformService
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest

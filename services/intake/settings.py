@@ -28,6 +28,15 @@ Provider = Literal["twilio", "whatsapp", "rapidpro", "sms_gateway", "mailgun", "
                    "web_form", "suggestion_box", "telephony"]
 
 
+# The channels each wire format can bring messages on (Kobo forms log any channel).
+PROVIDER_CHANNELS: dict[str, set[Channel]] = {
+    "twilio": {Channel.SMS, Channel.WHATSAPP}, "whatsapp": {Channel.WHATSAPP},
+    "rapidpro": {Channel.SMS, Channel.WHATSAPP}, "sms_gateway": {Channel.SMS},
+    "mailgun": {Channel.EMAIL}, "sendgrid": {Channel.EMAIL}, "web_form": {Channel.WEB_FORM},
+    "kobo": set(Channel), "suggestion_box": {Channel.SUGGESTION_BOX}, "telephony": {Channel.HOTLINE},
+}
+
+
 class RateLimit(Section):
     requests: int = Field(5, ge=1)
     per_seconds: float = Field(60, gt=0)
@@ -73,6 +82,8 @@ class EndpointSettings(Section):
 
     @model_validator(mode="after")
     def _secrets_where_needed(self):
+        if self.channel not in PROVIDER_CHANNELS[self.provider]:
+            raise ValueError(f"a {self.provider} endpoint cannot bring {self.channel.value} messages")
         if self.provider not in ("web_form", "suggestion_box") and self.secret is None:
             raise ValueError(f"a {self.provider} endpoint needs a secret")
         if self.provider == "whatsapp" and self.verify_token is None:

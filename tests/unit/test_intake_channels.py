@@ -168,3 +168,10 @@ def test_kobo_submission_time_is_utc_unless_the_endpoint_says_country():
     local = utc.model_copy(update={"kobo_submission_time_zone": "country"})
     assert kobo.parse("k", local, body, "Africa/Lagos", 10).received_at == datetime(2026, 11, 25, 8, tzinfo=UTC)
     assert kobo.parse("k", utc, body, "Africa/Lagos", 10).received_at == datetime(2026, 11, 25, 9, tzinfo=UTC)
+
+
+def test_an_endpoint_is_configured_for_a_channel_its_provider_can_bring():
+    with pytest.raises(ValueError, match="cannot bring"):
+        EndpointSettings(provider="mailgun", country="GN", channel=Channel.SMS, secret="s")
+    with pytest.raises(ValueError, match="needs a secret"):
+        EndpointSettings(provider="twilio", country="GN", channel=Channel.SMS)
