@@ -43,6 +43,7 @@ class FeedbackReceived(EventPayload):
     repeat: bool = Field(False, description=(
         "The same contact sent the same text within the repeat window: `reference` is the first message's "
         "case, and no new case is opened"))
+    call_id: str | None = Field(None, description="The hotline call this message was taken on (see CallRecorded)")
 
 
 class CaseOpened(EventPayload):

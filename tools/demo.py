@@ -1,6 +1,11 @@
 """`make demo`: send realistic messages to a running platform (make run) and show what happened."""
+import base64
+import hashlib
+import hmac
+import json
 import sys
 import time
+import uuid
 
 import requests
 
@@ -37,8 +42,72 @@ MESSAGES = [
 ]
 
 
+def send_channel_messages(intake_settings, agent: dict) -> list[str]:
+    """A few messages the way the providers send them, signed with the development secrets."""
+    endpoints = intake_settings.endpoints
+    references = []
+
+    def show(label, answer, reference):
+        print(f"{answer.status_code} {reference or '-':<16} GN {label:<15} {answer.text[:70]}")
+        if reference:
+            references.append(reference)
+
+    url = f"{INTAKE}/v1/channels/twilio/gn_sms_twilio"
+    form = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": "+224622778899", "To": "+224620000001",
+            "Body": "Bonjour, je n'ai pas reçu le paiement de l'appui depuis septembre à Boké.", "NumMedia": "0"}
+    signed = url + "".join(key + form[key] for key in sorted(form))
+    token = endpoints["gn_sms_twilio"].secret.get_secret_value().encode()
+    signature = base64.b64encode(hmac.new(token, signed.encode(), hashlib.sha1).digest()).decode()
+    answer = requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+    show("sms (Twilio)", answer, None)
+
+    message = {"from": "224655112233", "id": f"wamid.{uuid.uuid4().hex}", "timestamp": str(int(time.time())),
+               "type": "text", "text": {"body": "Salam, le centre de Matam est fermé depuis lundi 😟"}}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
+        "value": {"metadata": {"phone_number_id": endpoints["gn_whatsapp"].address},
+                  "contacts": [{"wa_id": "224655112233", "profile": {"name": "Kadiatou"}}],
+                  "messages": [message]}}]}]}).encode()
+    secret = endpoints["gn_whatsapp"].secret.get_secret_value().encode()
+    answer = requests.post(f"{INTAKE}/v1/channels/whatsapp/gn_whatsapp", data=body, timeout=10, headers={
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()})
+    show("whatsapp", answer, (answer.json().get("received") or [{}])[0].get("reference"))
+
+    fields = endpoints["gn_kobo_feedback"].kobo_fields
+    submission = {fields.narrative: "Les kits d'hygiène distribués à Kolaboui étaient incomplets.",
+                  fields.sex: "female", fields.age_group: "34", fields.adm1: "Boké", "_uuid": str(uuid.uuid4()),
+                  "_xform_id_string": endpoints["gn_kobo_feedback"].address,
+                  "_submission_time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())}
+    answer = requests.post(f"{INTAKE}/v1/channels/kobo/gn_kobo_feedback", json=submission, timeout=10,
+                           auth=(endpoints["gn_kobo_feedback"].username,
+                                 endpoints["gn_kobo_feedback"].secret.get_secret_value()))
+    show("kobo", answer, answer.json().get("reference"))
+
+    slips = ("narrative,sex,age_group\n"
+             "\"Merci pour les semences, la récolte a été bonne.\",F,45\n"
+             f"On attend toujours les bâches promises ({uuid.uuid4().hex[:4]}).,homme,\n"
+             "Le responsable choisit sa famille.,peut-être,\n").encode()
+    answer = requests.post(f"{INTAKE}/v1/channels/suggestion-box/gn_box_kindia_01/batches",
+                           params={"collected_on": time.strftime("%Y-%m-%d")}, data=slips, timeout=10,
+                           headers={**agent, "Content-Type": "text/csv"})
+    report = answer.json()
+    for row in report.get("accepted", []):
+        show(f"box row {row['row']}", answer, row["reference"])
+    for problem in report.get("rejected", []):
+        print(f"    box row {problem['row']} refused: column {problem['column']}: {problem['reason']}")
+
+    status = {"message_id": f"gw-{uuid.uuid4().hex[:8]}", "from": "+224622778899", "to": "1313",
+              "text": f"STATUT {references[0] if references else 'GN-2026-000001'}"}
+    answer = requests.post(f"{INTAKE}/v1/channels/sms-gateway/gn_sms_gateway", json=status, timeout=10,
+                           headers={endpoints["gn_sms_gateway"].secret_header:
+                                    endpoints["gn_sms_gateway"].secret.get_secret_value()})
+    show("status request", answer, None)
+    return references
+
+
 def main() -> int:
-    auth = load_settings(load_service("intake")[1], "intake").auth
+    intake_settings = load_settings(load_service("intake")[1], "intake")
+    auth = intake_settings.auth
     secret = auth.jwt_secret.get_secret_value()
     agent = {"Authorization": "Bearer " + mint_token(secret, subject="demo-agent", role="agent",
                                                      countries=["GN", "ML"])}
@@ -58,6 +127,8 @@ def main() -> int:
         references.append(answer.json().get("reference"))
         print(f"{answer.status_code} {references[-1]:<16} {message['country']} {message['channel']:<15} "
               f"{message['narrative'][:60]}...")
+    print("\nthe same way the providers send them:")
+    references += send_channel_messages(intake_settings, agent)
     print("\nwaiting for the cases to flow through ...")
     time.sleep(3)
     for reference in references:

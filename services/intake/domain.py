@@ -1,11 +1,48 @@
-"""Rules of intake that need no I/O: phone numbers and case references."""
+"""Rules of intake that need no I/O: the normalized inbound message, phone numbers,
+case references, status requests, repeats, languages and the answers people give
+to disaggregation questions."""
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
 import phonenumbers
 
-from contracts.common import ContactDetails
+from contracts.common import (
+    AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location, Respondent, Sex,
+)
 
 
 class InvalidPhoneNumber(ValueError):
     pass
+
+
+class InvalidAnswer(ValueError):
+    """A value a person or clerk gave that does not fit the question (the reason, never the value)."""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a person, whatever channel brought it, before it is recorded."""
+
+    endpoint_id: str
+    country: str
+    channel: Channel
+    text: str
+    received_at: datetime
+    provider_message_id: str | None = None
+    contact: ContactDetails | None = None
+    language: str | None = None
+    consent: Consent = Consent()
+    location: Location | None = None
+    respondent: Respondent | None = None
+    attachments: tuple[AttachmentRef, ...] = ()
+    submitted_by: str | None = None
+    call_id: str | None = None
+    # Only a person writing in (SMS, WhatsApp, email, web form) can ask for a case's status this way;
+    # an agent or a clerk typing "STATUT ..." is recording what someone said.
+    may_ask_status: bool = False
 
 
 def normalize_phone(raw: str, country: str) -> str:
@@ -24,8 +61,198 @@ def normalize_contact(contact: ContactDetails | None, country: str) -> ContactDe
     if contact is None or not (contact.name or contact.phone or contact.email):
         return None
     phone = normalize_phone(contact.phone, country) if contact.phone else None
-    return contact.model_copy(update={"phone": phone})
+    email = contact.email.lower() if contact.email else None
+    return contact.model_copy(update={"phone": phone, "email": email})
+
+
+def contact_identity(contact: ContactDetails | None) -> str | None:
+    """What makes two messages come from the same person: the phone, else the email.
+    A name alone identifies no one."""
+    if contact is None:
+        return None
+    if contact.phone:
+        return f"phone:{contact.phone}"
+    if contact.email:
+        return f"email:{contact.email.lower()}"
+    return None
 
 
 def format_reference(country: str, year: int, number: int) -> str:
     return f"{country}-{year:04d}-{number:06d}"
+
+
+_STATUS_REQUEST = re.compile(
+    r"^\W*(statut|status)\W+([a-z]{2})\W*(\d{4})\W*(\d{6})\W*$", re.IGNORECASE)
+
+
+def status_request_reference(text: str) -> str | None:
+    """The case reference of `STATUT GN-2026-000042` (or STATUS, any case, stray spaces and
+    punctuation), or None when the text is not a status request."""
+    match = _STATUS_REQUEST.match(text.strip())
+    if not match:
+        return None
+    _, country, year, number = match.groups()
+    return f"{country.upper()}-{year}-{number}"
+
+
+def status_request_language(text: str) -> str | None:
+    """The language the person asked in: STATUT is French, STATUS English."""
+    match = _STATUS_REQUEST.match(text.strip())
+    if not match:
+        return None
+    return "fr" if match.group(1).lower() == "statut" else "en"
+
+
+def text_digest(text: str) -> bytes:
+    """Fingerprint of a text for repeat detection: case, accents of spacing and extra
+    whitespace do not make a message different."""
+    folded = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return hashlib.sha256(folded.encode()).digest()
+
+
+# A few frequent words that are unlikely in the other language; enough to tell French from English
+# in messages of a sentence or more. Short words that are also common in Bambara, Pular, Susu or
+# Wolof (ma, ce, la, a, i, o ...) are left out. National languages are never guessed, only taken
+# when given.
+_FRENCH = frozenset(
+    "le les un une des du de et est je suis nous vous ils elle il mon mes pour pas que qui dans avec "
+    "sur ne au aux cette mais merci bonjour depuis paiement retard aide j'ai c'est n'ai".split())
+_ENGLISH = frozenset(
+    "the an and is are am we you they he she my our for not that who in with on at this but or thank "
+    "thanks hello since payment late help have has was were been please".split())
+
+
+def detect_language(text: str) -> str | None:
+    """`fr` or `en` when the text says so clearly enough (at least two telling words, and one word
+    in five), else None."""
+    words = re.findall(r"[\w']+", text.casefold())
+    french = sum(word in _FRENCH for word in words)
+    english = sum(word in _ENGLISH for word in words)
+    best = max(french, english)
+    if best < 2 or french == english or best * 5 < len(words):
+        return None
+    return "fr" if french > english else "en"
+
+
+# ISO 639-3 codes (RapidPro, Kobo) of the languages programmes configure, to the BCP 47 tags we use.
+_ISO_639_3 = {"fra": "fr", "eng": "en", "ful": "ff", "fuf": "ff", "bam": "bm", "wol": "wo", "hau": "ha",
+              "yor": "yo", "ibo": "ig", "sus": "sus", "man": "man", "mnk": "man", "emk": "man"}
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def language_tag(value: str | None) -> str | None:
+    """A language as a BCP 47 tag, or None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    lowered = value.lower()
+    tag = _ISO_639_3.get(lowered, lowered if "-" not in lowered else value)
+    return tag if _LANGUAGE_TAG.match(tag) else None
+
+
+def choose_language(given: str | None, text: str) -> tuple[str | None, bool]:
+    """(language, detected): the language given, else a guess from the text."""
+    tag = language_tag(given)
+    if tag:
+        return tag, False
+    guessed = detect_language(text)
+    return guessed, guessed is not None
+
+
+_SEX = {"female": Sex.FEMALE, "f": Sex.FEMALE, "femme": Sex.FEMALE, "feminin": Sex.FEMALE, "féminin": Sex.FEMALE,
+        "woman": Sex.FEMALE, "male": Sex.MALE, "m": Sex.MALE, "h": Sex.MALE, "homme": Sex.MALE,
+        "masculin": Sex.MALE, "man": Sex.MALE, "other": Sex.OTHER, "autre": Sex.OTHER,
+        "not_said": Sex.NOT_SAID, "prefer_not_to_say": Sex.NOT_SAID, "non_dit": Sex.NOT_SAID}
+_YES = {"yes", "y", "oui", "o", "true", "1", "vrai"}
+_NO = {"no", "n", "non", "false", "0", "faux"}
+
+
+def read_sex(value) -> Sex | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return _SEX[str(value).strip().lower()]
+    except KeyError:
+        raise InvalidAnswer("expected female, male, other or not_said") from None
+
+
+def read_age_group(value) -> AgeGroup | None:
+    """An age band, from the band itself or from an age in years."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip().replace("_", "-")
+    for band in AgeGroup:
+        if text == band.value:
+            return band
+    try:
+        age = float(text)
+    except ValueError:
+        raise InvalidAnswer("expected an age or one of 0-17, 18-24, 25-59, 60+") from None
+    if not 0 <= age < 130:
+        raise InvalidAnswer("expected an age between 0 and 129")
+    if age < 18:
+        return AgeGroup.UNDER_18
+    if age < 25:
+        return AgeGroup.FROM_18_TO_24
+    return AgeGroup.FROM_25_TO_59 if age < 60 else AgeGroup.OVER_59
+
+
+def read_yes_no(value) -> bool | None:
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise InvalidAnswer("expected yes or no")
+
+
+def respondent_of(sex=None, age_group=None, disability=None) -> Respondent | None:
+    respondent = Respondent(sex=read_sex(sex), age_group=read_age_group(age_group), disability=read_yes_no(disability))
+    return respondent if respondent != Respondent() else None
+
+
+def location_of(adm1=None, adm2=None, adm3=None, place=None) -> Location | None:
+    values = {key: str(value).strip() for key, value in
+              (("adm1", adm1), ("adm2", adm2), ("adm3", adm3), ("place", place)) if value and str(value).strip()}
+    return Location(**values) if values else None
+
+
+def attachment_kind(content_type: str | None) -> AttachmentKind:
+    major = (content_type or "").split("/")[0].lower()
+    if major in ("audio", "image", "video"):
+        return AttachmentKind(major)
+    if content_type and content_type.lower() in ("application/pdf", "application/msword", "text/plain") \
+            or (content_type or "").startswith("application/vnd."):
+        return AttachmentKind.DOCUMENT
+    return AttachmentKind.OTHER
+
+
+def narrative_of(text: str | None, attachments: tuple[AttachmentRef, ...] | list) -> str | None:
+    """The text as received; for a message with only files (a voice note), a marker naming them,
+    so that the case still opens and someone listens to it."""
+    if text and text.strip():
+        return text
+    if attachments:
+        return "[" + ", ".join(attachment.kind.value for attachment in attachments) + "]"
+    return None
+
+
+@dataclass
+class RowProblem:
+    """Why one row of a batch was not accepted: spreadsheet row number, column, reason."""
+
+    row: int
+    column: str | None
+    reason: str
+
+
+@dataclass
+class BatchRow:
+    row: int
+    key: str
+    message: InboundMessage | None = None
+    problems: list[RowProblem] = field(default_factory=list)

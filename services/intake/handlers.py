@@ -1,51 +1,238 @@
-"""Intake's use cases: record a message, and reveal a contact for a stated purpose."""
-from datetime import datetime
+"""Intake's use cases: record messages from any channel (with their contact locked in the
+vault), record call detail records, take batch uploads, and reveal a contact for a stated purpose.
+
+Whatever the channel, a message goes through `_record`: a provider's retry gets the first
+answer again; a status request (`STATUT GN-2026-000042`) emits StatusRequested and opens
+nothing; the same person sending the same text within the repeat window is linked to the
+first message's case; anything else gets a new case reference. All of it, and the events,
+commit in the caller's transaction."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from chassis.errors import ApiError
-from contracts.common import Consent
-from contracts.events import FeedbackReceived
-from contracts.http import FeedbackAccepted, FeedbackSubmission
+from contracts.events import CallRecorded, FeedbackReceived, StatusRequested
+from contracts.http import (
+    BatchReport, BatchRowAccepted, BatchRowProblem, FeedbackAccepted, FeedbackSubmission, MessageReceipt,
+)
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
+from services.intake.formats import spreadsheets
 from services.intake.vault import ContactVault
 
 
-def submit_feedback(uow, vault: ContactVault, countries: dict, submission: FeedbackSubmission,
-                    submitted_by: str | None, now: datetime) -> FeedbackAccepted:
-    """Store the message and its contact, and emit FeedbackReceived, in one transaction."""
-    country = countries.get(submission.country)
-    if country is None:
+@dataclass(frozen=True)
+class Recorded:
+    message: domain.InboundMessage
+    receipt: MessageReceipt
+    retry: bool  # the provider sent this message before; nothing new was recorded
+
+
+def record_messages(uow, vault: ContactVault, settings, messages: list[domain.InboundMessage],
+                    now: datetime) -> list[Recorded]:
+    """Record several messages (one provider delivery) in one transaction."""
+    with uow:
+        return [_record(uow, vault, settings, message, now) for message in messages]
+
+
+def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubmission,
+                    submitted_by: str | None, now: datetime) -> tuple[FeedbackAccepted, Recorded]:
+    """An agent's entry (hotline call, walk-in): stored, its contact sealed, FeedbackReceived emitted."""
+    if submission.country not in settings.countries:
         raise ApiError(422, "unknown_country", f"No programme is configured for country {submission.country}.",
                        [{"field": "country", "reason": "not a configured country"}])
+    interaction = submission.interaction
+    endpoint_id = interaction.endpoint if interaction else None
+    if endpoint_id is not None:
+        endpoint = settings.endpoints.get(endpoint_id)
+        if endpoint is None or endpoint.country != submission.country or endpoint.provider != "telephony":
+            raise ApiError(422, "unknown_endpoint", "The interaction names a hotline line not configured here.",
+                           [{"field": "interaction.endpoint", "reason": "not a hotline of this country"}])
     try:
         contact = domain.normalize_contact(submission.contact, submission.country)
     except domain.InvalidPhoneNumber as exc:
         raise ApiError(422, "invalid_phone", "The contact's phone number cannot be read.",
                        [{"field": "contact.phone", "reason": str(exc)}]) from None
     # Without a way to reach the person, no consent to call back can apply.
-    consent = submission.consent if contact else Consent(share_with_partners=submission.consent.share_with_partners)
-    local_year = now.astimezone(ZoneInfo(country.timezone)).year
+    consent = submission.consent if contact else submission.consent.model_copy(update={"callback": False})
+    message = domain.InboundMessage(
+        endpoint_id=endpoint_id, country=submission.country, channel=submission.channel, text=submission.narrative,
+        received_at=submission.received_at or now, contact=contact, language=submission.language, consent=consent,
+        location=submission.location, respondent=submission.respondent, submitted_by=submitted_by,
+        call_id=interaction.call_id if interaction else None)
+    recorded = record_messages(uow, vault, settings, [message], now)[0]
+    receipt = recorded.receipt
+    return FeedbackAccepted(feedback_id=receipt.feedback_id, reference=receipt.reference,
+                            status=receipt.status), recorded
+
+
+def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, now: datetime) -> Recorded:
+    conn = uow.conn
+    if message.provider_message_id:
+        earlier = repository.claim_provider_message(conn, message.endpoint_id, message.provider_message_id)
+        if earlier is not None:
+            return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
+    contact_ref = _contact_ref(conn, vault, message.contact)
+    asked_about = domain.status_request_reference(message.text) if message.may_ask_status else None
+    if asked_about is not None:
+        receipt = _status_request(uow, message, asked_about, contact_ref)
+    else:
+        receipt = _feedback(uow, settings, message, contact_ref, now)
+    if message.provider_message_id:
+        repository.save_receipt(conn, message.endpoint_id, message.provider_message_id,
+                                receipt.model_dump(mode="json"))
+    return Recorded(message, receipt, retry=False)
+
+
+def _contact_ref(conn, vault: ContactVault, contact) -> UUID | None:
+    """The person's one contact_ref: found by the blind index of their phone or email, else sealed anew."""
+    if contact is None:
+        return None
+    identities = [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
+                                            f"email:{contact.email.lower()}" if contact.email else None) if identity]
+    indexes = [vault.blind_index(identity) for identity in identities]
+    for index in sorted(indexes):  # a fixed order: two transactions never wait on each other crosswise
+        repository.lock_contact_identity(conn, index)
+    known = [ref for ref in (repository.find_indexed_contact(conn, index) for index in indexes) if ref]
+    contact_ref = known[0] if known else uuid4()
+    if not known:
+        repository.insert_contact(conn, contact_ref, vault.seal(contact_ref, contact))
+    for index in indexes:
+        if repository.find_indexed_contact(conn, index) is None:
+            repository.index_contact(conn, index, contact_ref)
+    return contact_ref
+
+
+def _status_request(uow, message: domain.InboundMessage, reference: str, contact_ref: UUID | None) -> MessageReceipt:
+    if contact_ref is None:
+        # Nobody to answer, and no owner to check against: recorded nowhere, said so to the sender.
+        return MessageReceipt(status="not_answerable", reference=None)
+    request_id = uuid4()
+    language = domain.language_tag(message.language) or domain.status_request_language(message.text)
+    repository.insert_status_request(uow.conn, request_id=request_id, reference=reference, contact_ref=contact_ref,
+                                     channel=message.channel, endpoint=message.endpoint_id,
+                                     received_at=message.received_at)
+    uow.emit(StatusRequested(request_id=request_id, reference=reference, contact_ref=contact_ref,
+                             channel=message.channel, language=language, received_at=message.received_at),
+             country=message.country)
+    # The reference is not echoed: whether it exists or is theirs is for cases to answer, to its owner only.
+    return MessageReceipt(status="status_requested")
+
+
+def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID | None, now: datetime) -> MessageReceipt:
+    conn = uow.conn
+    language, detected = domain.choose_language(message.language, message.text)
+    digest = domain.text_digest(message.text)
+    first = None
+    if contact_ref is not None:
+        window = timedelta(hours=settings.channels.repeat_window_hours)
+        first = repository.find_first_message(conn, contact_ref, digest, message.received_at, window)
+    if first is None:
+        local_year = now.astimezone(ZoneInfo(settings.countries[message.country].timezone)).year
+        number = repository.next_reference_number(conn, message.country, local_year)
+        reference = domain.format_reference(message.country, local_year, number)
+    else:
+        reference = first
     feedback_id = uuid4()
+    consent = message.consent if contact_ref else message.consent.model_copy(update={"callback": False})
+    details = {"location": message.location, "respondent": message.respondent,
+               "attachments": list(message.attachments), "call_id": message.call_id}
+    repository.insert_feedback(
+        conn, feedback_id=feedback_id, reference=reference, country=message.country, channel=message.channel,
+        language=language, narrative=message.text, received_at=message.received_at, contact_ref=contact_ref,
+        consent=consent, submitted_by=message.submitted_by, endpoint=message.endpoint_id,
+        provider_message_id=message.provider_message_id, repeat=first is not None, language_detected=detected,
+        text_digest=digest,
+        details={key: _jsonable(value) for key, value in details.items() if value})
+    uow.emit(FeedbackReceived(
+        feedback_id=feedback_id, reference=reference, channel=message.channel, language=language,
+        narrative=message.text, received_at=message.received_at, contact_ref=contact_ref, consent=consent,
+        submitted_by=message.submitted_by, language_detected=detected, location=message.location,
+        respondent=message.respondent, attachments=list(message.attachments), endpoint=message.endpoint_id,
+        provider_message_id=message.provider_message_id, repeat=first is not None, call_id=message.call_id,
+    ), country=message.country)
+    return MessageReceipt(status="repeat" if first else "received", reference=reference, feedback_id=feedback_id)
+
+
+def _jsonable(value):
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value.model_dump(mode="json", exclude_none=True) if hasattr(value, "model_dump") else value
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+def upload_box_batch(uow, vault: ContactVault, settings, endpoint_id: str, endpoint, data: bytes,
+                     content_type: str, collected_on, uploaded_by: str, now: datetime) -> tuple[BatchReport, list]:
+    """Record a box's transcribed slips: valid rows all together, invalid ones reported, and the
+    same file again recorded nowhere."""
+    digest = spreadsheets.file_digest(data)
+    rows = spreadsheets.read_rows(data, content_type, settings.channels.max_upload_rows)
+    timezone = settings.countries[endpoint.country].timezone
+    batch = spreadsheets.box_rows(rows, endpoint_id, endpoint, collected_on, timezone, uploaded_by)
     with uow:
-        number = repository.next_reference_number(uow.conn, submission.country, local_year)
-        reference = domain.format_reference(submission.country, local_year, number)
-        contact_ref = None
-        if contact is not None:
-            contact_ref = uuid4()
-            repository.insert_contact(uow.conn, contact_ref, vault.seal(contact_ref, contact))
-        received_at = submission.received_at or now
-        repository.insert_feedback(
-            uow.conn, feedback_id=feedback_id, reference=reference, country=submission.country,
-            channel=submission.channel, language=submission.language, narrative=submission.narrative,
-            received_at=received_at, contact_ref=contact_ref, consent=consent, submitted_by=submitted_by)
-        uow.emit(FeedbackReceived(
-            feedback_id=feedback_id, reference=reference, channel=submission.channel,
-            language=submission.language, narrative=submission.narrative, received_at=received_at,
-            contact_ref=contact_ref, consent=consent, submitted_by=submitted_by,
-        ), country=submission.country)
-    return FeedbackAccepted(feedback_id=feedback_id, reference=reference)
+        repository.lock_batch(uow.conn, endpoint_id, digest)
+        earlier = repository.find_batch_report(uow.conn, endpoint_id, digest)
+        if earlier is not None:
+            return BatchReport.model_validate({**earlier, "already_uploaded": True}), []
+        recorded, accepted, rejected = [], [], []
+        for row in batch:
+            if row.message is None:
+                rejected += [BatchRowProblem(row=p.row, column=p.column, reason=p.reason) for p in row.problems]
+                continue
+            result = _record(uow, vault, settings, row.message, now)
+            recorded.append(result)
+            accepted.append(BatchRowAccepted(row=row.row, reference=result.receipt.reference, duplicate=result.retry))
+        report = BatchReport(endpoint=endpoint_id, file_sha256=digest, already_uploaded=False,
+                             accepted=accepted, rejected=rejected)
+        repository.insert_batch(uow.conn, endpoint_id, digest, uploaded_by, report.model_dump(mode="json"))
+    return report, recorded
+
+
+def record_calls(uow, endpoint_id: str, endpoint, calls: list[tuple[int, object]]) -> list[BatchRowAccepted]:
+    """Record call detail records inside the caller's transaction; a call id seen before is a duplicate."""
+    accepted = []
+    for row, call in calls:
+        new = repository.insert_call(uow.conn, endpoint_id, call)
+        if new:
+            uow.emit(CallRecorded(call_id=call.call_id, endpoint=endpoint_id, started_at=call.started_at,
+                                  outcome=call.outcome, wait_seconds=call.wait_seconds,
+                                  duration_seconds=call.duration_seconds if call.outcome == "answered" else 0,
+                                  agent_id=call.agent_id), country=endpoint.country)
+        accepted.append(BatchRowAccepted(row=row, call_id=call.call_id, duplicate=not new))
+    return accepted
+
+
+def receive_calls(uow, endpoint_id: str, endpoint, calls, body_digest: str) -> BatchReport:
+    """The telephony webhook: every record valid (the contract checked), recorded together."""
+    with uow:
+        accepted = record_calls(uow, endpoint_id, endpoint, list(enumerate(calls, start=1)))
+    return BatchReport(endpoint=endpoint_id, file_sha256=body_digest, already_uploaded=False,
+                       accepted=accepted, rejected=[])
+
+
+def upload_call_batch(uow, settings, endpoint_id: str, endpoint, data: bytes, content_type: str,
+                      uploaded_by: str) -> BatchReport:
+    digest = spreadsheets.file_digest(data)
+    rows = spreadsheets.read_rows(data, content_type, settings.channels.max_upload_rows)
+    parsed = spreadsheets.call_rows(rows, settings.countries[endpoint.country].timezone)
+    with uow:
+        repository.lock_batch(uow.conn, endpoint_id, digest)
+        earlier = repository.find_batch_report(uow.conn, endpoint_id, digest)
+        if earlier is not None:
+            return BatchReport.model_validate({**earlier, "already_uploaded": True})
+        accepted = record_calls(uow, endpoint_id, endpoint, [(row, call) for row, call, _ in parsed if call])
+        rejected = [BatchRowProblem(row=p.row, column=p.column, reason=p.reason)
+                    for _, call, problems in parsed for p in problems]
+        report = BatchReport(endpoint=endpoint_id, file_sha256=digest, already_uploaded=False,
+                             accepted=accepted, rejected=rejected)
+        repository.insert_batch(uow.conn, endpoint_id, digest, uploaded_by, report.model_dump(mode="json"))
+    return report
+
+
+# --- the vault -----------------------------------------------------------------------------------
 
 
 class ContactNotFound(LookupError):

@@ -1,13 +1,122 @@
-"""Settings of the intake service."""
-from pydantic import SecretStr
+"""Settings of the intake service: the vault, and every channel endpoint it accepts messages on.
+
+An endpoint is one way in that belongs to one country and one channel: an SMS
+number, a WhatsApp phone number id, a Kobo form, a suggestion box, an email
+address, a hotline. Its id (a config name such as `gn_sms_twilio`) appears in
+URLs, events and metric labels; its address (the number, form id or email)
+never leaves this file. Secrets are overridden in production by environment
+variables, e.g. `CFM__ENDPOINTS__GN_SMS_TWILIO__SECRET`.
+"""
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
+from contracts.common import Channel
 
 
 class VaultSettings(Section):
     active_key_id: str
     keys: dict[str, SecretStr]
+    # Key of the blind index (HMAC of a phone or email) that lets one person keep one contact_ref.
+    # Unlike the encryption keys it cannot rotate without re-indexing every contact.
+    index_key: SecretStr
+
+
+# The wire formats intake understands; each endpoint speaks one.
+Provider = Literal["twilio", "whatsapp", "rapidpro", "sms_gateway", "mailgun", "sendgrid", "kobo",
+                   "web_form", "suggestion_box", "telephony"]
+
+
+# The channels each wire format can bring messages on (Kobo forms log any channel).
+PROVIDER_CHANNELS: dict[str, set[Channel]] = {
+    "twilio": {Channel.SMS, Channel.WHATSAPP}, "whatsapp": {Channel.WHATSAPP},
+    "rapidpro": {Channel.SMS, Channel.WHATSAPP}, "sms_gateway": {Channel.SMS},
+    "mailgun": {Channel.EMAIL}, "sendgrid": {Channel.EMAIL}, "web_form": {Channel.WEB_FORM},
+    "kobo": set(Channel), "suggestion_box": {Channel.SUGGESTION_BOX}, "telephony": {Channel.HOTLINE},
+}
+
+
+class RateLimit(Section):
+    requests: int = Field(5, ge=1)
+    per_seconds: float = Field(60, gt=0)
+
+
+class KoboFields(Section):
+    """Which question of a Kobo form holds what, by its group path (`group_a/question`)."""
+
+    narrative: str
+    adm1: str | None = None
+    adm2: str | None = None
+    adm3: str | None = None
+    place: str | None = None
+    sex: str | None = None
+    age_group: str | None = None
+    disability: str | None = None
+    consent_callback: str | None = None
+    consent_share: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    channel: str | None = Field(None, description="Question saying how the message came (hotline, box, ...)")
+
+
+class EndpointSettings(Section):
+    provider: Provider
+    country: str
+    channel: Channel
+    address: str | None = Field(None, description=(
+        "What the provider names this endpoint by (number, phone_number_id, form id, email); "
+        "when set, a message naming another address is refused"))
+    secret: SecretStr | None = Field(None, description=(
+        "Twilio auth token, WhatsApp app secret, Mailgun signing key, or the shared secret of the others"))
+    secret_header: str = "X-CFM-Secret"
+    username: str | None = Field(None, description="Basic-auth user name, when the provider uses basic auth")
+    verify_token: SecretStr | None = Field(None, description="WhatsApp webhook verification token")
+    assume_callback_consent: bool = Field(False, description=(
+        "The programme tells people it answers on this channel: writing in counts as agreeing to a reply"))
+    kobo_fields: KoboFields | None = None
+    # KoboToolbox writes `_submission_time` in UTC without an offset (kobotoolbox/kpi#3941); `country`
+    # is for a server known to write local time.
+    kobo_submission_time_zone: Literal["UTC", "country"] = "UTC"
+
+    @model_validator(mode="after")
+    def _secrets_where_needed(self):
+        if self.channel not in PROVIDER_CHANNELS[self.provider]:
+            raise ValueError(f"a {self.provider} endpoint cannot bring {self.channel.value} messages")
+        if self.provider not in ("web_form", "suggestion_box") and self.secret is None:
+            raise ValueError(f"a {self.provider} endpoint needs a secret")
+        if self.provider == "whatsapp" and self.verify_token is None:
+            raise ValueError("a whatsapp endpoint needs a verify_token")
+        if self.provider == "kobo" and self.kobo_fields is None:
+            raise ValueError("a kobo endpoint needs its kobo_fields mapping")
+        return self
+
+
+class ChannelSettings(Section):
+    public_base_url: str | None = Field(None, description=(
+        "Scheme and host the providers call (https://cfm.example.org) when a proxy sits in front; "
+        "Twilio signs the URL it called"))
+    repeat_window_hours: float = Field(24, ge=0)
+    max_attachments: int = Field(10, ge=0)
+    json_body_bytes: int = 64 * 1024
+    upload_body_bytes: int = 2 * 1024 * 1024
+    email_body_bytes: int = 10 * 1024 * 1024
+    max_upload_rows: int = 2000
+    signature_max_age_seconds: int = Field(300, description="Mailgun timestamps older than this are refused")
+    web_form_rate_limit: RateLimit = RateLimit()
+    trusted_proxies: list[str] = Field(default_factory=list, description=(
+        "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))
 
 
 class IntakeSettings(ServiceSettings):
     vault: VaultSettings
+    channels: ChannelSettings = ChannelSettings()
+    endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _endpoints_in_configured_countries(self):
+        for endpoint_id, endpoint in self.endpoints.items():
+            if endpoint.country not in self.countries:
+                raise ValueError(f"endpoint {endpoint_id}: country {endpoint.country} is not configured")
+        return self

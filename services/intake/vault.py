@@ -5,8 +5,15 @@ decrypt. The contact reference is bound in as associated data, so a
 ciphertext copied onto another row does not decrypt either. Each row keeps
 the id of its key, so keys can rotate: new contacts use the active key, old
 ones stay readable while their key is configured.
+
+Random nonces make two encryptions of one phone number differ, so the vault
+also keeps a blind index: an HMAC of the phone (or email) under a key of its
+own, by which intake recognises a person who writes again and gives them the
+same contact_ref. Without the key the index reveals nothing.
 """
 import base64
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from uuid import UUID
@@ -24,7 +31,7 @@ class SealedContact:
 
 
 class ContactVault:
-    def __init__(self, keys: dict[str, bytes], active_key_id: str):
+    def __init__(self, keys: dict[str, bytes], active_key_id: str, index_key: bytes | None = None):
         if active_key_id not in keys:
             raise ValueError(f"the active vault key {active_key_id!r} is not configured")
         for key_id, key in keys.items():
@@ -32,11 +39,19 @@ class ContactVault:
                 raise ValueError(f"vault key {key_id!r} must be 32 bytes (AES-256)")
         self._keys = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._active = active_key_id
+        self._index_key = index_key
 
     @classmethod
     def from_settings(cls, vault_settings) -> "ContactVault":
         keys = {key_id: base64.b64decode(secret.get_secret_value()) for key_id, secret in vault_settings.keys.items()}
-        return cls(keys, vault_settings.active_key_id)
+        return cls(keys, vault_settings.active_key_id,
+                   base64.b64decode(vault_settings.index_key.get_secret_value()))
+
+    def blind_index(self, identity: str) -> bytes:
+        """A keyed fingerprint of `phone:+224...` or `email:...`, equal for equal identities."""
+        if not self._index_key:
+            raise RuntimeError("the vault has no index key configured")
+        return hmac.new(self._index_key, identity.encode(), hashlib.sha256).digest()
 
     def seal(self, contact_ref: UUID, contact: ContactDetails) -> SealedContact:
         nonce = os.urandom(12)

@@ -76,7 +76,8 @@ def test_a_complainant_who_consented_gets_an_acknowledgement_sms(run_service, am
     reference = requests.post(f"{intake.url}/v1/feedback", json=submit, headers=intake.headers()).json()["reference"]
     anonymous = {**submit, "contact": None}
     requests.post(f"{intake.url}/v1/feedback", json=anonymous, headers=intake.headers())
-    no_consent = {**submit, "consent": {"callback": False}}
+    # Another text: the same person repeating the same text would be linked to the first case (a repeat).
+    no_consent = {**submit, "narrative": "Toujours rien reçu pour le paiement.", "consent": {"callback": False}}
     requests.post(f"{intake.url}/v1/feedback", json=no_consent, headers=intake.headers())
 
     wait_for(lambda: sms_sink.messages)

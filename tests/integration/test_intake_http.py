@@ -28,7 +28,7 @@ def test_an_agent_entry_is_accepted_with_a_case_reference(intake, db):
     assert answer.status_code == 202
     reference = answer.json()["reference"]
     assert reference == f"GN-{datetime.now(UTC).year}-000001"
-    assert post(intake, AGENT_ENTRY).json()["reference"].endswith("-000002")
+    assert post(intake, {**AGENT_ENTRY, "narrative": "Autre chose"}).json()["reference"].endswith("-000002")
 
     stored = db.execute("SELECT narrative, contact_ref, consent_callback FROM intake.feedback WHERE reference = %s",
                         [reference]).fetchone()

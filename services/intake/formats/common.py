@@ -1,0 +1,86 @@
+"""What the format parsers share: refusals, timestamps, addresses, attachments."""
+from datetime import UTC, datetime
+
+from chassis.errors import ApiError
+from contracts.common import AttachmentRef, ContactDetails
+from services.intake import domain
+
+
+def malformed(reason: str, field: str | None = None) -> ApiError:
+    return ApiError(422, "malformed_payload", "The payload does not match the provider's format.",
+                    [{"field": field, "reason": reason}])
+
+
+def empty_message() -> ApiError:
+    return ApiError(422, "empty_message", "The message has neither text nor attachment.")
+
+
+def endpoint_mismatch(field: str) -> ApiError:
+    return ApiError(403, "endpoint_mismatch", "The payload names an address this endpoint is not configured for.",
+                    [{"field": field, "reason": "not this endpoint's address"}])
+
+
+def too_many_attachments(limit: int) -> ApiError:
+    return ApiError(413, "too_many_attachments", f"A message may carry at most {limit} attachments.")
+
+
+def check_attachments(attachments: list[AttachmentRef], limit: int) -> tuple[AttachmentRef, ...]:
+    if len(attachments) > limit:
+        raise too_many_attachments(limit)
+    return tuple(attachments)
+
+
+def same_address(given: str | None, configured: str | None, country: str) -> bool:
+    """Whether the address a payload names is the endpoint's own; phone numbers compare in E.164."""
+    if configured is None:
+        return True
+    if not given:
+        return False
+    given, configured = given.strip().lower(), configured.strip().lower()
+    if given == configured:
+        return True
+    try:
+        return domain.normalize_phone(given, country) == domain.normalize_phone(configured, country)
+    except domain.InvalidPhoneNumber:
+        return False
+
+
+def phone_contact(raw: str | None, country: str, name: str | None = None, field: str = "from") -> ContactDetails | None:
+    """The sender as a contact (phone in E.164, read with the endpoint's country as region)."""
+    if not raw:
+        return None
+    try:
+        phone = domain.normalize_phone(raw, country)
+    except domain.InvalidPhoneNumber as exc:
+        raise ApiError(422, "invalid_phone", "The sender's phone number cannot be read.",
+                       [{"field": field, "reason": str(exc)}]) from None
+    return ContactDetails(phone=phone, name=(name or "").strip()[:200] or None)
+
+
+def unix_time(value, field: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise malformed("expected a Unix timestamp in seconds", field) from None
+
+
+def iso_time(value, field: str) -> datetime:
+    """An ISO 8601 timestamp with its offset, in UTC."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise malformed("expected an ISO 8601 timestamp", field) from None
+    if parsed.tzinfo is None:
+        raise malformed("the timestamp needs a time zone offset", field)
+    return parsed.astimezone(UTC)
+
+
+def text_field(data: dict, key: str, field: str | None = None, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise malformed("missing", field or key)
+        return None
+    if not isinstance(value, str):
+        raise malformed("expected a string", field or key)
+    return value

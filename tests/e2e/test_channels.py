@@ -1,0 +1,190 @@
+"""Every intake channel end to end, with the five services as processes (one platform for
+the whole module): a provider's payload goes in, the case is visible in cases, and the
+contact lives only in intake's vault. Call records, which open no case, are read by a
+real consumer bound to intake's events exchange."""
+import io
+import json
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from kombu import Connection, Exchange, Queue
+from openpyxl import Workbook
+
+from chassis.auth import mint_token
+from chassis.migrate import declare_queues
+from chassis.services import SERVICES
+from tests.channel_payloads import (
+    BOX_CSV, call_records, env_for_endpoint_secrets, gateway_body, kobo_submission, mailgun_form, post_calls,
+    post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio, post_whatsapp, rapidpro_body,
+    sendgrid_form, twilio_form, wa_message, whatsapp_body,
+)
+from tests.conftest import ES_URL, RABBIT_API, RABBIT_AUTH, free_port, wait_for
+from tools.platform import start_platform, stop_platform
+
+pytestmark = pytest.mark.e2e
+
+# What the people below give as contact details: none of it may leave intake's vault.
+PERSONAL = ["622123456", "622 12 34 56", "664112233", "Mariama", "Kadiatou", "Fanta Camara", "aissatou.barry",
+            "ousmane.sow", "Nènè", "664001122", "622456789", "622998877"]
+
+
+@pytest.fixture(scope="module")
+def platform(database_url):
+    vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
+    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
+    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    declare_queues(amqp_uri)
+    # A consumer of intake's events of its own, for the events no service consumes yet (CallRecorded).
+    with Connection(amqp_uri) as conn:
+        Queue("e2e-intake-events", exchange=Exchange("intake.events", type="topic", durable=True),
+              routing_key="#", durable=True)(conn.channel()).declare()
+    tmp = Path(tempfile.mkdtemp(prefix="cfm-e2e-channels-"))
+    es_prefix = f"test-{uuid.uuid4().hex[:10]}"
+    sink_port = free_port()
+    env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri, "CFM__ELASTICSEARCH__URL": ES_URL,
+           "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix, "CFM__TRACING__EXPORTER": "none",
+           "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **env_for_endpoint_secrets()}
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    processes, settings = start_platform(env, service_env, sink_args=(
+        "--port", str(sink_port), "--record-file", str(tmp / "sms.jsonl")))
+    urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
+    secret = settings["intake"].auth.jwt_secret.get_secret_value()
+    tokens = {role: {"Authorization": "Bearer " + mint_token(secret, subject=f"e2e-{role}", role=role,
+                                                              countries=["GN"])}
+              for role in ("agent", "supervisor", "focal_point")}
+    yield {"urls": urls, "tokens": tokens, "amqp_uri": amqp_uri, "database_url": database_url}
+    stop_platform(processes)
+    requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_in_cases(platform, reference, role="agent"):
+    def visible():
+        answer = requests.get(f"{platform['urls']['cases']}/v1/cases/{reference}", headers=platform["tokens"][role])
+        return answer.json() if answer.status_code == 200 else None
+    return wait_for(visible, timeout=20, interval=0.1)
+
+
+def intake_reference(platform, endpoint, provider_message_id):
+    with psycopg.connect(platform["database_url"]) as conn:
+        row = conn.execute("SELECT reference FROM intake.feedback WHERE endpoint = %s AND provider_message_id = %s",
+                           [endpoint, provider_message_id]).fetchone()
+    return row[0]
+
+
+def test_every_channel_opens_a_case_in_cases_and_keeps_the_contact_in_the_vault(platform):
+    intake = platform["urls"]["intake"]
+    agent = platform["tokens"]["agent"]
+    references = {}
+    with psycopg.connect(platform["database_url"]) as conn:
+        contacts_before = conn.execute("SELECT count(*) FROM intake.contacts").fetchone()[0]
+
+    answer = requests.post(f"{intake}/v1/feedback", headers=agent, json={
+        "country": "GN", "channel": "hotline", "narrative": "Le kit de réinstallation promis n'est jamais arrivé à Kindia.",
+        "contact": {"name": "Fanta Camara", "phone": "622 45 67 89"}, "consent": {"callback": True},
+        "interaction": {"endpoint": "gn_hotline_1313", "call_id": "e2e-call-1"}})
+    references["agent entry"] = answer.json()["reference"]
+
+    form = twilio_form(text="Bonjour, le paiement de mon appui au commerce est en retard depuis deux mois.")
+    assert post_twilio(intake, form).status_code == 200
+    references["twilio"] = intake_reference(platform, "gn_sms_twilio", form["MessageSid"])
+
+    references["rapidpro"] = post_rapidpro(intake, rapidpro_body(phone="+224664001122")).json()["reference"]
+    references["sms gateway"] = post_gateway(intake, gateway_body(
+        "La formation à Mamou a été annulée sans explication.", sender="+224 664 11 22 33")).json()["reference"]
+
+    delivery = post_whatsapp(intake, whatsapp_body(
+        wa_message("text", {"body": "Bonjour, je suis rentrée de Libye et je n'ai pas de logement à Conakry."}),
+        wa_message("text", {"body": "Un agent du centre m'a demandé de coucher avec lui pour avoir le kit."})))
+    [whatsapp_ordinary, whatsapp_sensitive] = [item["reference"] for item in delivery.json()["received"]]
+    references["whatsapp"] = whatsapp_ordinary
+
+    references["mailgun"] = post_mailgun(intake, mailgun_form()).json()["reference"]
+    references["sendgrid"] = post_sendgrid(intake, sendgrid_form()).json()["reference"]
+    references["web form"] = requests.post(f"{intake}/v1/channels/web-form/gn_web", json={
+        "narrative": "Le forage de Sinko ne marche plus depuis un mois.",
+        "contact": {"name": "Nènè Diallo", "phone": "+224 664 00 11 23"}}).json()["reference"]
+    references["kobo"] = post_kobo(intake, kobo_submission()).json()["reference"]
+
+    report = requests.post(f"{intake}/v1/channels/suggestion-box/gn_box_kindia_01/batches",
+                           params={"collected_on": "2026-11-20"}, data=BOX_CSV,
+                           headers={**agent, "Content-Type": "text/csv"}).json()
+    references["suggestion box (csv)"] = report["accepted"][0]["reference"]
+    workbook = Workbook()
+    workbook.active.append(["narrative", "sex"])
+    workbook.active.append(["Les latrines du site de Coyah sont cassées.", "F"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = requests.post(f"{intake}/v1/channels/suggestion-box/gn_box_kindia_01/batches",
+                           params={"collected_on": "2026-11-21"}, data=buffer.getvalue(), headers={
+                               **agent, "Content-Type": XLSX}).json()
+    references["suggestion box (xlsx)"] = report["accepted"][0]["reference"]
+
+    for channel, reference in references.items():
+        case = case_in_cases(platform, reference)
+        assert case["reference"] == reference and case["status"] == "new", channel
+    assert case_in_cases(platform, references["kobo"])["channel"] == "hotline"
+    assert case_in_cases(platform, references["twilio"])["has_contact"] is True
+    assert case_in_cases(platform, references["suggestion box (xlsx)"])["has_contact"] is False
+
+    sensitive = case_in_cases(platform, whatsapp_sensitive, role="focal_point")
+    assert sensitive["restricted"] and sensitive["channel"] == "whatsapp"
+    assert requests.get(f"{platform['urls']['cases']}/v1/cases/{whatsapp_sensitive}",
+                        headers=agent).status_code == 404
+
+    with psycopg.connect(platform["database_url"]) as conn:
+        cases_tables = [row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'cases'").fetchall()]
+        cases_data = json.dumps([conn.execute(f"SELECT json_agg(t) FROM cases.{table} t").fetchone()[0]
+                                 for table in cases_tables], ensure_ascii=False)
+        vault = b"".join(bytes(row[0]) for row in conn.execute("SELECT ciphertext FROM intake.contacts").fetchall())
+        contacts = conn.execute("SELECT count(*) FROM intake.contacts").fetchone()[0]
+    # Seven people: the Twilio and WhatsApp sender is one person, so are the gateway and Kobo ones
+    # and the agent's caller and the box slip's writer; each keeps one contact in the vault.
+    assert contacts - contacts_before == 7
+    for personal in PERSONAL:
+        assert personal not in cases_data, personal
+        assert personal.encode() not in vault, personal
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platform):
+    intake = platform["urls"]["intake"]
+    body = call_records(("e2e-1732526470.1042", "answered", 35, 212, "agent-fatou"),
+                        ("e2e-1732526533.1043", "abandoned", 94, 0, None))
+    assert [row["duplicate"] for row in post_calls(intake, body).json()["accepted"]] == [False] * 2
+    first = post_gateway(intake, gateway_body("Je n'ai toujours pas de nouvelles de mon dossier.",
+                                              sender="+224 657 00 00 01")).json()
+    asked = post_gateway(intake, gateway_body(f"Statut {first['reference']}", sender="657000001")).json()
+    assert asked["status"] == "status_requested"
+    seen = {}
+
+    def consumed():
+        with Connection(platform["amqp_uri"]) as conn:
+            queue = Queue("e2e-intake-events")(conn.channel())
+            while (message := queue.get(no_ack=True)) is not None:
+                envelope = json.loads(message.body)
+                if envelope["type"] in ("call_recorded", "status_requested"):
+                    seen[envelope["payload"].get("call_id") or envelope["type"]] = envelope
+        return len(seen) == 3
+
+    wait_for(consumed, timeout=20, interval=0.2)
+    answered = seen["e2e-1732526470.1042"]
+    assert answered["country"] == "GN" and answered["payload"]["endpoint"] == "gn_hotline_1313"
+    assert answered["payload"]["wait_seconds"] == 35 and "622998877" not in json.dumps(seen)
+    request = seen["status_requested"]["payload"]
+    with psycopg.connect(platform["database_url"]) as conn:
+        owner = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
+                             [first["reference"]]).fetchone()[0]
+        cases_opened = conn.execute("SELECT count(*) FROM cases.cases WHERE narrative LIKE 'Statut%%'").fetchone()[0]
+    assert request["reference"] == first["reference"] and request["contact_ref"] == str(owner)
+    assert request["language"] == "fr" and cases_opened == 0
