@@ -79,6 +79,11 @@ def es_prefix():
     """An index prefix of this test's own; its indices and templates are deleted afterwards."""
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     yield prefix
+    delete_test_indices(prefix)
+
+
+def delete_test_indices(prefix: str) -> None:
+    """Every index and template reporting made under `prefix` (the dev server refuses wildcard deletes)."""
     client = Elasticsearch(ES_URL)
     for name in ("cases", "events", "calls"):
         created = client.options(ignore_status=404).indices.get(index=f"{prefix}-{name}-*")

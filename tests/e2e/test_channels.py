@@ -4,10 +4,6 @@ contact lives only in intake's vault. Call records, which open no case, are read
 real consumer bound to intake's events exchange."""
 import io
 import json
-import shutil
-import tempfile
-import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,16 +11,13 @@ import requests
 from kombu import Connection, Exchange, Queue
 from openpyxl import Workbook
 
-from chassis.auth import mint_token
-from chassis.migrate import declare_queues
-from chassis.services import SERVICES
 from tests.channel_payloads import (
     BOX_CSV, call_records, env_for_endpoint_secrets, gateway_body, kobo_submission, mailgun_form, post_calls,
     post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio, post_whatsapp, rapidpro_body,
     sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
-from tests.conftest import ES_URL, RABBIT_API, RABBIT_AUTH, free_port, wait_for
-from tools.platform import start_platform, stop_platform
+from tests.conftest import wait_for
+from tests.e2e.platform import running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -33,36 +26,18 @@ PERSONAL = ["622123456", "622 12 34 56", "664112233", "Mariama", "Kadiatou", "Fa
             "ousmane.sow", "Nènè", "664001122", "622456789", "622998877"]
 
 
-@pytest.fixture(scope="module")
-def platform(database_url):
-    vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
-    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    declare_queues(amqp_uri)
-    # A consumer of intake's events of its own, for the events no service consumes yet (CallRecorded).
+def declare_own_intake_queue(amqp_uri: str) -> None:
+    """A consumer of intake's events of the test's own, to read CallRecorded and StatusRequested."""
     with Connection(amqp_uri) as conn:
         Queue("e2e-intake-events", exchange=Exchange("intake.events", type="topic", durable=True),
               routing_key="#", durable=True)(conn.channel()).declare()
-    tmp = Path(tempfile.mkdtemp(prefix="cfm-e2e-channels-"))
-    es_prefix = f"test-{uuid.uuid4().hex[:10]}"
-    sink_port = free_port()
-    env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri, "CFM__ELASTICSEARCH__URL": ES_URL,
-           "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix, "CFM__TRACING__EXPORTER": "none",
-           "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **env_for_endpoint_secrets()}
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
-    processes, settings = start_platform(env, service_env, sink_args=(
-        "--port", str(sink_port), "--record-file", str(tmp / "sms.jsonl")))
-    urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
-    secret = settings["intake"].auth.jwt_secret.get_secret_value()
-    tokens = {role: {"Authorization": "Bearer " + mint_token(secret, subject=f"e2e-{role}", role=role,
-                                                              countries=["GN"])}
-              for role in ("agent", "supervisor", "focal_point")}
-    yield {"urls": urls, "tokens": tokens, "amqp_uri": amqp_uri, "database_url": database_url}
-    stop_platform(processes)
-    requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
-    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def platform(database_url):
+    with running_platform(database_url, env_for_endpoint_secrets(), before_start=declare_own_intake_queue) as running:
+        tokens = {role: running.headers(role) for role in ("agent", "supervisor", "focal_point")}
+        yield {"urls": running.urls, "tokens": tokens, "amqp_uri": running.amqp_uri, "database_url": database_url}
 
 
 def case_in_cases(platform, reference, role="agent"):
