@@ -265,26 +265,26 @@ class DeadlineScheduled(CaseEvent):
         "it will never be settled"))
 
 
-class DeadlineWarning(CaseEvent):
+class DeadlineTimerFired(CaseEvent):
+    """Fields of a deadline timer's events (not published itself)."""
+
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    priority: Literal["emergency", "high", "normal"]
+
+
+class DeadlineWarning(DeadlineTimerFired):
     """75% of a deadline has passed; fired once."""
 
     event_type: ClassVar[str] = "deadline_warning"
     event_version: ClassVar[int] = 1
 
-    kind: DeadlineKind
-    due_at: AwareDatetime
-    priority: Literal["emergency", "high", "normal"]
 
-
-class DeadlineBreached(CaseEvent):
+class DeadlineBreached(DeadlineTimerFired):
     """A deadline passed without the action it asks for; fired once."""
 
     event_type: ClassVar[str] = "deadline_breached"
     event_version: ClassVar[int] = 1
-
-    kind: DeadlineKind
-    due_at: AwareDatetime
-    priority: Literal["emergency", "high", "normal"]
 
 
 class DeadlineSettled(CaseEvent):

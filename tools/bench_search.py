@@ -11,7 +11,6 @@ real Elasticsearch cluster, only about this code path end to end.
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -22,17 +21,15 @@ import requests
 from elasticsearch import Elasticsearch
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
-from psycopg import sql
 
 from chassis.auth import mint_token
-from chassis.db import apply_migrations
-from chassis.migrate import declare_queues
 from contracts.common import Channel, Location, Respondent
 from contracts.envelope import Envelope
 from contracts.events import CaseOpened, CaseStatusChanged, FeedbackReceived
+from services.reporting.reports import percentile
+from tools.bench import RABBIT_API, isolated_resources
 from tools.platform import start_platform, stop_platform
 
-RABBIT_API = "http://127.0.0.1:15672/api"
 REGIONS = ("Kindia", "Conakry", "Labé", "Kankan", "Nzérékoré", "Boké")
 CHANNELS = ("hotline", "sms", "whatsapp", "reception_desk", "web_form")
 NARRATIVES = (
@@ -77,8 +74,8 @@ def timed(call, repeat: int) -> list[float]:
 
 
 def describe(durations: list[float]) -> str:
-    p95 = durations[max(0, int(len(durations) * 0.95) - 1)]
-    return f"p50 {statistics.median(durations) * 1000:7.0f} ms   p95 {p95 * 1000:7.0f} ms"
+    return (f"p50 {percentile(durations, 0.5) * 1000:7.0f} ms   "
+            f"p95 {percentile(durations, 0.95) * 1000:7.0f} ms")
 
 
 def main() -> int:
@@ -87,20 +84,7 @@ def main() -> int:
     parser.add_argument("-r", "--repeat", type=int, default=20, help="times each search is run")
     args = parser.parse_args()
 
-    run_id = uuid.uuid4().hex[:8]
-    database = "cfm_bench_search"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    database_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    apply_migrations(database_url, "reporting")
-    vhost = f"cfm-bench-{run_id}"
-    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=("guest", "guest")).raise_for_status()
-    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=("guest", "guest"),
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    declare_queues(amqp_uri, services=("reporting",))
-    prefix = f"bench-{run_id}"
+    database_url, amqp_uri, vhost, prefix = isolated_resources("cfm_bench_search", ("reporting",))
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": prefix, "CFM__TRACING__EXPORTER": "none",
            "CFM__LOGGING__LEVEL": "WARNING", "CFM__HTTP__PORT": "18105"}
