@@ -165,3 +165,15 @@ def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platfor
         cases_opened = conn.execute("SELECT count(*) FROM cases.cases WHERE narrative LIKE 'Statut%%'").fetchone()[0]
     assert request["reference"] == first["reference"] and request["contact_ref"] == str(owner)
     assert request["language"] == "fr" and cases_opened == 0
+
+    # cases answers and notifications replies by SMS: the owner learns the status, a stranger nothing.
+    post_gateway(intake, gateway_body(f"STATUS {first['reference']}", sender="+224 657 00 00 99"))
+
+    def replies():
+        sent = requests.get(f"{platform['urls']['sms-sink']}/messages", timeout=5).json()
+        found = {message["to"]: message["body"] for message in sent if message["to"] in ("+224657000001",
+                                                                                     "+224657000099")}
+        return found if len(found) == 2 else None
+    found = wait_for(replies, timeout=20, interval=0.2)
+    assert found["+224657000001"] == f"Votre dossier {first['reference']} est en cours de traitement."
+    assert first["reference"] not in found["+224657000099"]
