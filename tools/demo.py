@@ -6,6 +6,8 @@ import json
 import sys
 import time
 import uuid
+from datetime import date
+from pathlib import Path
 
 import requests
 
@@ -148,7 +150,32 @@ def main() -> int:
     referred = requests.get(f"{REPORTING}/v1/search", params={"status": "referred"}, headers=focal, timeout=30)
     print(f"\nreferred to protection partners (focal point view): "
           f"{[hit['reference'] for hit in referred.json()['results']]}")
+    queue = requests.get(f"{CASES}/v1/cases", params={"limit": 5}, headers=agent, timeout=10).json()["cases"]
+    print("\nan agent's queue, most urgent deadline first (restricted cases are not in it):")
+    for case in queue:
+        print(f"  {case['reference']} {case['status']:<13} category {case['category_code']!s:<4} "
+              f"next deadline {case['next_deadline_at']}")
+    show_weekly_report(manager)
     return 0
+
+
+def show_weekly_report(manager: dict) -> None:
+    """This week's report for Guinea, as a manager reads it, and the Excel file field staff open."""
+    params = {"period": "week", "date": date.today().isoformat(), "country": "GN"}
+    report = requests.get(f"{REPORTING}/v1/reports", params=params, headers=manager, timeout=60).json()
+    messages = report["messages"]
+    print(f"\nthis week's report for Guinea ({report['start']} to {report['end']}): {messages['total']} messages")
+    for table in ("by_channel", "by_category", "by_sex", "by_location"):
+        counted = ", ".join(f"{item['key']} {item['count']}" for item in messages[table] if item["count"])
+        print(f"  {table.replace('_', ' ')}: {counted}")
+    print(f"  calls received {report['calls']['received']}, referrals made "
+          f"{sum(partner['made'] for partner in report['referrals'])}, replies sent {report['replies_sent']}")
+    workbook = requests.get(f"{REPORTING}/v1/reports", params={**params, "format": "xlsx"}, headers=manager,
+                            timeout=60)
+    path = Path("var") / f"report-GN-week-{report['start']}.xlsx"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(workbook.content)
+    print(f"  the same report as an Excel file: {path}")
 
 
 if __name__ == "__main__":
