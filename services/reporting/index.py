@@ -63,17 +63,21 @@ class SearchIndexes:
         return f"{self.prefix}-{name}"
 
     def ensure(self) -> None:
-        """Create the templates, the first indices and their aliases when missing."""
+        """Create the templates, the first indices and their aliases when missing, and add the fields
+        a newer release maps to the serving indices. A change to an existing field cannot be made in
+        place: Elasticsearch refuses it, and `make reindex` builds new indices instead."""
         for name, mappings in MAPPINGS.items():
             alias = self.alias(name)
             self.client.indices.put_index_template(
                 name=alias, index_patterns=[f"{alias}-*"],
                 template={"settings": {"number_of_shards": 1}, "mappings": mappings})
-            if not self.client.indices.exists_alias(name=alias):
-                index = f"{alias}-{FIRST_VERSION}"
-                if not self.client.indices.exists(index=index):
-                    self.client.indices.create(index=index)
-                self.client.indices.put_alias(index=index, name=alias)
+            if self.client.indices.exists_alias(name=alias):
+                self.client.indices.put_mapping(index=alias, **mappings)
+                continue
+            index = f"{alias}-{FIRST_VERSION}"
+            if not self.client.indices.exists(index=index):
+                self.client.indices.create(index=index)
+            self.client.indices.put_alias(index=index, name=alias)
 
     # --- writes --------------------------------------------------------------------------------
 

@@ -155,3 +155,15 @@ def test_the_index_is_rebuilt_behind_the_alias_while_search_keeps_answering(
     after = search(reporting, role="focal_point")
     assert references(after) == references(before) and after["facets"]["channel"] == before["facets"]["channel"]
     assert references(search(reporting, status="acknowledged")) == ["GN-2026-000003"]
+
+
+def test_fields_a_new_release_maps_are_added_to_the_serving_index(es_prefix):
+    client = Elasticsearch(ES_URL)
+    old_index = f"{es_prefix}-cases-v1"
+    client.indices.create(index=old_index, mappings={"dynamic": "strict", "properties": {
+        "reference": {"type": "keyword"}}})
+    client.indices.put_alias(index=old_index, name=f"{es_prefix}-cases")
+    SearchIndexes(client, es_prefix).ensure()
+    client.index(index=f"{es_prefix}-cases", id="GN-2026-000001", refresh=True,
+                 document={"reference": "GN-2026-000001", "referral_overdue": True})
+    assert client.count(index=f"{es_prefix}-cases", query={"term": {"referral_overdue": True}})["count"] == 1
