@@ -14,7 +14,7 @@ from contracts.common import (
 )
 from contracts.envelope import EventPayload
 
-Narrative = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Narrative = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]  # a long email fits
 CategoryCode = Annotated[int, Field(ge=1, le=99, description="Category code of the country's taxonomy")]
 DeclineReason = Literal["outside_mandate", "no_capacity", "outside_area", "duplicate", "other"]
 
