@@ -210,6 +210,9 @@ class CaseClassified(CaseEvent):
     event_version: ClassVar[int] = 1
 
     category_code: CategoryCode
+    narrative: Narrative | None = Field(None, description=(
+        "Set only when this classification lifts the restriction, so that readers who kept no text of a "
+        "restricted case (the search index) can show it now"))
     sub_category: str | None = None
     taxonomy_version: int = Field(ge=1)
     sensitive: bool

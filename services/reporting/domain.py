@@ -24,7 +24,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PHONE = re.compile(r"\+?\d[\d .\-]{5,}\d")
 ID_NUMBER = re.compile(r"\b[A-Z]{1,3}\d{6,}\b")
 
-OPEN_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "reopened")
+NOT_KEPT = "[not kept]"  # stands for free text reporting has no use for, where the contract needs some
 # CaseOpened carries no version: it describes the case as cases created it, version 1.
 OPENED_VERSION = 1
 # Within one case version a deadline only moves forward: scheduled, then warned, breached, settled.
@@ -120,7 +120,8 @@ def _apply_opened(doc: dict, event: CaseOpened) -> None:
     _apply_deadline(doc, event.deadline_kind, OPENED_VERSION, "scheduled",
                     {"due_at": event.deadline_at.isoformat(), "started_at": event.received_at.isoformat(),
                      "paused": False, "state": "open"})
-    doc["narrative"] = scrub(event.narrative)
+    if "narrative" not in doc:  # a later unrestriction may have brought the text already
+        doc["narrative"] = scrub(event.narrative)
 
 
 def _apply_case_event(doc: dict, event: CaseEvent) -> None:
@@ -135,10 +136,13 @@ def _apply_case_event(doc: dict, event: CaseEvent) -> None:
             doc[f"{event.status}_at"] = event.at.isoformat()
         if event.status == "closed" and _newer(doc, "closure", version):
             doc.update(response_channel=event.response_channel, closed_without_contact=bool(event.no_contact_reason))
-    elif isinstance(event, CaseClassified) and _newer(doc, "classification", version):
-        doc.update(category_code=event.category_code, sub_category=event.sub_category,
-                   taxonomy_version=event.taxonomy_version, sensitive=event.sensitive,
-                   classification_confirmed=event.confirmed)
+    elif isinstance(event, CaseClassified):
+        if _newer(doc, "classification", version):
+            doc.update(category_code=event.category_code, sub_category=event.sub_category,
+                       taxonomy_version=event.taxonomy_version, sensitive=event.sensitive,
+                       classification_confirmed=event.confirmed)
+        if event.narrative and not event.restricted and doc["versions"].get("restricted") == version:
+            doc["narrative"] = scrub(event.narrative)  # the restriction was lifted by this very change
     elif isinstance(event, CaseAssigned) and _newer(doc, "assignment", version):
         doc.update(assignee=event.assignee, team=event.team)
     elif isinstance(event, CaseLinked):
@@ -221,10 +225,16 @@ def event_time(event, envelope: Envelope):
     return envelope.occurred_at
 
 
-def journal_envelope(envelope: Envelope) -> dict:
-    """The envelope as reporting keeps it: free text scrubbed. A contact_ref is an opaque key into
-    intake's vault and stays, so that replaying the journal gives the same documents."""
+def journal_envelope(envelope: Envelope, event) -> dict:
+    """The envelope as reporting keeps it, enough to rebuild the index and no more: a restricted
+    case's narrative and the message as intake received it are not kept, other free text is scrubbed.
+    A contact_ref is an opaque key into intake's vault and stays."""
     body = envelope.model_dump(mode="json")
-    if isinstance(body["payload"].get("narrative"), str):
-        body["payload"]["narrative"] = scrub(body["payload"]["narrative"])
+    payload = body["payload"]
+    if isinstance(event, FeedbackReceived) or (isinstance(event, CaseOpened) and event.restricted):
+        payload["narrative"] = NOT_KEPT
+    elif isinstance(event, (CaseOpened, CaseClassified)) and payload.get("narrative"):
+        payload["narrative"] = None if event.restricted else scrub(payload["narrative"])
+    if isinstance(event, CaseStatusChanged) and event.no_contact_reason:
+        payload["no_contact_reason"] = NOT_KEPT
     return body

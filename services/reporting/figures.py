@@ -15,6 +15,7 @@ from services.reporting.reports import Period
 BREAKDOWNS = {"by_country": "country", "by_channel": "channel", "by_category": "category_code", "by_sex": "sex",
               "by_age_group": "age_group", "by_disability": "disability", "by_location": "adm1"}
 EXPECTED = {"by_sex": reports.SEX_VALUES, "by_disability": ("true", "false")}
+MISSING_LABELS = {"by_category": reports.UNCLASSIFIED}
 
 
 def build_report(indexes: SearchIndexes, scope: str, countries: list[str], period: Period, *,
@@ -31,7 +32,8 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
     messages = MessageFigures(
         total=total, previous_total=previous_total, change_percent=reports.change_percent(total, previous_total),
         **{name: reports.counts(current_messages["aggs"][name]["buckets"], total, previous_counts[name],
-                                EXPECTED.get(name, ())) for name in BREAKDOWNS})
+                                EXPECTED.get(name, ()), MISSING_LABELS.get(name, reports.NOT_STATED))
+           for name in BREAKDOWNS})
 
     return Report(
         scope=scope, countries=countries, period=period.kind, start=period.start, end=period.last_day,

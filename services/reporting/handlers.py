@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
+from elasticsearch import BadRequestError
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 from werkzeug.wrappers import Response
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 KEYWORD_FILTERS = {"channel": "channel", "status": "status", "priority": "priority",
                    "deadline_state": "deadline_state", "region": "adm1", "category_code": "category_code",
                    "partner": "partner_id"}
+NUMBER_FILTERS = ("category_code",)
 FACETS = ("country", "channel", "category_code", "status", "deadline_state", "adm1")
 SORTS = {
     "newest": [{"received_at": "desc"}, {"reference": "desc"}],
@@ -43,36 +45,41 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope) -> None
     with uow:
         if not uow.claim_message():
             return
+        reference = domain.case_reference(event)
         uow.execute(
             """INSERT INTO journal (message_id, event_type, country, occurred_at, reference, envelope)
                VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING""",
-            [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at,
-             domain.case_reference(event), Jsonb(domain.journal_envelope(envelope))])
-        index_event(indexes, event, envelope, lambda reference: _opened_narrative(uow.conn, reference))
+            [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at, reference,
+             Jsonb(domain.journal_envelope(envelope, event))])
+        document = index_event(indexes, event, envelope)
+        if document and document.get("restricted"):
+            _forget_narratives(uow.conn, reference)
 
 
-def index_event(indexes: SearchIndexes, event, envelope: Envelope, find_narrative, targets: dict | None = None):
-    """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild)."""
+def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict | None = None) -> dict | None:
+    """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild);
+    returns the case document it changed, if any."""
     targets = targets or {}
     reference = domain.case_reference(event)
+    document = None
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
     elif reference is not None:
-
-        def change(document: dict) -> dict:
-            updated = domain.apply_event(document, envelope, event)
-            if not updated.get("restricted") and updated.get("narrative") is None and updated.get("opened_at"):
-                updated["narrative"] = find_narrative(reference)  # the case was unrestricted
-            return updated
-
-        indexes.update_case(reference, change, index=targets.get("cases"))
+        document = indexes.update_case(reference, lambda current: domain.apply_event(current, envelope, event),
+                                       index=targets.get("cases"))
     indexes.add_timeline_entry(domain.timeline_entry(envelope, reference, event), index=targets.get("events"))
+    return document
 
 
-def _opened_narrative(conn: Connection, reference: str) -> str | None:
-    row = conn.execute("""SELECT envelope->'payload'->>'narrative' FROM journal
-                          WHERE reference = %s AND event_type = 'case_opened' LIMIT 1""", [reference]).fetchone()
-    return row[0] if row else None
+def _forget_narratives(conn: Connection, reference: str) -> None:
+    """A case now restricted keeps no text in the journal either (it may have been open before)."""
+    conn.execute(
+        """UPDATE journal SET envelope = jsonb_set(envelope, '{payload,narrative}',
+                  CASE WHEN event_type = 'case_opened' THEN to_jsonb(%s::text) ELSE 'null'::jsonb END)
+           WHERE reference = %s AND event_type IN ('case_opened', 'case_classified')
+             AND jsonb_typeof(envelope->'payload'->'narrative') = 'string'
+             AND envelope->'payload'->>'narrative' <> %s""",
+        [domain.NOT_KEPT, reference, domain.NOT_KEPT])
 
 
 # --- rebuild -----------------------------------------------------------------------------------
@@ -89,15 +96,11 @@ def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
     generation = indexes.new_generation()
     replayed = set()
     cases: dict[str, dict] = {}
-    narratives: dict[str, str] = {}
     actions = []
     for seq, body in conn.execute("SELECT seq, envelope FROM journal ORDER BY seq"):
         replayed.add(seq)
         envelope = Envelope.model_validate(body)
-        event = envelope.open()
-        if envelope.type == "case_opened":
-            narratives[event.reference] = event.narrative
-        actions.extend(_replay_actions(envelope, event, cases, narratives, generation))
+        actions.extend(_replay_actions(envelope, envelope.open(), cases, generation))
     actions.extend({"_index": generation["cases"], "_id": reference, "_source": document}
                    for reference, document in cases.items())
     indexes.bulk(actions)
@@ -109,22 +112,19 @@ def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
             if seq not in replayed]
         for _, body in late:
             envelope = Envelope.model_validate(body)
-            index_event(indexes, envelope.open(), envelope, lambda reference: _opened_narrative(conn, reference))
+            index_event(indexes, envelope.open(), envelope)
     indexes.delete_indices(retired)
     log.info("index rebuilt", extra={"events": len(replayed) + len(late), "cases": len(cases)})
     return {"events": len(replayed) + len(late), "cases": len(cases), "indices": sorted(generation.values())}
 
 
-def _replay_actions(envelope, event, cases, narratives, generation):
+def _replay_actions(envelope, event, cases, generation):
     """Bulk actions for one journalled event; case documents are merged in memory and written at the end."""
     reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
     elif reference is not None:
-        document = domain.apply_event(cases.get(reference, {}), envelope, event)
-        if not document.get("restricted") and document.get("narrative") is None and document.get("opened_at"):
-            document["narrative"] = narratives.get(reference)
-        cases[reference] = document
+        cases[reference] = domain.apply_event(cases.get(reference, {}), envelope, event)
     entry = domain.timeline_entry(envelope, reference, event)
     yield {"_index": generation["events"], "_id": entry["message_id"], "_source": entry}
 
@@ -142,10 +142,15 @@ def search_cases(indexes: SearchIndexes, principal: Principal, args, default_pag
     if sort_name not in SORTS:
         raise ApiError(400, "invalid_sort", f"sort must be one of {', '.join(SORTS)}.")
     size = _page_size(args.get("size"), default_page_size)
-    answer = indexes.search_cases(
-        query=case_query(text, countries, principal.sees_restricted_cases, args), sort=SORTS[sort_name],
-        size=size, search_after=_decode_cursor(args.get("cursor")),
-        facets={name: {"terms": {"field": name, "size": 50}} for name in FACETS})
+    after = _decode_cursor(args.get("cursor"), sort_name)
+    try:
+        answer = indexes.search_cases(
+            query=case_query(text, countries, principal.sees_restricted_cases, args), sort=SORTS[sort_name],
+            size=size, search_after=after, facets={name: {"terms": {"field": name, "size": 50}} for name in FACETS})
+    except BadRequestError:
+        if after is None:
+            raise
+        raise _invalid_cursor() from None  # values the index cannot compare with this sort's fields
     hits = answer["hits"]["hits"]
     results = [SearchHit(
         reference=doc["reference"], country=doc["country"], channel=doc["channel"],
@@ -155,7 +160,7 @@ def search_cases(indexes: SearchIndexes, principal: Principal, args, default_pag
         excerpt=(doc.get("narrative") or "")[:280] or None) for doc in (hit["_source"] for hit in hits)]
     facets = {name: [FacetCount(value=str(bucket["key"]), count=bucket["doc_count"])
                      for bucket in answer["aggregations"][name]["buckets"]] for name in FACETS}
-    next_cursor = _encode_cursor(hits[-1]["sort"]) if len(hits) == size else None
+    next_cursor = _encode_cursor(sort_name, hits[-1]["sort"]) if len(hits) == size else None
     return SearchResults(total=answer["hits"]["total"]["value"], results=results, next_cursor=next_cursor,
                          facets=facets)
 
@@ -164,6 +169,9 @@ def case_query(text: str | None, countries: list[str], include_restricted: bool,
     conditions: list[dict] = [{"terms": {"country": countries}}, {"exists": {"field": "opened_at"}}]
     for parameter, field in KEYWORD_FILTERS.items():
         values = [value.strip() for value in args.get(parameter, "").split(",") if value.strip()]
+        if parameter in NUMBER_FILTERS and not all(value.isdigit() for value in values):
+            raise ApiError(400, "invalid_filter", f"{parameter} takes whole numbers, e.g. {parameter}=4,7.",
+                           details=[{"field": parameter, "reason": "not a whole number"}])
         if values:
             conditions.append({"terms": {field: values}})
     received = {bound: _date(args, parameter).isoformat() for bound, parameter in (("gte", "received_from"),
@@ -199,19 +207,26 @@ def _page_size(value: str | None, default: int) -> int:
     return int(value)
 
 
-def _encode_cursor(sort_values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode()
+def _invalid_cursor() -> ApiError:
+    return ApiError(400, "invalid_cursor", "cursor must be the next_cursor of a search with the same sort.")
 
 
-def _decode_cursor(cursor: str | None) -> list | None:
+def _encode_cursor(sort_name: str, sort_values: list) -> str:
+    """Where the next page starts, and under which sort order (a cursor only fits that one)."""
+    return base64.urlsafe_b64encode(json.dumps({"sort": sort_name, "after": sort_values}).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None, sort_name: str) -> list | None:
     if not cursor:
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
-        values = None
-    if not isinstance(values, list):
-        raise ApiError(400, "invalid_cursor", "cursor must be a value returned as next_cursor.")
+        raise _invalid_cursor() from None
+    values = decoded.get("after") if isinstance(decoded, dict) and decoded.get("sort") == sort_name else None
+    if not (isinstance(values, list) and len(values) == len(SORTS[sort_name])
+            and all(isinstance(value, (str, int, float)) for value in values)):
+        raise _invalid_cursor()
     return values
 
 

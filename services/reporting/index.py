@@ -134,21 +134,12 @@ class SearchIndexes:
         for name in names:
             self.client.options(ignore_status=404).indices.delete(index=name)
 
-    def refresh(self) -> None:
-        self.client.indices.refresh(index=[self.cases, self.events, self.calls])
-
     # --- reads ---------------------------------------------------------------------------------
 
     def search_cases(self, *, query: dict, sort: list, size: int, search_after: list | None,
                      facets: dict | None) -> dict:
         return self.client.search(index=self.cases, query=query, sort=sort, size=size, search_after=search_after,
                                   aggs=facets, track_total_hits=True)
-
-    def get_case(self, reference: str) -> dict | None:
-        try:
-            return self.client.get(index=self.cases, id=reference)["_source"]
-        except NotFoundError:
-            return None
 
     def scan(self, index: str, query: dict, fields: list[str], key: str, page: int = 1000) -> list[dict]:
         """Every matching document's `fields`, read page by page with search_after on the unique `key`."""

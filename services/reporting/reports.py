@@ -16,6 +16,7 @@ TREND_LENGTH = 8
 BACKLOG_AGES = (("0-2", 0, 3), ("3-7", 3, 8), ("8-14", 8, 15), ("15-30", 15, 31), ("31+", 31, None))
 SEX_VALUES = ("female", "male", "other", "not_said")
 NOT_STATED = "not_stated"
+UNCLASSIFIED = "unclassified"  # held for a focal point before any category was given
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def change_percent(current: int, previous: int) -> float | None:
 
 
 def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = None,
-           expected: tuple[str, ...] = ()) -> list[Count]:
-    """Terms buckets as counts, with the documents that have no value shown as `not_stated`.
+           expected: tuple[str, ...] = (), missing_label: str = NOT_STATED) -> list[Count]:
+    """Terms buckets as counts, with the documents that have no value shown as `missing_label`.
 
     Values in `expected` appear even at zero, so that tables keep their shape week after week.
     """
@@ -92,7 +93,7 @@ def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = No
         found.setdefault(key, 0)
     missing = total - sum(found.values())
     if missing > 0:
-        found[NOT_STATED] = found.get(NOT_STATED, 0) + missing
+        found[missing_label] = found.get(missing_label, 0) + missing
     ordered = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     return [Count(key=key, count=count, previous=None if previous is None else previous.get(key, 0))
             for key, count in ordered]

@@ -106,7 +106,7 @@ def test_the_search_index_holds_no_personal_data(run_service, amqp_uri, db, es_p
     wait_for(everything_indexed)
 
     client = Elasticsearch(ES_URL)
-    client.indices.refresh(index=f"{es_prefix}-cases")
+    client.indices.refresh(index=[f"{es_prefix}-cases", f"{es_prefix}-events", f"{es_prefix}-calls"])
     documents = [hit["_source"] for hit in client.search(index=f"{es_prefix}-*", size=100)["hits"]["hits"]]
     assert {doc.get("reference") for doc in documents} == {"GN-2026-000105", "GN-2026-000106"}
     indexed = str(documents)

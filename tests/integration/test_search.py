@@ -119,13 +119,16 @@ def test_a_case_restricted_later_loses_its_narrative_and_regains_it_when_cleared
     case_id = uuid4()
 
     def classified(version, restricted):
+        # Lifting a restriction, cases sends the text again: nobody downstream kept it meanwhile.
         return CaseClassified(case_id=case_id, reference="GN-2026-000001", case_version=version, status="new",
                               restricted=restricted, at=T0 + timedelta(hours=version), by="focal-1",
                               category_code=7 if restricted else 4, taxonomy_version=1, sensitive=restricted,
-                              confirmed=True)
+                              confirmed=True, narrative=None if restricted else MESSAGES[0][4])
     publish_event(amqp_uri, "cases", classified(2, True))
     indexed(db, 3)
     assert search(reporting, q="allocation")["total"] == 0
+    kept = db.execute("SELECT string_agg(envelope::text, ' ') FROM reporting.journal").fetchone()[0]
+    assert "allocation" not in kept  # not in reporting's own records either
     publish_event(amqp_uri, "cases", classified(3, False))
     indexed(db, 4)
     assert search(reporting, q="allocation")["results"][0]["excerpt"].startswith("Retard de paiement")
@@ -167,3 +170,19 @@ def test_fields_a_new_release_maps_are_added_to_the_serving_index(es_prefix):
     client.index(index=f"{es_prefix}-cases", id="GN-2026-000001", refresh=True,
                  document={"reference": "GN-2026-000001", "referral_overdue": True})
     assert client.count(index=f"{es_prefix}-cases", query={"term": {"referral_overdue": True}})["count"] == 1
+
+
+def test_a_cursor_or_filter_that_makes_no_sense_is_refused_clearly(run_service, amqp_uri, db, es_prefix):
+    reporting = run_service("reporting")
+    seed(amqp_uri, MESSAGES[:3])
+    indexed(db, 6)
+    cursor = search(reporting, size=1)["next_cursor"]
+
+    def refused(**params):
+        answer = requests.get(f"{reporting.url}/v1/search", params=params, headers=reporting.headers("manager"))
+        return answer.status_code, answer.json()["error"]["code"]
+    assert refused(cursor="not-a-cursor") == (400, "invalid_cursor")
+    assert refused(cursor=cursor, sort="relevance", q="kit") == (400, "invalid_cursor")
+    assert refused(cursor=cursor, sort="deadline") == (400, "invalid_cursor")  # same length, other values
+    assert refused(category_code="abc") == (400, "invalid_filter")
+    assert len(search(reporting, cursor=cursor, size=1)["results"]) == 1  # the right one still works

@@ -117,3 +117,21 @@ def test_a_status_request_is_tied_to_no_case():
                                              channel=Channel.SMS, received_at=T0))
     assert case_reference(request) is None
     assert timeline_entry(envelope, case_reference(request), request)["reference"] is None
+
+
+def test_reporting_keeps_no_text_of_a_restricted_case_or_of_the_raw_message():
+    from services.reporting.domain import NOT_KEPT, journal_envelope
+    envelope, restricted = opened(restricted=True, narrative="le gardien m'a demandé de coucher avec lui")
+    assert journal_envelope(envelope, restricted)["payload"]["narrative"] == NOT_KEPT
+    envelope, open_case = opened()
+    assert "622" not in journal_envelope(envelope, open_case)["payload"]["narrative"]
+    envelope, feedback = wrap(FeedbackReceived(feedback_id=uuid4(), reference=REFERENCE, channel=Channel.SMS,
+                                               narrative="Je suis Awa Camara, 622 12 34 56", received_at=T0))
+    assert journal_envelope(envelope, feedback)["payload"]["narrative"] == NOT_KEPT
+    envelope, closed = case_event(CaseStatusChanged, 6, "closed", from_status="resolved",
+                                  no_contact_reason="Awa a déménagé chez son oncle à Kindia")
+    assert journal_envelope(envelope, closed)["payload"]["no_contact_reason"] == NOT_KEPT
+    # what the journal keeps still replays into the same document
+    for envelope, event in (opened(restricted=True), opened()):
+        kept = Envelope.model_validate(journal_envelope(envelope, event))
+        assert apply_event({}, kept, kept.open())["restricted"] == event.restricted
