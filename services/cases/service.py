@@ -3,12 +3,11 @@ fire deadline warnings and breaches, and the case API (queue, detail with timeli
 import logging
 from datetime import datetime
 
-from nameko.timer import Timer
-
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
+from chassis.timers import SettingsTimer
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
@@ -21,19 +20,6 @@ log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
 LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to")
-
-
-class DeadlineTimer(Timer):
-    """nameko's timer, with its interval from the settings (`deadlines.scan_seconds`)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = self.container.config["SETTINGS"].deadlines.scan_seconds
-
-
-deadline_timer = DeadlineTimer.decorator
 
 
 def caller_of(request, principal) -> handlers.Caller:
@@ -94,7 +80,7 @@ class CasesService(PlatformService):
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
 
-    @deadline_timer
+    @SettingsTimer.decorator("deadlines.scan_seconds")
     def fire_due_deadlines(self):
         fired = handlers.fire_due_deadlines(self.db(), self.settings, now=self.now())
         if fired:

@@ -257,6 +257,24 @@ def test_an_agent_classifying_a_case_as_sensitive_hides_it_at_once(cases, amqp_u
     assert "refer" in [e["kind"] for e in events.payloads("deadline_scheduled")]
 
 
+def test_a_threat_to_life_found_by_an_agent_tells_referrals_and_supervisors_by_when_to_refer(cases, amqp_uri, db,
+                                                                                             events):
+    set_clock(cases, MONDAY_9AM)
+    open_case(amqp_uri, db, DELAY, "GN-2026-000209")
+    opening = wait_for(lambda: events.payloads("case_classified"))[0]
+    assert (opening["priority"], opening["refer_by"], opening["confirmed"]) == ("normal", None, False)
+    answer = Api(cases).act("GN-2026-000209", "classification", {"category_code": 9, "version": 1})
+    assert answer.status_code == 200 and answer.json()["priority"] == "emergency"
+
+    wait_for(lambda: events.payloads("case_classified")[-1]["confirmed"])
+    classified = events.payloads("case_classified")[-1]
+    refer = {d["kind"]: d for d in Api(cases, "focal_point").case("GN-2026-000209").json()["deadlines"]}["refer"]
+    assert (classified["priority"], classified["sensitive"]) == ("emergency", True)
+    refer_by = datetime.fromisoformat(classified["refer_by"])
+    assert refer_by == datetime.fromisoformat(refer["due_at"])
+    assert MONDAY_9AM + timedelta(hours=1) <= refer_by < MONDAY_9AM + timedelta(hours=1, minutes=5)  # within the hour
+
+
 def test_the_queue_is_most_urgent_first_with_filters_and_cursor(cases, amqp_uri, db):
     set_clock(cases, MONDAY_9AM)
     for number, narrative in enumerate([QUESTION, DELAY, QUESTION, DELAY, THREAT], start=210):
