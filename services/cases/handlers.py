@@ -246,7 +246,7 @@ def attach_repeat(uow, feedback: FeedbackReceived, envelope: Envelope, settings:
         if case is None:
             raise CaseNotOpenedYet(feedback.reference)
         if not repository.attach_feedback(uow.conn, feedback.feedback_id, case["case_id"], feedback.channel,
-                                          feedback.narrative, feedback.received_at):
+                                          feedback.received_at):
             return
         change = Change(uow, case, SYSTEM, now, settings)
         suggestion = classifier.suggest(feedback.narrative, settings.classifier_phrases(envelope.country))

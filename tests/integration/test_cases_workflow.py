@@ -234,6 +234,10 @@ def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(ca
         db.execute("UPDATE cases.audit_log SET actor = 'someone else'")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("DELETE FROM cases.audit_log")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        db.execute("TRUNCATE cases.audit_log")
+    assert ("fp-aissatou", "focal_point", "read", "GN-2026-000206", "127.0.0.1", "pytest-agent/1.0") in db.execute(
+        "SELECT actor, role, action, reference, client_address, user_agent FROM cases.audit_log").fetchall()
 
     # A focal point who finds it is not sensitive lifts the restriction by classifying it; it is audited.
     lifted = focal.act("GN-2026-000206", "classification", {"category_code": 4, "version": 1}).json()
@@ -329,6 +333,9 @@ def test_a_repeat_that_reveals_abuse_restricts_the_case(cases, amqp_uri, db, eve
     linked = wait_for(lambda: events.payloads("case_linked"))[0]
     assert linked["restricted"]
     assert Api(cases).case("GN-2026-000222").status_code == 404
+    # The repeat is attached, but cases keeps no second copy of its words.
+    attached = db.execute("SELECT row_to_json(f)::text FROM cases.case_feedback f").fetchall()
+    assert len(attached) == 1 and "couche" not in attached[0][0]
 
 
 def test_a_status_request_is_answered_only_to_the_case_owner(cases, amqp_uri, db, events):
