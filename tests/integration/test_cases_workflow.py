@@ -300,8 +300,17 @@ def test_the_queue_is_most_urgent_first_with_filters_and_cursor(cases, amqp_uri,
     assert len(agent.get("/v1/cases", status="new", channel="sms").json()["cases"]) == 4
     assert agent.get("/v1/cases", received_from="2099-01-01T00:00:00+00:00").json()["cases"] == []
     assert agent.get("/v1/cases", assignee="nobody").json()["cases"] == []
+    # A plain date is a whole UTC day, as in reporting's search (the messages came in today).
+    today = datetime.now(UTC).date()
+
+    def received(**params):
+        return {c["reference"] for c in agent.get("/v1/cases", **params).json()["cases"]}
+    assert received(received_from=today.isoformat(), received_to=today.isoformat()) == {
+        "GN-2026-000210", "GN-2026-000211", "GN-2026-000212", "GN-2026-000213"}  # the threat is restricted
+    assert received(received_to=(today - timedelta(days=1)).isoformat()) == set()
+    assert received(received_from=(today + timedelta(days=1)).isoformat()) == set()
     for bad in ({"cursor": "not-a-cursor"}, {"deadline_state": "late"}, {"category": "x"}, {"colour": "red"},
-                {"received_from": "2026-11-16"}):
+                {"received_from": "2026-11-16T09:00:00"}, {"received_to": "16/11/2026"}):
         answer = agent.get("/v1/cases", **bad)
         assert answer.status_code in (400, 422) and answer.json()["error"]["code"] in ("invalid_cursor",
                                                                                     "invalid_filter")
