@@ -217,6 +217,13 @@ class CaseClassified(CaseEvent):
     taxonomy_version: int = Field(ge=1)
     sensitive: bool
     confirmed: bool = Field(description="A person confirmed or changed it; False for the automatic suggestion")
+    priority: Literal["emergency", "high", "normal"] | None = Field(
+        None, description="The case's priority after this classification (None from producers before it existed)")
+    refer_by: AwareDatetime | None = Field(
+        None, description="When the case must be referred to a partner by: the due time of its open `refer` "
+                          "deadline; None when it has none")
+    share_with_partners: bool | None = Field(
+        None, description="The complainant consented to a protection partner receiving their contact")
 
 
 class CaseStatusChanged(CaseEvent):

@@ -357,7 +357,8 @@ class ReferralView(Contract):
     category_code: CategoryCode | None
     emergency: bool
     share_contact: bool = Field(description="The partner may ask for the contact: consent given, or a threat to life")
-    status: Literal["sent", "needs_routing", "accepted", "declined"]
+    status: Literal["sent", "needs_routing", "accepted", "declined", "rerouted"] = Field(
+        description="`rerouted`: a focal point sent the case to another partner; this referral takes no answer")
     created_at: datetime
     respond_by: datetime
     overdue: bool = Field(description="Not answered by respond_by: a focal point must re-route it")
@@ -375,6 +376,13 @@ class ReferralDecline(Contract):
     """POST /v1/referrals/{referral_id}/decline"""
 
     reason: DeclineReason
+
+
+class RouteReferral(Contract):
+    """POST /v1/referrals/{referral_id}/route: a focal point sends the case to this partner instead."""
+
+    partner_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="A partner configured for the referral's country")
 
 
 class StaffAlert(Contract):
@@ -509,7 +517,8 @@ class StoredReports(Contract):
 __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
-    "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "StaffAlerts",
+    "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "RouteReferral",
+    "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading",
 ]

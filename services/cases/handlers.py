@@ -225,7 +225,10 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         if category_code is not None:
             repository.record_taxonomy(uow.conn, country, taxonomy.version, _taxonomy_body(taxonomy))
             change.emit(CaseClassified, category_code=category_code, sub_category=suggestion.sub_category,
-                        taxonomy_version=taxonomy.version, sensitive=suggestion.sensitive, confirmed=False)
+                        taxonomy_version=taxonomy.version, sensitive=suggestion.sensitive, confirmed=False,
+                        priority=case["priority"],
+                        refer_by=next((d.due_at for d in deadlines if d.kind == "refer"), None),
+                        share_with_partners=case["consent_share"])
         for deadline in deadlines:
             change.schedule(deadline)
         change.finish()
@@ -243,7 +246,7 @@ def attach_repeat(uow, feedback: FeedbackReceived, envelope: Envelope, settings:
         if case is None:
             raise CaseNotOpenedYet(feedback.reference)
         if not repository.attach_feedback(uow.conn, feedback.feedback_id, case["case_id"], feedback.channel,
-                                          feedback.narrative, feedback.received_at):
+                                          feedback.received_at):
             return
         change = Change(uow, case, SYSTEM, now, settings)
         suggestion = classifier.suggest(feedback.narrative, settings.classifier_phrases(envelope.country))
@@ -364,11 +367,23 @@ def classify(uow, settings, reference, caller, version, category_code, sub_categ
         repository.record_taxonomy(change.conn, case["country"], taxonomy.version, _taxonomy_body(taxonomy))
         change.record("classified", category_code=category_code, sub_category=sub_category,
                       taxonomy_version=taxonomy.version, previous_category_code=previous)
-        change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
-                    taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True)
         if changed:
             _reschedule_for_category(change, category)
+        # After rescheduling, so that the event says by when a newly sensitive case must be referred:
+        # referrals refers it and notifications alerts supervisors of an emergency from this event.
+        change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
+                    taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True,
+                    priority=case["priority"], refer_by=_refer_by(change),
+                    share_with_partners=case["consent_share"])
     return _act(uow, settings, reference, caller, version, "classify", do, now)
+
+
+def _refer_by(change: Change) -> datetime | None:
+    """When the case must be referred by: its open, running `refer` deadline, if it has one."""
+    for row in repository.deadlines(change.conn, change.case["case_id"], open_only=True):
+        if row["kind"] == "refer":
+            return row["due_at"]
+    return None
 
 
 def _reschedule_for_category(change: Change, category: domain.Category) -> None:

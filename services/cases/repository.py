@@ -64,13 +64,12 @@ def add_note(conn, note_id: UUID, case_id: UUID, at: datetime, author: str, text
                  [note_id, case_id, at, author, text])
 
 
-def attach_feedback(conn, feedback_id: UUID, case_id: UUID, channel: str, narrative: str,
-                    received_at: datetime) -> bool:
-    """Attach a repeated message to a case; False when it was attached before."""
+def attach_feedback(conn, feedback_id: UUID, case_id: UUID, channel: str, received_at: datetime) -> bool:
+    """Attach a repeated message to a case (not its text); False when it was attached before."""
     return conn.execute(
-        """INSERT INTO case_feedback (feedback_id, case_id, channel, narrative, received_at)
-           VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
-        [feedback_id, case_id, channel, narrative, received_at]).rowcount == 1
+        """INSERT INTO case_feedback (feedback_id, case_id, channel, received_at)
+           VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+        [feedback_id, case_id, channel, received_at]).rowcount == 1
 
 
 def record_taxonomy(conn, country: str, version: int, body: dict) -> None:

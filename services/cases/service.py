@@ -1,14 +1,13 @@
 """cases' entrypoints: open a case per feedback, answer status requests, follow referrals,
 fire deadline warnings and breaches, and the case API (queue, detail with timeline, actions)."""
 import logging
-from datetime import datetime
-
-from nameko.timer import Timer
+from datetime import UTC, date, datetime, time, timedelta
 
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
+from chassis.timers import SettingsTimer
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
@@ -21,19 +20,6 @@ log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
 LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to")
-
-
-class DeadlineTimer(Timer):
-    """nameko's timer, with its interval from the settings (`deadlines.scan_seconds`)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = self.container.config["SETTINGS"].deadlines.scan_seconds
-
-
-deadline_timer = DeadlineTimer.decorator
 
 
 def caller_of(request, principal) -> handlers.Caller:
@@ -53,6 +39,19 @@ def expected_version(request, body_version: int | None) -> int | None:
         raise ApiError(400, "invalid_if_match", "If-Match must be the case version, e.g. \"3\".") from None
 
 
+def received_bound(value: str, whole_day_included: bool) -> datetime:
+    """A bound of the received_from/received_to filters. A time needs its time zone. A date is a UTC day,
+    as in reporting's search: received_from=2026-11-16 starts at its midnight, received_to=2026-11-16
+    includes the whole day (the bound is the next midnight; received_to is exclusive)."""
+    if len(value) == len("2026-11-16"):
+        day = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        return day + timedelta(days=1) if whole_day_included else day
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("a time without a time zone")
+    return moment
+
+
 def list_filters(args) -> dict:
     unknown = set(args) - set(LIST_FILTERS) - {"cursor", "limit"}
     if unknown:
@@ -62,13 +61,11 @@ def list_filters(args) -> dict:
     try:
         filters["category_code"] = int(args["category"]) if args.get("category") else None
         for name in ("received_from", "received_to"):
-            value = datetime.fromisoformat(args[name]) if args.get(name) else None
-            if value is not None and value.tzinfo is None:
-                raise ValueError(name)
-            filters[name] = value
+            filters[name] = received_bound(args[name], whole_day_included=name == "received_to") \
+                if args.get(name) else None
     except ValueError:
-        raise ApiError(422, "invalid_filter", "category is a number; received_from and received_to are "
-                                              "ISO 8601 times with a time zone.") from None
+        raise ApiError(422, "invalid_filter", "category is a number; received_from and received_to are dates "
+                                              "(2026-11-16) or ISO 8601 times with a time zone.") from None
     if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
         raise ApiError(422, "invalid_filter", "deadline_state is ok, warning or breached.")
     return filters
@@ -94,7 +91,7 @@ class CasesService(PlatformService):
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
 
-    @deadline_timer
+    @SettingsTimer.decorator("deadlines.scan_seconds")
     def fire_due_deadlines(self):
         fired = handlers.fire_due_deadlines(self.db(), self.settings, now=self.now())
         if fired:

@@ -91,10 +91,14 @@ class AlertFacts:
 
 
 def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, recipients, timezone: str,
-                      country_languages: list[str], now) -> None:
+                      country_languages: list[str], now, once_per_case: bool = False) -> None:
     """One SMS per supervisor on duty, each in its own transaction: a retry after a failure
-    resends to nobody who got it already."""
+    resends to nobody who got it already. `once_per_case`: no alert when another event already
+    raised one for this reason about this case (a case confirmed as an emergency that already was)."""
     with unit_of_work() as uow:
+        if once_per_case and repository.alerted_for_case(uow.conn, facts.case_id, facts.reason,
+                                                         other_than_event=envelope.message_id):
+            return
         alert_id = repository.record_alert(
             uow.conn, alert_id=uuid4(), event_id=envelope.message_id, country=envelope.country,
             case_id=facts.case_id, reference=facts.reference, reason=facts.reason,

@@ -41,6 +41,11 @@ def record_alert(conn, *, alert_id, event_id, country, case_id, reference, reaso
     return conn.execute("SELECT alert_id FROM staff_alerts WHERE event_id = %s", [event_id]).fetchone()[0]
 
 
+def alerted_for_case(conn, case_id, reason: str, *, other_than_event) -> bool:
+    return conn.execute("SELECT 1 FROM staff_alerts WHERE case_id = %s AND reason = %s AND event_id <> %s LIMIT 1",
+                        [case_id, reason, other_than_event]).fetchone() is not None
+
+
 def claim_alert_message(conn, alert_id, recipient: str, sent_at) -> bool:
     """Take the one SMS of this alert for this recipient; False when it went out already."""
     return conn.execute(

@@ -7,7 +7,7 @@ from chassis.errors import ApiError
 from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
+from contracts.events import CaseClassified, CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
 from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import handlers, repository
 from services.notifications.handlers import AlertFacts
@@ -43,6 +43,14 @@ class NotificationsService(PlatformService):
         if alert_failure is not None:
             raise alert_failure
 
+    @consume_event("cases", CaseClassified)
+    def on_case_classified(self, case: CaseClassified, envelope):
+        """A person found a threat to life in a case that was not an emergency: alert as on opening.
+        (The automatic classification at opening is CaseOpened's to alert.)"""
+        if case.confirmed and case.priority == "emergency" and case.refer_by is not None:
+            self._alert(AlertFacts("emergency_case", case.case_id, case.reference, "refer", case.refer_by),
+                        envelope, once_per_case=True)
+
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):
         handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
@@ -58,11 +66,11 @@ class NotificationsService(PlatformService):
         self._alert(AlertFacts("deadline_breached", breach.case_id, breach.reference, breach.kind,
                                breach.due_at), envelope)
 
-    def _alert(self, facts: AlertFacts, envelope):
+    def _alert(self, facts: AlertFacts, envelope, once_per_case: bool = False):
         country = self.settings.countries[envelope.country]
         handlers.alert_supervisors(self.db, self.sms, facts, envelope,
                                    self.settings.alerts.recipients.get(envelope.country, []),
-                                   country.timezone, country.languages, now=now)
+                                   country.timezone, country.languages, now=now, once_per_case=once_per_case)
 
     @api("GET", "/v1/alerts", roles=("supervisor", "focal_point"))
     def list_alerts(self, request, principal):

@@ -3,7 +3,9 @@ from datetime import datetime, timedelta
 
 THREAT_TO_LIFE = 9
 # What a listing may ask for; "overdue" is a referral still awaiting its partner after respond_by.
-LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue")
+LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue", "rerouted")
+# A focal point may send a case to another partner unless its partner took it (or it was re-routed already).
+REROUTABLE_STATUSES = ("sent", "needs_routing", "declined")
 
 
 def choose_partner(partners, category_code: int | None) -> str | None:
@@ -12,6 +14,14 @@ def choose_partner(partners, category_code: int | None) -> str | None:
         if category_code in partner.categories:
             return partner.id
     return None
+
+
+def is_partner(partners, partner_id: str) -> bool:
+    return any(partner.id == partner_id for partner in partners)
+
+
+def may_reroute(status: str) -> bool:
+    return status in REROUTABLE_STATUSES
 
 
 def respond_by(created_at: datetime, emergency: bool, partner_time: timedelta, emergency_time: timedelta) -> datetime:

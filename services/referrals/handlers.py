@@ -1,32 +1,56 @@
 """Referrals' use cases: refer a sensitive case to its protection partner, take the partner's
-answer, and mark the referrals a partner left unanswered for too long."""
+answer, let a focal point re-route it to another partner, and mark the referrals a partner left unanswered for too long."""
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from chassis.errors import ApiError
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
+from contracts.events import CaseClassified, CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
 from services.referrals import domain, repository
 
 OVERDUE_BATCH = 500
 
 
-def refer_case(uow, case: CaseOpened, envelope: Envelope, partners, response_times, now: datetime) -> None:
-    emergency = case.priority == "emergency"
+@dataclass(frozen=True)
+class CaseToRefer:
+    """What referring a case needs, from the event that made it sensitive."""
+
+    case_id: UUID
+    reference: str
+    category_code: int | None
+    emergency: bool
+    share_with_partners: bool
+
+    @classmethod
+    def opened(cls, case: CaseOpened) -> "CaseToRefer":
+        return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
+                   case.consent.share_with_partners)
+
+    @classmethod
+    def classified(cls, case: CaseClassified) -> "CaseToRefer":
+        # Without the consent (an event from before the field existed) the contact is not shared.
+        return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
+                   bool(case.share_with_partners))
+
+
+def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, now: datetime) -> None:
+    """Refer the case to the partner of its category, unless it has a live referral already
+    (a case opened as sensitive, then confirmed by a person, is referred once)."""
     referral = ReferralCreated(
         referral_id=uuid4(), case_id=case.case_id, reference=case.reference,
         partner_id=domain.choose_partner(partners, case.category_code), category_code=case.category_code,
-        emergency=emergency, share_contact=domain.may_share_contact(case.consent.share_with_partners,
-                                                                    case.category_code),
-        created_at=now, respond_by=domain.respond_by(now, emergency, response_times.partner,
+        emergency=case.emergency, share_contact=domain.may_share_contact(case.share_with_partners,
+                                                                         case.category_code),
+        created_at=now, respond_by=domain.respond_by(now, case.emergency, response_times.partner,
                                                      response_times.emergency),
     )
     with uow:
         if not uow.claim_message():
             return
         status = "sent" if referral.partner_id else "needs_routing"
-        if repository.insert_referral(uow.conn, referral, envelope.country, status):
-            uow.emit(referral, country=envelope.country)
+        if repository.insert_referral(uow.conn, referral, country, status):
+            uow.emit(referral, country=country)
 
 
 def answer_referral(uow, referral_id: UUID, *, partner_id: str, answered_by: str, accepted: bool,
@@ -37,6 +61,8 @@ def answer_referral(uow, referral_id: UUID, *, partner_id: str, answered_by: str
         if referral is None:
             # Someone else's referral answers as one that does not exist.
             raise ApiError(404, "referral_not_found", "There is no referral with this id for your organisation.")
+        if referral["status"] == "rerouted":
+            raise ApiError(409, "referral_rerouted", "A focal point sent this case to another partner.")
         if not domain.awaits_answer(referral["status"]):
             raise ApiError(409, "referral_already_answered", f"This referral was {referral['status']} already.")
         view = repository.record_answer(uow.conn, referral_id, status="accepted" if accepted else "declined",
@@ -60,3 +86,32 @@ def mark_overdue_referrals(uow, now: datetime) -> int:
                 respond_by=referral["respond_by"], marked_at=now,
             ), country=referral["country"])
     return len(overdue)
+
+
+def route_referral(uow, referral_id: UUID, *, partner_id: str, partners_by_country: dict, countries, routed_by: str,
+                   response_times, now: datetime) -> dict:
+    """A focal point sends the case to another partner (a referral waiting for routing, declined,
+    overdue, or simply misrouted): the old referral becomes `rerouted` and a new one is sent, with
+    its own ReferralCreated. Returns the new referral as listed."""
+    with uow:
+        old = repository.lock_referral(uow.conn, referral_id)
+        if old is None or old["country"] not in countries:
+            raise ApiError(404, "referral_not_found", "There is no referral with this id in your countries.")
+        partners = partners_by_country.get(old["country"], [])
+        if not domain.is_partner(partners, partner_id):
+            raise ApiError(422, "unknown_partner", f"{partner_id} is not a partner configured for {old['country']}.",
+                           [{"field": "partner_id", "reason": "not a partner of this country"}])
+        if not domain.may_reroute(old["status"]):
+            raise ApiError(409, "referral_not_reroutable", f"This referral was {old['status']} already.")
+        referral = ReferralCreated(
+            referral_id=uuid4(), case_id=old["case_id"], reference=old["reference"], partner_id=partner_id,
+            category_code=old["category_code"], emergency=old["emergency"], share_contact=old["share_contact"],
+            created_at=now, respond_by=domain.respond_by(now, old["emergency"], response_times.partner,
+                                                         response_times.emergency),
+        )
+        # The old one leaves the live set first: a case has one live referral (unique index).
+        repository.mark_rerouted(uow.conn, referral_id, rerouted_at=now, rerouted_by=routed_by,
+                                 rerouted_to=referral.referral_id)
+        repository.insert_referral(uow.conn, referral, old["country"], "sent")
+        uow.emit(referral, country=old["country"])
+        return repository.referral_view(uow.conn, referral.referral_id)

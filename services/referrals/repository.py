@@ -8,11 +8,11 @@ _SELECT_VIEW = f"SELECT {', '.join(VIEW_COLUMNS)} FROM referrals"
 
 
 def insert_referral(conn, referral: ReferralCreated, country: str, status: str) -> bool:
-    """Insert a referral; False when the case was referred already."""
+    """Insert a referral; False when the case has a live (not rerouted) referral already."""
     return conn.execute(
         """INSERT INTO referrals (referral_id, case_id, reference, country, partner_id, category_code,
                                   emergency, share_contact, status, created_at, respond_by)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING""",
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) WHERE status <> 'rerouted' DO NOTHING""",
         [referral.referral_id, referral.case_id, referral.reference, country, referral.partner_id,
          referral.category_code, referral.emergency, referral.share_contact, status, referral.created_at,
          referral.respond_by]).rowcount == 1
@@ -68,3 +68,21 @@ def mark_overdue(conn, now, batch: int) -> list[dict]:
         {"now": now, "batch": batch}).fetchall()
     keys = ("referral_id", "case_id", "reference", "country", "partner_id", "emergency", "respond_by")
     return [dict(zip(keys, row)) for row in rows]
+
+
+def lock_referral(conn, referral_id) -> dict | None:
+    """Any referral, locked until a re-routing commits."""
+    keys = ("referral_id", "case_id", "reference", "country", "category_code", "emergency", "share_contact", "status")
+    row = conn.execute(f"SELECT {', '.join(keys)} FROM referrals WHERE referral_id = %s FOR UPDATE",
+                       [referral_id]).fetchone()
+    return dict(zip(keys, row)) if row else None
+
+
+def mark_rerouted(conn, referral_id, *, rerouted_at, rerouted_by: str, rerouted_to) -> None:
+    conn.execute("""UPDATE referrals SET status = 'rerouted', rerouted_at = %s, rerouted_by = %s, rerouted_to = %s
+                    WHERE referral_id = %s""", [rerouted_at, rerouted_by, rerouted_to, referral_id])
+
+
+def referral_view(conn, referral_id) -> dict:
+    row = conn.execute(f"{_SELECT_VIEW} WHERE referral_id = %s", [referral_id]).fetchone()
+    return dict(zip(VIEW_COLUMNS, row))

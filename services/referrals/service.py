@@ -1,25 +1,18 @@
-"""referrals' entrypoints: refer every case opened as sensitive, let partners answer, mark overdue referrals."""
+"""referrals' entrypoints: refer every case opened or classified as sensitive, let partners answer, let focal
+points re-route, mark overdue referrals."""
 from datetime import UTC, datetime
-
-from nameko.timer import Timer
 
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import CaseOpened
-from contracts.http import ReferralDecline, ReferralList, ReferralView
+from chassis.timers import SettingsTimer
+from contracts.events import CaseClassified, CaseOpened
+from contracts.http import ReferralDecline, ReferralList, ReferralView, RouteReferral
 from services.referrals import domain, handlers, repository
 from services.referrals.settings import ReferralsSettings
 
 MAX_REFERRALS_LISTED = 200
-
-
-class SettingsTimer(Timer):
-    """nameko's timer, firing every `response.overdue_scan_seconds` of the service's settings."""
-
-    def setup(self):
-        self.interval = self.container.config["SETTINGS"].response.overdue_scan_seconds
 
 
 def as_view(row: dict) -> ReferralView:
@@ -34,11 +27,23 @@ class ReferralsService(PlatformService):
     def on_case_opened(self, case: CaseOpened, envelope):
         if not case.sensitive:
             return
+        self._refer(handlers.CaseToRefer.opened(case), envelope)
+
+    @consume_event("cases", CaseClassified)
+    def on_case_classified(self, case: CaseClassified, envelope):
+        """A person found the case sensitive (e.g. a threat to life): refer it now, to the partner of the
+        confirmed category. The automatic suggestion at opening is CaseOpened's to refer."""
+        if not (case.confirmed and case.sensitive):
+            return
+        self._refer(handlers.CaseToRefer.classified(case), envelope)
+
+    def _refer(self, case: handlers.CaseToRefer, envelope):
         partners = self.settings.partners.get(envelope.country, [])
-        handlers.refer_case(self.db(), case, envelope, partners, self.settings.response, now=datetime.now(UTC))
+        handlers.refer_case(self.db(), case, envelope.country, partners, self.settings.response,
+                            now=datetime.now(UTC))
 
     # The state lives in the table, so the scan survives restarts and each referral is marked once.
-    @SettingsTimer.decorator(interval=None)
+    @SettingsTimer.decorator("response.overdue_scan_seconds")
     def mark_overdue_referrals(self):
         handlers.mark_overdue_referrals(self.db(), now=datetime.now(UTC))
 
@@ -65,6 +70,16 @@ class ReferralsService(PlatformService):
     def decline_referral(self, request, referral_id, principal):
         decline = parse_body(request, ReferralDecline)
         return self._answer(referral_id, principal, accepted=False, decline_reason=decline.reason)
+
+    @api("POST", "/v1/referrals/<uuid:referral_id>/route", roles=("focal_point",))
+    def route_referral(self, request, referral_id, principal):
+        """A focal point sends the case to another partner of the referral's country."""
+        body = parse_body(request, RouteReferral)
+        view = handlers.route_referral(self.db(), referral_id, partner_id=body.partner_id,
+                                       partners_by_country=self.settings.partners, countries=principal.countries,
+                                       routed_by=principal.subject, response_times=self.settings.response,
+                                       now=datetime.now(UTC))
+        return as_view(view)
 
     def _answer(self, referral_id, principal, accepted: bool, decline_reason: str | None) -> ReferralView:
         view = handlers.answer_referral(self.db(), referral_id, partner_id=self._partner_of(principal),

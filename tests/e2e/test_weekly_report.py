@@ -9,7 +9,7 @@ import requests
 from openpyxl import load_workbook
 
 from tests.channel_payloads import env_for_endpoint_secrets, gateway_body, kobo_submission, post_gateway, post_kobo
-from tests.conftest import wait_for
+from tests.conftest import empty_database, wait_for
 from tests.e2e.platform import running_platform
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +52,9 @@ CALLS = [
 
 @pytest.fixture(scope="module")
 def platform(database_url):
+    # The week's counts are exact: start from an empty database, whatever ran before this module.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        empty_database(conn)
     env = {**env_for_endpoint_secrets(), "CFM__ENDPOINTS__ML_SMS_GATEWAY__SECRET": ML_GATEWAY_SECRET,
            "CFM__ENDPOINTS__ML_HOTLINE_80000__SECRET": ML_TELEPHONY_SECRET}
     with running_platform(database_url, env) as running:

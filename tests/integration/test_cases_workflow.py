@@ -234,6 +234,10 @@ def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(ca
         db.execute("UPDATE cases.audit_log SET actor = 'someone else'")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("DELETE FROM cases.audit_log")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        db.execute("TRUNCATE cases.audit_log")
+    assert ("fp-aissatou", "focal_point", "read", "GN-2026-000206", "127.0.0.1", "pytest-agent/1.0") in db.execute(
+        "SELECT actor, role, action, reference, client_address, user_agent FROM cases.audit_log").fetchall()
 
     # A focal point who finds it is not sensitive lifts the restriction by classifying it; it is audited.
     lifted = focal.act("GN-2026-000206", "classification", {"category_code": 4, "version": 1}).json()
@@ -257,6 +261,24 @@ def test_an_agent_classifying_a_case_as_sensitive_hides_it_at_once(cases, amqp_u
     assert "refer" in [e["kind"] for e in events.payloads("deadline_scheduled")]
 
 
+def test_a_threat_to_life_found_by_an_agent_tells_referrals_and_supervisors_by_when_to_refer(cases, amqp_uri, db,
+                                                                                             events):
+    set_clock(cases, MONDAY_9AM)
+    open_case(amqp_uri, db, DELAY, "GN-2026-000209")
+    opening = wait_for(lambda: events.payloads("case_classified"))[0]
+    assert (opening["priority"], opening["refer_by"], opening["confirmed"]) == ("normal", None, False)
+    answer = Api(cases).act("GN-2026-000209", "classification", {"category_code": 9, "version": 1})
+    assert answer.status_code == 200 and answer.json()["priority"] == "emergency"
+
+    wait_for(lambda: events.payloads("case_classified")[-1]["confirmed"])
+    classified = events.payloads("case_classified")[-1]
+    refer = {d["kind"]: d for d in Api(cases, "focal_point").case("GN-2026-000209").json()["deadlines"]}["refer"]
+    assert (classified["priority"], classified["sensitive"]) == ("emergency", True)
+    refer_by = datetime.fromisoformat(classified["refer_by"])
+    assert refer_by == datetime.fromisoformat(refer["due_at"])
+    assert MONDAY_9AM + timedelta(hours=1) <= refer_by < MONDAY_9AM + timedelta(hours=1, minutes=5)  # within the hour
+
+
 def test_the_queue_is_most_urgent_first_with_filters_and_cursor(cases, amqp_uri, db):
     set_clock(cases, MONDAY_9AM)
     for number, narrative in enumerate([QUESTION, DELAY, QUESTION, DELAY, THREAT], start=210):
@@ -278,8 +300,17 @@ def test_the_queue_is_most_urgent_first_with_filters_and_cursor(cases, amqp_uri,
     assert len(agent.get("/v1/cases", status="new", channel="sms").json()["cases"]) == 4
     assert agent.get("/v1/cases", received_from="2099-01-01T00:00:00+00:00").json()["cases"] == []
     assert agent.get("/v1/cases", assignee="nobody").json()["cases"] == []
+    # A plain date is a whole UTC day, as in reporting's search (the messages came in today).
+    today = datetime.now(UTC).date()
+
+    def received(**params):
+        return {c["reference"] for c in agent.get("/v1/cases", **params).json()["cases"]}
+    assert received(received_from=today.isoformat(), received_to=today.isoformat()) == {
+        "GN-2026-000210", "GN-2026-000211", "GN-2026-000212", "GN-2026-000213"}  # the threat is restricted
+    assert received(received_to=(today - timedelta(days=1)).isoformat()) == set()
+    assert received(received_from=(today + timedelta(days=1)).isoformat()) == set()
     for bad in ({"cursor": "not-a-cursor"}, {"deadline_state": "late"}, {"category": "x"}, {"colour": "red"},
-                {"received_from": "2026-11-16"}):
+                {"received_from": "2026-11-16T09:00:00"}, {"received_to": "16/11/2026"}):
         answer = agent.get("/v1/cases", **bad)
         assert answer.status_code in (400, 422) and answer.json()["error"]["code"] in ("invalid_cursor",
                                                                                     "invalid_filter")
@@ -311,6 +342,9 @@ def test_a_repeat_that_reveals_abuse_restricts_the_case(cases, amqp_uri, db, eve
     linked = wait_for(lambda: events.payloads("case_linked"))[0]
     assert linked["restricted"]
     assert Api(cases).case("GN-2026-000222").status_code == 404
+    # The repeat is attached, but cases keeps no second copy of its words.
+    attached = db.execute("SELECT row_to_json(f)::text FROM cases.case_feedback f").fetchall()
+    assert len(attached) == 1 and "couche" not in attached[0][0]
 
 
 def test_a_status_request_is_answered_only_to_the_case_owner(cases, amqp_uri, db, events):

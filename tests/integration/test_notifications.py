@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from contracts.common import Consent
-from contracts.events import CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
+from contracts.events import CaseClassified, CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
 from tests.conftest import free_port, wait_for
 from tests.helpers import metric_value, publish_event
 from tools.sms_sink import SmsSink
@@ -200,3 +200,40 @@ def test_a_supervisor_the_provider_refuses_keeps_nobody_else_from_being_told(run
     alerts = requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
                           headers=notifications.headers("supervisor")).json()["alerts"]
     assert [(alert["reference"], alert["recipients"]) for alert in alerts] == [("GN-2026-000060", ["gn-duty-2"])]
+
+
+def confirmed_threat(case_id, reference, confirmed=True, priority="emergency"):
+    return CaseClassified(case_id=case_id, reference=reference, case_version=2, status="new", restricted=True,
+                          at=DUE - timedelta(hours=1), by="agent-mariama", category_code=9, taxonomy_version=1,
+                          sensitive=True, confirmed=confirmed, priority=priority, refer_by=DUE)
+
+
+def test_a_threat_to_life_found_by_a_person_alerts_supervisors_unless_they_were_alerted_already(
+        run_service, amqp_uri, db, sms_sink):
+    notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": SUPERVISORS})
+    # Opened as an emergency (alerted then), then confirmed by a person: nobody is alerted twice.
+    emergency = opened("GN-2026-000070", "emergency")
+    publish_event(amqp_uri, "cases", emergency)
+    wait_for(lambda: len(sms_sink.messages) == 2)
+    publish_event(amqp_uri, "cases", confirmed_threat(emergency.case_id, "GN-2026-000070"))
+    # Not confirmed by a person, or not an emergency: no alert either.
+    publish_event(amqp_uri, "cases", confirmed_threat(uuid4(), "GN-2026-000071", confirmed=False))
+    publish_event(amqp_uri, "cases", confirmed_threat(uuid4(), "GN-2026-000072", priority="high"))
+    # Opened as an ordinary complaint, then an agent reads a threat to life in it.
+    reclassified = confirmed_threat(uuid4(), "GN-2026-000073")
+    envelope = publish_event(amqp_uri, "cases", reclassified)
+    publish_event(amqp_uri, "cases", None, envelope=envelope)  # redelivered: nobody is alerted again
+
+    # Five deliveries handled (the redelivery may finish before the first delivery's SMS are out).
+    wait_for(lambda: handled(notifications, "case_classified.v1") >= 5 and len(sms_sink.messages) >= 4)
+    assert [sms["body"] for sms in sms_sink.messages if sms["to"] == "+224620000201"] == [
+        "CFM URGENCE : dossier GN-2026-000070 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "16:30 (heure de Conakry).",
+        "CFM URGENCE : dossier GN-2026-000073 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "16:30 (heure de Conakry).",
+    ]
+    assert len(sms_sink.messages) == 4
+    alerts = requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
+                          headers=notifications.headers("supervisor")).json()["alerts"]
+    assert [(alert["reference"], alert["reason"]) for alert in alerts] == [
+        ("GN-2026-000073", "emergency_case"), ("GN-2026-000070", "emergency_case")]

@@ -5,7 +5,7 @@ from uuid import uuid4
 import requests
 
 from contracts.common import Consent
-from contracts.events import CaseOpened
+from contracts.events import CaseClassified, CaseOpened
 from tests.conftest import wait_for
 from tests.helpers import publish_event
 
@@ -135,3 +135,99 @@ def test_a_referral_left_unanswered_is_marked_for_rerouting_once_even_across_res
     assert requests.post(f"{restarted.url}/v1/referrals/{ids['GN-2026-000221']}/accept",
                          headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert [item["reference"] for item in overdue("focal_point")["referrals"]] == ["GN-2026-000222"]
+
+
+def classified(case_id, reference, category_code, *, priority, confirmed=True, share=False):
+    now = datetime.now(UTC)
+    return CaseClassified(case_id=case_id, reference=reference, case_version=3, status="acknowledged",
+                          restricted=True, at=now, by="agent-mariama", category_code=category_code,
+                          taxonomy_version=1, sensitive=True, confirmed=confirmed, priority=priority,
+                          refer_by=now, share_with_partners=share)
+
+
+def referral_rows(db, reference):
+    return db.execute("SELECT partner_id, emergency, share_contact, status FROM referrals.referrals "
+                      "WHERE reference = %s ORDER BY created_at", [reference]).fetchall()
+
+
+def created_events(db):
+    rows = db.execute("SELECT body FROM referrals.outbox WHERE event_type = 'referral_created' ORDER BY id")
+    return [row[0]["payload"] for row in rows.fetchall()]
+
+
+def test_a_threat_to_life_found_by_a_person_is_referred_at_once_to_the_partner_of_the_confirmed_category(
+        run_service, amqp_uri, db):
+    referrals = run_service("referrals")
+    # A case opened as an ordinary delay; an agent then reads a threat to life in it (category 9).
+    publish_event(amqp_uri, "cases", classified(uuid4(), "GN-2026-000231", 9, priority="emergency"))
+    wait_for(lambda: referral_rows(db, "GN-2026-000231"))
+    assert referral_rows(db, "GN-2026-000231") == [(PROTECTION, True, True, "sent")]  # life at risk: contact shared
+    created = created_events(db)
+    assert [(event["reference"], event["partner_id"], event["emergency"]) for event in created] == [
+        ("GN-2026-000231", PROTECTION, True)]
+
+    # A case opened as sensitive is referred once, even when a person then confirms another sensitive category;
+    # the automatic suggestion (not confirmed) and a non-sensitive category refer nothing.
+    opened = sensitive_case("GN-2026-000232", 6)
+    publish_event(amqp_uri, "cases", opened)
+    wait_for(lambda: referral_rows(db, "GN-2026-000232"))
+    publish_event(amqp_uri, "cases", classified(opened.case_id, "GN-2026-000232", 8, priority="high"))
+    publish_event(amqp_uri, "cases", classified(uuid4(), "GN-2026-000233", 10, priority="high", confirmed=False))
+    publish_event(amqp_uri, "cases", classified(uuid4(), "GN-2026-000234", 10, priority="high", share=True))
+    wait_for(lambda: referral_rows(db, "GN-2026-000234"))
+    assert referral_rows(db, "GN-2026-000232") == [(PSEA, False, False, "sent")]
+    assert referral_rows(db, "GN-2026-000233") == []
+    assert referral_rows(db, "GN-2026-000234") == [(PROTECTION, False, True, "sent")]  # consented
+    assert len(created_events(db)) == 3
+    focal = requests.get(f"{referrals.url}/v1/referrals", headers=referrals.headers("focal_point")).json()
+    assert len(focal["referrals"]) == 3
+
+
+def test_a_focal_point_reroutes_a_referral_nobody_could_take(run_service, amqp_uri, db):
+    referrals = run_service("referrals")
+    # Flagged sensitive without a category (the `unplaced` fallback): no partner can be chosen.
+    ids = refer(amqp_uri, db, {"GN-2026-000241": None, "GN-2026-000242": 10})
+    assert referral_rows(db, "GN-2026-000241") == [(None, False, False, "needs_routing")]
+    focal = referrals.headers("focal_point")
+
+    def route(referral_id, partner_id, headers=focal):
+        return requests.post(f"{referrals.url}/v1/referrals/{referral_id}/route", json={"partner_id": partner_id},
+                             headers=headers)
+
+    routed = route(ids["GN-2026-000241"], PSEA)
+    assert routed.status_code == 200, routed.text
+    new = routed.json()
+    assert (new["reference"], new["partner_id"], new["status"]) == ("GN-2026-000241", PSEA, "sent")
+    assert new["referral_id"] != ids["GN-2026-000241"]
+    assert referral_rows(db, "GN-2026-000241") == [(None, False, False, "rerouted"), (PSEA, False, False, "sent")]
+    assert [(event["reference"], event["partner_id"]) for event in created_events(db)][-1] == ("GN-2026-000241",
+                                                                                               PSEA)
+    # The new partner sees it and can answer it; the listing shows the old one as rerouted.
+    psea = {"Authorization": f"Bearer {referrals.token('partner', ('GN',), organisation=PSEA)}"}
+    assert [item["reference"] for item in requests.get(f"{referrals.url}/v1/referrals", headers=psea).json()[
+        "referrals"]] == ["GN-2026-000241"]
+    rerouted = requests.get(f"{referrals.url}/v1/referrals", params={"status": "rerouted"}, headers=focal).json()
+    assert [item["referral_id"] for item in rerouted["referrals"]] == [ids["GN-2026-000241"]]
+
+    # The partner that declined loses it: its answer to the old referral is refused.
+    protection = {"Authorization": f"Bearer {referrals.token('partner', ('GN',), organisation=PROTECTION)}"}
+    assert requests.post(f"{referrals.url}/v1/referrals/{ids['GN-2026-000242']}/decline",
+                         json={"reason": "no_capacity"}, headers=protection).status_code == 200
+    assert route(ids["GN-2026-000242"], PSEA).status_code == 200
+    late = requests.post(f"{referrals.url}/v1/referrals/{ids['GN-2026-000242']}/accept", headers=protection)
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "referral_rerouted")
+
+    for referral_id, partner_id, headers, status, code in (
+            (ids["GN-2026-000242"], PROTECTION, focal, 409, "referral_not_reroutable"),  # rerouted already
+            (new["referral_id"], "ml-psea-network", focal, 422, "unknown_partner"),  # Mali's partner
+            (new["referral_id"], PROTECTION, referrals.headers("focal_point", ("ML",)), 404, "referral_not_found"),
+            (str(uuid4()), PROTECTION, focal, 404, "referral_not_found"),
+            (new["referral_id"], PROTECTION, referrals.headers("supervisor"), 403, "role_not_allowed")):
+        refused = route(referral_id, partner_id, headers)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (status, code), refused.text
+    empty = requests.post(f"{referrals.url}/v1/referrals/{new['referral_id']}/route", json={}, headers=focal)
+    assert (empty.status_code, empty.json()["error"]["code"]) == (422, "validation_failed")
+    accepted = requests.post(f"{referrals.url}/v1/referrals/{new['referral_id']}/accept", headers=psea)
+    assert accepted.status_code == 200
+    taken = route(new["referral_id"], PROTECTION)
+    assert (taken.status_code, taken.json()["error"]["code"]) == (409, "referral_not_reroutable")

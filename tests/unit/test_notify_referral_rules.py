@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.domain import STATUS_IN_WORDS, alert_text, status_reply_text
-from services.referrals.domain import awaits_answer, respond_by
+from services.referrals.domain import awaits_answer, may_reroute, respond_by
 
 CASE_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",
                  "reopened")
@@ -52,3 +52,9 @@ def test_supervisor_alert_recipients_are_set_per_country_from_the_environment():
         "CFM__ALERTS__RECIPIENTS": '{"GN": [{"id": "gn-night-shift", "phone": "+224620009999"}]}'})
     assert [(r.id, r.phone) for r in settings.alerts.recipients["GN"]] == [("gn-night-shift", "+224620009999")]
     assert settings.alerts.recipients["ML"]  # other countries keep their configured recipients
+
+
+def test_a_focal_point_may_reroute_what_no_partner_has_taken():
+    assert [status for status in ("sent", "needs_routing", "declined", "accepted", "rerouted")
+            if may_reroute(status)] == ["sent", "needs_routing", "declined"]
+    assert not awaits_answer("rerouted")  # the partner it was taken from can no longer answer it

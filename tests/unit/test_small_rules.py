@@ -1,7 +1,10 @@
-"""Pure rules of intake, notifications, reporting and settings."""
+"""Pure rules of intake, cases' list filters, notifications, reporting and settings."""
+from datetime import UTC, datetime
+
 import pytest
 
 from chassis.settings import ServiceSettings, load_settings
+from services.cases.service import received_bound
 from services.intake.domain import InvalidPhoneNumber, format_reference, normalize_phone
 from services.notifications.domain import acknowledgement_text, message_language
 from services.reporting.domain import scrub
@@ -47,3 +50,13 @@ def test_environment_overrides_win_over_files_and_json_values_are_parsed():
     assert settings.database.url == "postgresql://elsewhere/cfm"
     assert settings.http.port == 9002 and settings.consumer.attempts == 7
     assert settings.countries["GN"].timezone == "Africa/Conakry"
+
+
+def test_a_date_in_the_case_list_filters_is_a_whole_utc_day():
+    assert received_bound("2026-11-16", whole_day_included=False) == datetime(2026, 11, 16, tzinfo=UTC)
+    assert received_bound("2026-11-16", whole_day_included=True) == datetime(2026, 11, 17, tzinfo=UTC)
+    assert received_bound("2026-11-16T09:30:00+01:00", whole_day_included=True) == datetime(
+        2026, 11, 16, 8, 30, tzinfo=UTC)
+    for bad in ("2026-11-16T09:30:00", "16/11/2026", "2026-13-01"):
+        with pytest.raises(ValueError):
+            received_bound(bad, whole_day_included=False)
