@@ -98,13 +98,16 @@ def send_channel_messages(intake_settings, agent: dict) -> list[str]:
     for problem in report.get("rejected", []):
         print(f"    box row {problem['row']} refused: column {problem['column']}: {problem['reason']}")
 
-    status = {"message_id": f"gw-{uuid.uuid4().hex[:8]}", "from": "+224622778899", "to": "1313",
-              "text": f"STATUT {references[0] if references else 'GN-2026-000001'}"}
-    answer = requests.post(f"{INTAKE}/v1/channels/sms-gateway/gn_sms_gateway", json=status, timeout=10,
-                           headers={endpoints["gn_sms_gateway"].secret_header:
-                                    endpoints["gn_sms_gateway"].secret.get_secret_value()})
-    show("status request", answer, None)
     return references
+
+
+def ask_status(intake_settings, reference: str, phone: str, who: str) -> None:
+    """`STATUT <reference>` by SMS: only the person who owns the case learns anything about it."""
+    endpoint = intake_settings.endpoints["gn_sms_gateway"]
+    status = {"message_id": f"gw-{uuid.uuid4().hex[:8]}", "from": phone, "to": "1313", "text": f"STATUT {reference}"}
+    answer = requests.post(f"{INTAKE}/v1/channels/sms-gateway/gn_sms_gateway", json=status, timeout=10,
+                           headers={endpoint.secret_header: endpoint.secret.get_secret_value()})
+    print(f"{answer.status_code} STATUT {reference} by SMS from {who}: {answer.json().get('status')}")
 
 
 def main() -> int:
@@ -139,8 +142,12 @@ def main() -> int:
         print(f"{reference}: priority {case.get('priority'):<9} restricted={case.get('restricted')!s:<5} "
               f"first deadline {case.get('deadline_kind')} by {case.get('deadline_at')}  "
               f"(an agent {'can' if agent_sees else 'cannot'} open it)")
+    print()
+    ask_status(intake_settings, references[0], "+224622123456", "the person who sent it")
+    ask_status(intake_settings, references[0], "+224622778899", "someone else")
+    time.sleep(2)
     sms = requests.get(f"{SMS_SINK}/messages", timeout=5).json()[sms_before:]
-    print(f"\nacknowledgements sent by SMS: {len(sms)}")
+    print(f"\nSMS sent (acknowledgements, status replies, supervisor alerts): {len(sms)}")
     for item in sms:
         print(f"  to {item['to'][:7]}…: {item['body']}")
     found = requests.get(f"{REPORTING}/v1/search", params={"q": "retard paiement"}, headers=manager, timeout=30)

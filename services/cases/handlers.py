@@ -360,6 +360,7 @@ def classify(uow, settings, reference, caller, version, category_code, sub_categ
         category = domain.check_classification(taxonomy, category_code, sub_category)
         previous = case["category_code"]
         changed = category_code != previous
+        lifts_restriction = case["restricted"] and not category.sensitive
         change.apply(category_code=category_code, sub_category=sub_category, taxonomy_version=taxonomy.version,
                      classification_confirmed=True, classified_by=change.actor, classified_at=now,
                      sensitive=category.sensitive, restricted=category.sensitive,
@@ -374,7 +375,9 @@ def classify(uow, settings, reference, caller, version, category_code, sub_categ
         change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
                     taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True,
                     priority=case["priority"], refer_by=_refer_by(change),
-                    share_with_partners=case["consent_share"])
+                    share_with_partners=case["consent_share"],
+                    # Readers that kept no text while it was restricted (the search index) may show it now.
+                    narrative=case["narrative"] if lifts_restriction else None)
     return _act(uow, settings, reference, caller, version, "classify", do, now)
 
 

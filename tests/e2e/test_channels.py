@@ -141,6 +141,7 @@ def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platfor
     assert [row["duplicate"] for row in post_calls(intake, body).json()["accepted"]] == [False] * 2
     first = post_gateway(intake, gateway_body("Je n'ai toujours pas de nouvelles de mon dossier.",
                                               sender="+224 657 00 00 01")).json()
+    case_in_cases(platform, first["reference"], role="focal_point")  # people ask once told their reference
     asked = post_gateway(intake, gateway_body(f"Statut {first['reference']}", sender="657000001")).json()
     assert asked["status"] == "status_requested"
     seen = {}

@@ -207,7 +207,7 @@ def test_waiting_for_the_complainant_pauses_business_deadlines(cases, amqp_uri, 
     wait_for(lambda: events.payloads("deadline_scheduled")[-1]["due_at"] is not None)
 
 
-def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(cases, amqp_uri, db):
+def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(cases, amqp_uri, db, events):
     open_case(amqp_uri, db, ABUSE, "GN-2026-000206")
     open_case(amqp_uri, db, DELAY, "GN-2026-000207")
     agent, supervisor, focal = Api(cases), Api(cases, "supervisor"), Api(cases, "focal_point", subject="fp-aissatou")
@@ -247,6 +247,11 @@ def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(ca
     assert not deadlines["acknowledge"]["settled_at"] and not deadlines["resolve"]["settled_at"]
     assert agent.case("GN-2026-000206").status_code == 200
     assert db.execute("SELECT count(*) FROM cases.audit_log WHERE action = 'classify'").fetchone()[0] == 1
+    # Only the event that lifts the restriction carries the text, for readers that kept none meanwhile.
+    lifting = wait_for(lambda: [e for e in events.payloads("case_classified")
+                                if e["reference"] == "GN-2026-000206" and e["confirmed"]])[0]
+    assert "coucher" in lifting["narrative"] and not lifting["restricted"]
+    assert all(e["narrative"] is None for e in events.payloads("case_classified") if e["restricted"])
 
 
 def test_an_agent_classifying_a_case_as_sensitive_hides_it_at_once(cases, amqp_uri, db, events):
