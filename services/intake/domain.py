@@ -12,6 +12,10 @@ import phonenumbers
 from contracts.common import (
     AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location, Respondent, Sex,
 )
+from contracts.events import Narrative
+
+# The longest text a feedback may hold, read from the contract so that the two never disagree.
+MAX_NARRATIVE_LENGTH = next(rule.max_length for rule in Narrative.__metadata__ if hasattr(rule, "max_length"))
 
 
 class InvalidPhoneNumber(ValueError):
@@ -229,6 +233,11 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
             or (content_type or "").startswith("application/vnd."):
         return AttachmentKind.DOCUMENT
     return AttachmentKind.OTHER
+
+
+def too_long(text: str) -> bool:
+    """Whether a message is longer than a feedback may hold: refused whole, never cut."""
+    return len(text) > MAX_NARRATIVE_LENGTH
 
 
 def narrative_of(text: str | None, attachments: tuple[AttachmentRef, ...] | list) -> str | None:

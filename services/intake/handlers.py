@@ -68,6 +68,11 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
 
 
 def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, now: datetime) -> Recorded:
+    # Checked here, where every channel's message becomes a feedback, and before anything is written.
+    if domain.too_long(message.text):
+        raise ApiError(422, "message_too_long",
+                       f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
+                       [{"reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
     conn = uow.conn
     if message.provider_message_id:
         earlier = repository.claim_provider_message(conn, message.endpoint_id, message.provider_message_id)

@@ -18,7 +18,7 @@ from tests.conftest import RABBIT_API, RABBIT_AUTH, RunningService, free_port
 
 from tests.channel_payloads import (
     BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
-    mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
+    long_complaint, mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
     post_whatsapp, rapidpro_body, sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
 from tests.helpers import metric_value
@@ -504,3 +504,45 @@ def test_malformed_gateway_messages_are_refused(intake, db, body, code):
     answer = post_gateway(intake.url, body)
     assert answer.status_code in (403, 422) and answer.json()["error"]["code"] == code
     assert nothing_stored(db)
+
+
+# --- oversized and mistyped input ---------------------------------------------------------------------
+
+def rejected(intake, endpoint, reason) -> float:
+    return metric(intake, "cfm_intake_messages_rejected_total", endpoint=endpoint, reason=reason)
+
+
+def test_a_long_email_and_a_long_sms_are_recorded_exactly_as_sent(intake, db):
+    email = long_complaint(16_000)
+    sms = long_complaint(12_000, ascii_only=True)
+    assert post_mailgun(intake.url, mailgun_form(text=email)).json()["status"] == "received"
+    assert post_gateway(intake.url, gateway_body(sms)).json()["status"] == "received"
+    assert [event["narrative"] for event in events(db, "feedback_received")] == [email, sms]
+    stored = db.execute("SELECT narrative FROM intake.feedback ORDER BY received_at").fetchall()
+    assert sorted(len(row[0]) for row in stored) == [12_000, 16_000]
+
+
+@pytest.mark.parametrize("channel", ["mailgun", "twilio", "sms_gateway"])
+def test_a_message_longer_than_a_feedback_holds_is_refused_whole_and_counted(intake, db, channel):
+    text = long_complaint(50_001, ascii_only=channel != "mailgun")
+    endpoint, send = {
+        "mailgun": ("gn_email_mailgun", lambda: post_mailgun(intake.url, mailgun_form(text=text))),
+        "twilio": ("gn_sms_twilio", lambda: post_twilio(intake.url, twilio_form(text=text))),
+        "sms_gateway": ("gn_sms_gateway", lambda: post_gateway(intake.url, gateway_body(text))),
+    }[channel]
+    before = rejected(intake, endpoint, "message_too_long")
+    answer = send()
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "message_too_long"
+    assert "Libye" not in answer.text  # the refusal never echoes the message
+    assert nothing_stored(db)
+    assert rejected(intake, endpoint, "message_too_long") == before + 1
+
+
+def test_a_box_slip_longer_than_a_feedback_holds_is_a_row_problem_and_the_others_are_recorded(intake, db):
+    data = ("narrative;sex\n"
+            "Merci pour les semences.;F\n"
+            f"{long_complaint(50_001).replace(chr(10), chr(32))};M\n").encode("utf-8")
+    report = upload_box(intake, data).json()
+    assert [row["row"] for row in report["accepted"]] == [2]
+    assert report["rejected"] == [{"row": 3, "column": "narrative", "reason": "longer than 50000 characters"}]
+    assert count(db, "feedback") == 1

@@ -125,8 +125,9 @@ def box_rows(rows, endpoint_id: str, endpoint, collected_on: date, timezone: str
         narrative = values.get("narrative", "")
         if not narrative:
             problems.append(domain.RowProblem(number, "narrative", "empty"))
-        elif len(narrative) > 10_000:
-            problems.append(domain.RowProblem(number, "narrative", "longer than 10000 characters"))
+        elif domain.too_long(narrative):
+            problems.append(domain.RowProblem(number, "narrative",
+                                              f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"))
         sex = read("sex", domain.read_sex)
         age_group = read("age_group", domain.read_age_group)
         disability = read("disability", domain.read_yes_no)
