@@ -219,9 +219,48 @@ def respondent_of(sex=None, age_group=None, disability=None) -> Respondent | Non
     return respondent if respondent != Respondent() else None
 
 
-def location_of(adm1=None, adm2=None, adm3=None, place=None) -> Location | None:
-    values = {key: str(value).strip() for key, value in
-              (("adm1", adm1), ("adm2", adm2), ("adm3", adm3), ("place", place)) if value and str(value).strip()}
+# What the contract holds (contracts.common: ContactDetails.name, Location's AdminName); a unit test
+# keeps the two in step.
+NAME_MAX_LENGTH = 200
+AREA_MAX_LENGTH = 100
+
+
+def read_text(value, max_length: int) -> str | None:
+    """Short text a person or a form gave (a name, a place), stripped; None when blank. Refused, never
+    cut, when it is not text or longer than the contract holds."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidAnswer("expected text")
+    text = value.strip()
+    if len(text) > max_length:
+        raise InvalidAnswer(f"longer than {max_length} characters")
+    return text or None
+
+
+def read_name(value) -> str | None:
+    return read_text(value, NAME_MAX_LENGTH)
+
+
+def read_area(value) -> str | None:
+    """An administrative area or a place name (adm1, adm2, adm3, place)."""
+    return read_text(value, AREA_MAX_LENGTH)
+
+
+def read_language(value) -> str | None:
+    """A language as given, as a BCP 47 tag; None when blank or not a language code (then it is guessed)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidAnswer("expected text")
+    return language_tag(value)
+
+
+def location_of(adm1: str | None = None, adm2: str | None = None, adm3: str | None = None,
+                place: str | None = None) -> Location | None:
+    """The location from areas already read (read_area), or None when none was given."""
+    values = {key: value for key, value in (("adm1", adm1), ("adm2", adm2), ("adm3", adm3), ("place", place))
+              if value}
     return Location(**values) if values else None
 
 

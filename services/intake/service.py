@@ -21,6 +21,7 @@ from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, Web
 from contracts.rpc import RevealContactRequest
 from services.intake import handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
+from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
 from services.intake.ratelimit import WebFormRateLimit, client_address
 from services.intake.settings import IntakeSettings
@@ -137,7 +138,9 @@ class IntakeService(PlatformService):
                                            request.headers.get("X-Twilio-Signature")):
                 raise _bad_signature()
             now = datetime.now(UTC)
-            message = twilio.parse(endpoint_id, endpoint, request.form, now, self.settings.channels.max_attachments)
+            with reading_payload():
+                message = twilio.parse(endpoint_id, endpoint, request.form, now,
+                                       self.settings.channels.max_attachments)
             self._record([message], now)
         return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
@@ -155,7 +158,8 @@ class IntakeService(PlatformService):
             _require_json(request)
             body = _json(_body(request, self.settings.channels.json_body_bytes))
             now = datetime.now(UTC)
-            message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments)
+            with reading_payload():
+                message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
 
@@ -167,7 +171,9 @@ class IntakeService(PlatformService):
             _require_json(request)
             body = _json(_body(request, self.settings.channels.json_body_bytes))
             now = datetime.now(UTC)
-            recorded = self._record([gateway.parse(endpoint_id, endpoint, body, now)], now)
+            with reading_payload():
+                message = gateway.parse(endpoint_id, endpoint, body, now)
+            recorded = self._record([message], now)
         return recorded[0].receipt
 
     # --- WhatsApp --------------------------------------------------------------------------------
@@ -191,7 +197,9 @@ class IntakeService(PlatformService):
             if not signatures.meta_valid(endpoint.secret.get_secret_value(), raw,
                                          request.headers.get("X-Hub-Signature-256")):
                 raise _bad_signature()
-            delivery = whatsapp.parse(endpoint_id, endpoint, _json(raw), self.settings.channels.max_attachments)
+            body = _json(raw)
+            with reading_payload():
+                delivery = whatsapp.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments)
             now = datetime.now(UTC)
             recorded = self._record(delivery.messages, now) if delivery.messages else []
         return DeliveryReceipt(received=[item.receipt for item in recorded], ignored=delivery.unsupported)
@@ -215,8 +223,9 @@ class IntakeService(PlatformService):
                 raise _bad_signature() from None
             if age > self.settings.channels.signature_max_age_seconds:
                 raise ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
-            message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
-                                          self.settings.channels.max_attachments)
+            with reading_payload():
+                message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
+                                              self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
 
@@ -228,8 +237,9 @@ class IntakeService(PlatformService):
             _body(request, self.settings.channels.email_body_bytes)
             _require_form(request, multipart_only=True)
             now = datetime.now(UTC)
-            message = email.parse_sendgrid(endpoint_id, endpoint, request.form, self._files(request), now,
-                                           self.settings.channels.max_attachments)
+            with reading_payload():
+                message = email.parse_sendgrid(endpoint_id, endpoint, request.form, self._files(request), now,
+                                               self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
 
@@ -254,7 +264,9 @@ class IntakeService(PlatformService):
             _body(request, self.settings.channels.json_body_bytes)
             form = parse_body(request, WebFormSubmission)
             now = datetime.now(UTC)
-            recorded = self._record([web_form.to_message(endpoint_id, endpoint, form, now)], now)
+            with reading_payload():
+                message = web_form.to_message(endpoint_id, endpoint, form, now)
+            recorded = self._record([message], now)
         return 202, recorded[0].receipt
 
     # --- KoboToolbox -----------------------------------------------------------------------------
@@ -267,8 +279,9 @@ class IntakeService(PlatformService):
             _require_json(request)
             body = _json(_body(request, self.settings.channels.json_body_bytes))
             now = datetime.now(UTC)
-            message = kobo.parse(endpoint_id, endpoint, body, self.settings.countries[endpoint.country].timezone,
-                                 self.settings.channels.max_attachments)
+            with reading_payload():
+                message = kobo.parse(endpoint_id, endpoint, body, self.settings.countries[endpoint.country].timezone,
+                                     self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return 201, recorded[0].receipt
 

@@ -17,7 +17,7 @@ from chassis.settings import load_settings
 from tests.conftest import RABBIT_API, RABBIT_AUTH, RunningService, free_port
 
 from tests.channel_payloads import (
-    BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
+    BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_NUMBER_ID, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
     long_complaint, mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
     post_whatsapp, rapidpro_body, sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
@@ -546,3 +546,83 @@ def test_a_box_slip_longer_than_a_feedback_holds_is_a_row_problem_and_the_others
     assert [row["row"] for row in report["accepted"]] == [2]
     assert report["rejected"] == [{"row": 3, "column": "narrative", "reason": "longer than 50000 characters"}]
     assert count(db, "feedback") == 1
+
+
+def rapidpro_with_contact(**contact):
+    body = rapidpro_body()
+    return {**body, "contact": {**body["contact"], **contact}}
+
+
+def whatsapp_with(message=None, **value):
+    body = whatsapp_body(message or wa_message("text", {"body": "Bonjour, je n'ai pas reçu mon kit."}))
+    body["entry"][0]["changes"][0]["value"].update(value)
+    return body
+
+
+LONG_NAME = "Mariama " * 26  # 208 characters: a clerk or a phone pasted something else into the name
+LONG_PLACE = "Quartier Kaporo-Rails, derrière la mosquée, " * 3  # 135 characters
+
+
+@pytest.mark.parametrize("case, code, field", [
+    ("email attachment name over 300 characters", "malformed_payload", "AttachmentRef.filename"),
+    ("email sender name over 200 characters", "malformed_payload", "from"),
+    ("rapidpro contact name that is a number", "malformed_payload", "contact.name"),
+    ("rapidpro contact name over 200 characters", "malformed_payload", "contact.name"),
+    ("rapidpro language that is a list", "malformed_payload", "contact.language"),
+    ("twilio media url over 2000 characters", "malformed_payload", "AttachmentRef.ref"),
+    ("kobo region over 100 characters", "invalid_answer", "group_location/region"),
+    ("kobo language that is a number", "invalid_answer", "group_message/language"),
+    ("whatsapp text that is not an object", "malformed_payload", "messages.text"),
+    ("whatsapp metadata that is not an object", "malformed_payload", "metadata"),
+    ("whatsapp text body that is a number", "malformed_payload", "messages.text"),
+])
+def test_a_mistyped_or_oversized_provider_field_is_refused_by_name_and_stores_nothing(intake, db, case, code, field):
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/" + "ME" * 1000
+    send = {
+        "email attachment name over 300 characters": lambda: post_mailgun(intake.url, mailgun_form(), files=[
+            ("attachment-1", ("scan_" + "page_" * 60 + ".jpg", b"\xff\xd8\xff", "image/jpeg"))]),
+        "email sender name over 200 characters": lambda: post_mailgun(
+            intake.url, {**mailgun_form(), "from": f"{LONG_NAME} <aissatou.barry@example.org>"}),
+        "rapidpro contact name that is a number": lambda: post_rapidpro(intake.url, rapidpro_with_contact(name=224)),
+        "rapidpro contact name over 200 characters": lambda: post_rapidpro(
+            intake.url, rapidpro_with_contact(name=LONG_NAME)),
+        "rapidpro language that is a list": lambda: post_rapidpro(intake.url, rapidpro_with_contact(language=["fra"])),
+        "twilio media url over 2000 characters": lambda: post_twilio(intake.url, twilio_form(
+            NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg")),
+        "kobo region over 100 characters": lambda: post_kobo(intake.url, kobo_submission(
+            **{"group_location/region": LONG_PLACE})),
+        "kobo language that is a number": lambda: post_kobo(intake.url, kobo_submission(
+            **{"group_message/language": 1})),
+        "whatsapp text that is not an object": lambda: post_whatsapp(intake.url, whatsapp_with(
+            wa_message("text", "Bonjour, je n'ai pas reçu mon kit."))),
+        "whatsapp metadata that is not an object": lambda: post_whatsapp(intake.url, whatsapp_with(
+            metadata=WHATSAPP_NUMBER_ID)),
+        "whatsapp text body that is a number": lambda: post_whatsapp(intake.url, whatsapp_with(
+            wa_message("text", {"body": 1313}))),
+    }[case]
+    answer = send()
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code and [detail["field"] for detail in error["details"]] == [field]
+    assert "Mariama" not in answer.text and "Kaporo" not in answer.text  # values are never echoed
+    assert nothing_stored(db)
+
+
+def test_a_mistyped_provider_field_is_counted_as_a_refusal(intake, db):
+    before = rejected(intake, "gn_sms_rapidpro", "malformed_payload")
+    assert post_rapidpro(intake.url, rapidpro_with_contact(name={"first": "Fanta"})).status_code == 422
+    assert rejected(intake, "gn_sms_rapidpro", "malformed_payload") == before + 1
+
+
+def test_a_box_slip_with_an_overlong_name_or_place_is_a_row_problem_and_the_others_are_recorded(intake, db):
+    data = ("narrative;name;adm1;place\n"
+            "Merci pour les semences.;;Kindia;Damakania\n"
+            f"Les distributions commencent en retard.;{LONG_NAME};Kindia;\n"
+            f"Pas de toilettes pour les femmes au centre.;;Kindia;{LONG_PLACE}\n"
+            f"Le chef choisit sa famille pour la liste.;;{LONG_PLACE};\n").encode("utf-8")
+    report = upload_box(intake, data).json()
+    assert [row["row"] for row in report["accepted"]] == [2]
+    assert report["rejected"] == [{"row": 3, "column": "name", "reason": "longer than 200 characters"},
+                                  {"row": 4, "column": "place", "reason": "longer than 100 characters"},
+                                  {"row": 5, "column": "adm1", "reason": "longer than 100 characters"}]
+    assert count(db, "feedback") == 1 and count(db, "contacts") == 0

@@ -135,18 +135,18 @@ def box_rows(rows, endpoint_id: str, endpoint, collected_on: date, timezone: str
         share = read("consent_share", domain.read_yes_no)
         phone = read("phone", lambda value: domain.normalize_phone(value, endpoint.country) if value else None)
         email = read("email", lambda value: ContactDetails(email=value).email if value else None)
+        name = read("name", domain.read_name)
+        adm1, adm2, adm3, place = (read(column, domain.read_area) for column in ("adm1", "adm2", "adm3", "place"))
         language = values.get("language") or None
         if language and domain.language_tag(language) is None:
             problems.append(domain.RowProblem(number, "language", "not a language code such as fr, en or ff"))
         if not problems:
-            contact = domain.normalize_contact(ContactDetails(
-                name=values.get("name") or None, phone=phone, email=email), endpoint.country)
+            contact = domain.normalize_contact(ContactDetails(name=name, phone=phone, email=email), endpoint.country)
             batch_row.message = domain.InboundMessage(
                 endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
                 received_at=received_at, provider_message_id=key, contact=contact, language=language,
                 consent=Consent(callback=bool(callback) and contact is not None, share_with_partners=bool(share)),
-                location=domain.location_of(values.get("adm1"), values.get("adm2"), values.get("adm3"),
-                                            values.get("place")),
+                location=domain.location_of(adm1, adm2, adm3, place),
                 respondent=Respondent(sex=sex, age_group=age_group, disability=disability)
                 if (sex or age_group or disability is not None) else None,
                 submitted_by=submitted_by)
