@@ -47,6 +47,9 @@ class InboundMessage:
     # Only a person writing in (SMS, WhatsApp, email, web form) can ask for a case's status this way;
     # an agent or a clerk typing "STATUT ..." is recording what someone said.
     may_ask_status: bool = False
+    # Anyone could have typed this contact (the public web form): it gets a contact_ref of its own and
+    # is never joined to, nor found by, the messages of whoever really owns that number or address.
+    unverified_contact: bool = False
 
 
 def normalize_phone(raw: str, country: str) -> str:

@@ -78,7 +78,7 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
         earlier = repository.claim_provider_message(conn, message.endpoint_id, message.provider_message_id)
         if earlier is not None:
             return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
-    contact_ref = _contact_ref(conn, vault, message.contact)
+    contact_ref = _contact_ref(conn, vault, message.contact, message.unverified_contact)
     asked_about = domain.status_request_reference(message.text) if message.may_ask_status else None
     if asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
@@ -90,10 +90,15 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
     return Recorded(message, receipt, retry=False)
 
 
-def _contact_ref(conn, vault: ContactVault, contact) -> UUID | None:
-    """The person's one contact_ref: found by the blind index of their phone or email, else sealed anew."""
+def _contact_ref(conn, vault: ContactVault, contact, unverified: bool) -> UUID | None:
+    """The person's one contact_ref: found by the blind index of their phone or email, else sealed anew.
+    An unverified contact is sealed anew every time and left out of the index."""
     if contact is None:
         return None
+    if unverified:
+        contact_ref = uuid4()
+        repository.insert_contact(conn, contact_ref, vault.seal(contact_ref, contact))
+        return contact_ref
     identities = [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
                                             f"email:{contact.email.lower()}" if contact.email else None) if identity]
     indexes = [vault.blind_index(identity) for identity in identities]

@@ -166,9 +166,42 @@ def test_a_status_request_emits_status_requested_and_opens_nothing(intake, db):
 
 
 def test_an_anonymous_status_request_is_answered_as_not_answerable_and_recorded_nowhere(intake, db):
-    answer = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={"narrative": "STATUS GN-2026-000042"})
-    assert answer.status_code == 202 and answer.json()["status"] == "not_answerable"
-    assert nothing_stored(db)
+    # A RapidPro contact on Telegram has no phone number intake could answer, nor check ownership by.
+    body = rapidpro_body(text="STATUS GN-2026-000042")
+    body["input"]["urn"] = {"scheme": "telegram", "path": "498327441", "display": "fanta_c"}
+    answer = post_rapidpro(intake.url, body)
+    assert answer.status_code == 200 and answer.json()["status"] == "not_answerable"
+    assert post_rapidpro(intake.url, body).json() == answer.json()  # a retry gets the same answer
+    assert all(count(db, table) == 0 for table in ("feedback", "contacts", "outbox", "status_requests"))
+
+
+def test_the_web_form_cannot_ask_for_a_status_and_stores_nothing(intake, db):
+    labels = {"endpoint": "gn_web", "reason": "status_request_not_allowed_here"}
+    before = metric(intake, "cfm_intake_messages_rejected_total", **labels)
+    # Someone types the victim's number: the status must never be texted to it from here.
+    answer = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={
+        "narrative": "STATUT GN-2026-000042", "contact": {"phone": "+224 622 12 34 56"}, "consent": {"callback": True}})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "status_request_not_allowed_here"
+    anonymous = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={"narrative": "STATUS GN-2026-000042"})
+    assert anonymous.status_code == 422 and anonymous.json()["error"]["code"] == "status_request_not_allowed_here"
+    assert nothing_stored(db) and count(db, "status_requests") == 0
+    assert metric(intake, "cfm_intake_messages_rejected_total", **labels) == before + 2
+
+
+def test_a_web_form_contact_is_never_joined_to_the_real_owner_of_the_number(intake, db):
+    owner = post_gateway(intake.url, gateway_body("Le paiement de mon appui n'est pas arrivé.")).json()
+    typed = {"narrative": "Le paiement de mon appui n'est pas arrivé.", "contact": {"phone": "+224 622 12 34 56"}}
+    first = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json=typed).json()
+    second = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json=typed).json()
+    later = post_gateway(intake.url, gateway_body("STATUT " + first["reference"])).json()
+    assert owner["status"] == first["status"] == second["status"] == "received"  # no repeat: nobody is sure who
+    assert len({owner["reference"], first["reference"], second["reference"]}) == 3
+    [by_sms, *by_form] = events(db, "feedback_received")
+    assert len({by_sms["contact_ref"], *(event["contact_ref"] for event in by_form)}) == 3
+    assert reveal(intake, by_form[0]["contact_ref"]).phone == "+224622123456"  # kept, to call back if agreed
+    assert later["status"] == "status_requested"
+    [request] = events(db, "status_requested")
+    assert request["contact_ref"] == by_sms["contact_ref"] != by_form[0]["contact_ref"]  # cases will see: not theirs
 
 
 # --- WhatsApp ----------------------------------------------------------------------------------------
