@@ -72,16 +72,13 @@ def normalize_contact(contact: ContactDetails | None, country: str) -> ContactDe
     return contact.model_copy(update={"phone": phone, "email": email})
 
 
-def contact_identity(contact: ContactDetails | None) -> str | None:
-    """What makes two messages come from the same person: the phone, else the email.
-    A name alone identifies no one."""
+def contact_identities(contact: ContactDetails | None) -> list[str]:
+    """What makes two messages come from the same person: the same phone or the same email (either
+    one is enough). A name alone identifies no one."""
     if contact is None:
-        return None
-    if contact.phone:
-        return f"phone:{contact.phone}"
-    if contact.email:
-        return f"email:{contact.email.lower()}"
-    return None
+        return []
+    return [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
+                                      f"email:{contact.email.lower()}" if contact.email else None) if identity]
 
 
 def format_reference(country: str, year: int, number: int) -> str:

@@ -99,9 +99,7 @@ def _contact_ref(conn, vault: ContactVault, contact, unverified: bool) -> UUID |
         contact_ref = uuid4()
         repository.insert_contact(conn, contact_ref, vault.seal(contact_ref, contact))
         return contact_ref
-    identities = [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
-                                            f"email:{contact.email.lower()}" if contact.email else None) if identity]
-    indexes = [vault.blind_index(identity) for identity in identities]
+    indexes = [vault.blind_index(identity) for identity in domain.contact_identities(contact)]
     for index in sorted(indexes):  # a fixed order: two transactions never wait on each other crosswise
         repository.lock_contact_identity(conn, index)
     known = [ref for ref in (repository.find_indexed_contact(conn, index) for index in indexes) if ref]

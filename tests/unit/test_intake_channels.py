@@ -210,3 +210,10 @@ def test_whatever_a_parser_cannot_read_becomes_malformed_payload_without_the_val
     with pytest.raises(ApiError) as refused, reading_payload():
         {"text": "Bonjour"}["text"].get("body")
     assert refused.value.code == "malformed_payload" and refused.value.status == 422
+
+
+def test_a_person_is_known_by_their_phone_and_by_their_email_never_by_name():
+    from contracts.common import ContactDetails
+    both = ContactDetails(name="Fanta", phone="+224622123456", email="Fanta.Camara@example.org")
+    assert domain.contact_identities(both) == ["phone:+224622123456", "email:fanta.camara@example.org"]
+    assert domain.contact_identities(ContactDetails(name="Fanta")) == [] and domain.contact_identities(None) == []
