@@ -405,6 +405,9 @@ def test_bad_kobo_submissions_are_refused(intake, db, change, status, code):
 
 # --- suggestion boxes --------------------------------------------------------------------------------
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def upload_box(intake, data, content_type="text/csv", collected_on="2026-11-20", role="agent"):
     return requests.post(f"{intake.url}/v1/channels/suggestion-box/gn_box_kindia_01/batches",
                          params={"collected_on": collected_on}, data=data, timeout=10,
@@ -659,3 +662,20 @@ def test_a_box_slip_with_an_overlong_name_or_place_is_a_row_problem_and_the_othe
                                   {"row": 4, "column": "place", "reason": "longer than 100 characters"},
                                   {"row": 5, "column": "adm1", "reason": "longer than 100 characters"}]
     assert count(db, "feedback") == 1 and count(db, "contacts") == 0
+
+
+def test_an_xlsx_whose_later_slips_would_be_cut_off_is_refused_whole(run_service, db):
+    intake = run_service("intake", channels={"max_upload_rows": 4})
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["narrative", "sex"])
+    for text in ("Merci pour les semences.", "Les distributions commencent en retard.",
+                 "Pas de toilettes pour les femmes au centre.", "Le chef choisit sa famille pour la liste."):
+        sheet.append([text, "F"])
+        for _ in range(2):  # the clerk leaves two blank rows between slips
+            sheet.append([None, ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = upload_box(intake, buffer.getvalue(), XLSX)
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_many_rows"
+    assert nothing_stored(db) and count(db, "batch_uploads") == 0

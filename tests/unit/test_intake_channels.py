@@ -217,3 +217,26 @@ def test_a_person_is_known_by_their_phone_and_by_their_email_never_by_name():
     both = ContactDetails(name="Fanta", phone="+224622123456", email="Fanta.Camara@example.org")
     assert domain.contact_identities(both) == ["phone:+224622123456", "email:fanta.camara@example.org"]
     assert domain.contact_identities(ContactDetails(name="Fanta")) == [] and domain.contact_identities(None) == []
+
+
+def test_an_xlsx_with_blank_spacer_rows_is_read_whole_or_refused_never_cut_short():
+    from openpyxl import Workbook
+    import io
+
+    def workbook(slips: int, spacers: int) -> bytes:
+        book = Workbook()
+        book.active.append(["narrative"])
+        for number in range(1, slips + 1):
+            book.active.append([f"Slip {number}"])
+            for _ in range(spacers):
+                book.active.append([None])
+                book.active.cell(row=book.active.max_row, column=2, value="")  # a row Excel keeps, blank
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    rows = spreadsheets.read_rows(workbook(3, 1), spreadsheets.XLSX_TYPE, 3)
+    assert [values["narrative"] for _, values in rows] == ["Slip 1", "Slip 2", "Slip 3"]
+    with pytest.raises(ApiError) as refused:
+        spreadsheets.read_rows(workbook(4, 2), spreadsheets.XLSX_TYPE, 4)
+    assert refused.value.code == "too_many_rows"

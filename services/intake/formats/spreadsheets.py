@@ -26,6 +26,11 @@ def unreadable(reason: str) -> ApiError:
     return ApiError(400, "unreadable_file", "The file cannot be read as CSV or XLSX.", [{"reason": reason}])
 
 
+def too_many_rows(max_rows: int) -> ApiError:
+    return ApiError(413, "too_many_rows",
+                    f"A batch may hold at most {max_rows} rows; split the file (or delete its empty rows).")
+
+
 def read_rows(data: bytes, content_type: str, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     if content_type == XLSX_TYPE:
         table = _xlsx_table(data, max_rows)
@@ -42,7 +47,7 @@ def read_rows(data: bytes, content_type: str, max_rows: int) -> list[tuple[int, 
         if any(values.values()):  # a blank row is nobody's slip
             rows.append((index, values))
     if len(rows) > max_rows:
-        raise ApiError(413, "too_many_rows", f"A batch may hold at most {max_rows} rows; split the file.")
+        raise too_many_rows(max_rows)
     return rows
 
 
@@ -80,9 +85,11 @@ def _xlsx_table(data: bytes, max_rows: int) -> list[list]:
         sheet = workbook.worksheets[0]
         table = []
         for cells in sheet.iter_rows(values_only=True):
+            # A sheet may hold blank rows between slips, but not without end: past this many the rest
+            # is not read, so the file is refused whole rather than recorded cut short.
+            if len(table) == max_rows * 2 + 1:
+                raise too_many_rows(max_rows)
             table.append(list(cells))
-            if len(table) > max_rows * 2 + 1:  # stop reading an absurd sheet early
-                break
         return table
     finally:
         workbook.close()
