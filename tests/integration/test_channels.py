@@ -679,3 +679,17 @@ def test_an_xlsx_whose_later_slips_would_be_cut_off_is_refused_whole(run_service
     answer = upload_box(intake, buffer.getvalue(), XLSX)
     assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_many_rows"
     assert nothing_stored(db) and count(db, "batch_uploads") == 0
+
+
+@pytest.mark.parametrize("route, auth", [
+    ("rapidpro/gn_sms_rapidpro", {"X-CFM-Secret": "test-rapidpro-secret"}),
+    ("sms-gateway/gn_sms_gateway", {"X-CFM-Secret": "test-gateway-secret"}),
+    ("kobo/gn_kobo_feedback", {"X-CFM-Secret": "test-kobo-secret"}),
+])
+def test_a_json_channel_refuses_another_media_type_and_broken_json(intake, db, route, auth):
+    url = f"{intake.url}/v1/channels/{route}"
+    as_form = requests.post(url, data={"text": "Bonjour"}, headers=auth)
+    assert as_form.status_code == 415 and as_form.json()["error"]["code"] == "unsupported_media_type"
+    broken = requests.post(url, data=b'{"text": "Bonjour"', headers={**auth, "Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed_json"
+    assert nothing_stored(db)
