@@ -274,6 +274,11 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
     return AttachmentKind.OTHER
 
 
+# Providers' own message ids are short (a Twilio SID has 34 characters, a WhatsApp wamid about 60); a
+# longer one is not a message id, and would not fit the index that makes a retry record nothing new.
+MAX_PROVIDER_MESSAGE_ID_LENGTH = 200
+
+
 def too_long(text: str) -> bool:
     """Whether a message is longer than a feedback may hold: refused whole, never cut."""
     return len(text) > MAX_NARRATIVE_LENGTH

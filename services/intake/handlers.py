@@ -19,6 +19,7 @@ from contracts.http import (
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
 from services.intake.formats import spreadsheets
+from services.intake.formats.common import malformed
 from services.intake.vault import ContactVault
 
 
@@ -73,6 +74,8 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
         raise ApiError(422, "message_too_long",
                        f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
                        [{"reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+    if len(message.provider_message_id or "") > domain.MAX_PROVIDER_MESSAGE_ID_LENGTH:
+        raise malformed(f"longer than {domain.MAX_PROVIDER_MESSAGE_ID_LENGTH} characters", "message id")
     conn = uow.conn
     if message.provider_message_id:
         earlier = repository.claim_provider_message(conn, message.endpoint_id, message.provider_message_id)

@@ -693,3 +693,11 @@ def test_a_json_channel_refuses_another_media_type_and_broken_json(intake, db, r
     broken = requests.post(url, data=b'{"text": "Bonjour"', headers={**auth, "Content-Type": "application/json"})
     assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed_json"
     assert nothing_stored(db)
+
+
+def test_a_message_id_too_long_to_be_one_is_refused_and_stores_nothing(intake, db):
+    garbage = "".join(uuid.uuid4().hex for _ in range(300))  # a gateway bug, not an id; it crashed the index
+    answer = post_gateway(intake.url, gateway_body("Bonjour, mon kit n'est pas arrivé.", message_id=garbage))
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "malformed_payload"
+    assert answer.json()["error"]["details"] == [{"field": "message id", "reason": "longer than 200 characters"}]
+    assert nothing_stored(db)
