@@ -16,6 +16,9 @@ from contracts.events import Narrative
 
 # The longest text a feedback may hold, read from the contract so that the two never disagree.
 MAX_NARRATIVE_LENGTH = next(rule.max_length for rule in Narrative.__metadata__ if hasattr(rule, "max_length"))
+# Providers' own message ids are short (a Twilio SID has 34 characters, a WhatsApp wamid about 60); a
+# longer one is not a message id, and would not fit the index that makes a retry record nothing new.
+MAX_PROVIDER_MESSAGE_ID_LENGTH = 200
 
 
 class InvalidPhoneNumber(ValueError):
@@ -44,8 +47,8 @@ class InboundMessage:
     attachments: tuple[AttachmentRef, ...] = ()
     submitted_by: str | None = None
     call_id: str | None = None
-    # Only a person writing in (SMS, WhatsApp, email, web form) can ask for a case's status this way;
-    # an agent or a clerk typing "STATUT ..." is recording what someone said.
+    # Only a person writing in from their own number or address (SMS, WhatsApp, email) can ask for a
+    # case's status this way; an agent or a clerk typing "STATUT ..." is recording what someone said.
     may_ask_status: bool = False
     # Anyone could have typed this contact (the public web form): it gets a contact_ref of its own and
     # is never joined to, nor found by, the messages of whoever really owns that number or address.
@@ -272,11 +275,6 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
             or (content_type or "").startswith("application/vnd."):
         return AttachmentKind.DOCUMENT
     return AttachmentKind.OTHER
-
-
-# Providers' own message ids are short (a Twilio SID has 34 characters, a WhatsApp wamid about 60); a
-# longer one is not a message id, and would not fit the index that makes a retry record nothing new.
-MAX_PROVIDER_MESSAGE_ID_LENGTH = 200
 
 
 def too_long(text: str) -> bool:
