@@ -208,3 +208,13 @@ BOX_CSV = (
     "Pas de toilettes pour les femmes au centre.;fr;;;;Kindia;;;12;\n"
     ";;;;;;;;;\n"
 ).encode("utf-8-sig")
+
+
+def long_complaint(characters: int, ascii_only: bool = False) -> str:
+    """A complaint of exactly `characters` characters, as a long email or a forwarded thread is:
+    the same account told again with each reply quoted below it."""
+    paragraph = ("Bonjour, je vous écris encore au sujet de l'appui à la réinsertion promis à notre retour de Libye. "
+                 "Le paiement n'est toujours pas arrivé et l'agent du centre ne répond plus au téléphone.\n> ")
+    if ascii_only:  # a form-encoded body escapes every accented letter three times over
+        paragraph = paragraph.replace("é", "e").replace("à", "a").replace("'", " ")
+    return (paragraph * (characters // len(paragraph) + 1))[:characters]

@@ -12,6 +12,13 @@ import phonenumbers
 from contracts.common import (
     AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location, Respondent, Sex,
 )
+from contracts.events import Narrative
+
+# The longest text a feedback may hold, read from the contract so that the two never disagree.
+MAX_NARRATIVE_LENGTH = next(rule.max_length for rule in Narrative.__metadata__ if hasattr(rule, "max_length"))
+# Providers' own message ids are short (a Twilio SID has 34 characters, a WhatsApp wamid about 60); a
+# longer one is not a message id, and would not fit the index that makes a retry record nothing new.
+MAX_PROVIDER_MESSAGE_ID_LENGTH = 200
 
 
 class InvalidPhoneNumber(ValueError):
@@ -40,9 +47,12 @@ class InboundMessage:
     attachments: tuple[AttachmentRef, ...] = ()
     submitted_by: str | None = None
     call_id: str | None = None
-    # Only a person writing in (SMS, WhatsApp, email, web form) can ask for a case's status this way;
-    # an agent or a clerk typing "STATUT ..." is recording what someone said.
+    # Only a person writing in from their own number or address (SMS, WhatsApp, email) can ask for a
+    # case's status this way; an agent or a clerk typing "STATUT ..." is recording what someone said.
     may_ask_status: bool = False
+    # Anyone could have typed this contact (the public web form): it gets a contact_ref of its own and
+    # is never joined to, nor found by, the messages of whoever really owns that number or address.
+    unverified_contact: bool = False
 
 
 def normalize_phone(raw: str, country: str) -> str:
@@ -65,16 +75,13 @@ def normalize_contact(contact: ContactDetails | None, country: str) -> ContactDe
     return contact.model_copy(update={"phone": phone, "email": email})
 
 
-def contact_identity(contact: ContactDetails | None) -> str | None:
-    """What makes two messages come from the same person: the phone, else the email.
-    A name alone identifies no one."""
+def contact_identities(contact: ContactDetails | None) -> list[str]:
+    """What makes two messages come from the same person: the same phone or the same email (either
+    one is enough). A name alone identifies no one."""
     if contact is None:
-        return None
-    if contact.phone:
-        return f"phone:{contact.phone}"
-    if contact.email:
-        return f"email:{contact.email.lower()}"
-    return None
+        return []
+    return [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
+                                      f"email:{contact.email.lower()}" if contact.email else None) if identity]
 
 
 def format_reference(country: str, year: int, number: int) -> str:
@@ -215,9 +222,48 @@ def respondent_of(sex=None, age_group=None, disability=None) -> Respondent | Non
     return respondent if respondent != Respondent() else None
 
 
-def location_of(adm1=None, adm2=None, adm3=None, place=None) -> Location | None:
-    values = {key: str(value).strip() for key, value in
-              (("adm1", adm1), ("adm2", adm2), ("adm3", adm3), ("place", place)) if value and str(value).strip()}
+# What the contract holds (contracts.common: ContactDetails.name, Location's AdminName); a unit test
+# keeps the two in step.
+NAME_MAX_LENGTH = 200
+AREA_MAX_LENGTH = 100
+
+
+def read_text(value, max_length: int) -> str | None:
+    """Short text a person or a form gave (a name, a place), stripped; None when blank. Refused, never
+    cut, when it is not text or longer than the contract holds."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidAnswer("expected text")
+    text = value.strip()
+    if len(text) > max_length:
+        raise InvalidAnswer(f"longer than {max_length} characters")
+    return text or None
+
+
+def read_name(value) -> str | None:
+    return read_text(value, NAME_MAX_LENGTH)
+
+
+def read_area(value) -> str | None:
+    """An administrative area or a place name (adm1, adm2, adm3, place)."""
+    return read_text(value, AREA_MAX_LENGTH)
+
+
+def read_language(value) -> str | None:
+    """A language as given, as a BCP 47 tag; None when blank or not a language code (then it is guessed)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidAnswer("expected text")
+    return language_tag(value)
+
+
+def location_of(adm1: str | None = None, adm2: str | None = None, adm3: str | None = None,
+                place: str | None = None) -> Location | None:
+    """The location from areas already read (read_area), or None when none was given."""
+    values = {key: value for key, value in (("adm1", adm1), ("adm2", adm2), ("adm3", adm3), ("place", place))
+              if value}
     return Location(**values) if values else None
 
 
@@ -229,6 +275,11 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
             or (content_type or "").startswith("application/vnd."):
         return AttachmentKind.DOCUMENT
     return AttachmentKind.OTHER
+
+
+def too_long(text: str) -> bool:
+    """Whether a message is longer than a feedback may hold: refused whole, never cut."""
+    return len(text) > MAX_NARRATIVE_LENGTH
 
 
 def narrative_of(text: str | None, attachments: tuple[AttachmentRef, ...] | list) -> str | None:

@@ -19,6 +19,7 @@ from contracts.http import (
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
 from services.intake.formats import spreadsheets
+from services.intake.formats.common import malformed
 from services.intake.vault import ContactVault
 
 
@@ -68,12 +69,19 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
 
 
 def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, now: datetime) -> Recorded:
+    # Checked here, where every channel's message becomes a feedback, and before anything is written.
+    if domain.too_long(message.text):
+        raise ApiError(422, "message_too_long",
+                       f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
+                       [{"reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+    if len(message.provider_message_id or "") > domain.MAX_PROVIDER_MESSAGE_ID_LENGTH:
+        raise malformed(f"longer than {domain.MAX_PROVIDER_MESSAGE_ID_LENGTH} characters", "message id")
     conn = uow.conn
     if message.provider_message_id:
         earlier = repository.claim_provider_message(conn, message.endpoint_id, message.provider_message_id)
         if earlier is not None:
             return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
-    contact_ref = _contact_ref(conn, vault, message.contact)
+    contact_ref = _contact_ref(conn, vault, message.contact, message.unverified_contact)
     asked_about = domain.status_request_reference(message.text) if message.may_ask_status else None
     if asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
@@ -85,13 +93,16 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
     return Recorded(message, receipt, retry=False)
 
 
-def _contact_ref(conn, vault: ContactVault, contact) -> UUID | None:
-    """The person's one contact_ref: found by the blind index of their phone or email, else sealed anew."""
+def _contact_ref(conn, vault: ContactVault, contact, unverified: bool) -> UUID | None:
+    """The person's one contact_ref: found by the blind index of their phone or email, else sealed anew.
+    An unverified contact is sealed anew every time and left out of the index."""
     if contact is None:
         return None
-    identities = [identity for identity in (f"phone:{contact.phone}" if contact.phone else None,
-                                            f"email:{contact.email.lower()}" if contact.email else None) if identity]
-    indexes = [vault.blind_index(identity) for identity in identities]
+    if unverified:
+        contact_ref = uuid4()
+        repository.insert_contact(conn, contact_ref, vault.seal(contact_ref, contact))
+        return contact_ref
+    indexes = [vault.blind_index(identity) for identity in domain.contact_identities(contact)]
     for index in sorted(indexes):  # a fixed order: two transactions never wait on each other crosswise
         repository.lock_contact_identity(conn, index)
     known = [ref for ref in (repository.find_indexed_contact(conn, index) for index in indexes) if ref]

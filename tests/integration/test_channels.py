@@ -17,8 +17,8 @@ from chassis.settings import load_settings
 from tests.conftest import RABBIT_API, RABBIT_AUTH, RunningService, free_port
 
 from tests.channel_payloads import (
-    BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
-    mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
+    BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_NUMBER_ID, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
+    long_complaint, mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
     post_whatsapp, rapidpro_body, sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
 from tests.helpers import metric_value
@@ -166,9 +166,42 @@ def test_a_status_request_emits_status_requested_and_opens_nothing(intake, db):
 
 
 def test_an_anonymous_status_request_is_answered_as_not_answerable_and_recorded_nowhere(intake, db):
-    answer = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={"narrative": "STATUS GN-2026-000042"})
-    assert answer.status_code == 202 and answer.json()["status"] == "not_answerable"
-    assert nothing_stored(db)
+    # A RapidPro contact on Telegram has no phone number intake could answer, nor check ownership by.
+    body = rapidpro_body(text="STATUS GN-2026-000042")
+    body["input"]["urn"] = {"scheme": "telegram", "path": "498327441", "display": "fanta_c"}
+    answer = post_rapidpro(intake.url, body)
+    assert answer.status_code == 200 and answer.json()["status"] == "not_answerable"
+    assert post_rapidpro(intake.url, body).json() == answer.json()  # a retry gets the same answer
+    assert all(count(db, table) == 0 for table in ("feedback", "contacts", "outbox", "status_requests"))
+
+
+def test_the_web_form_cannot_ask_for_a_status_and_stores_nothing(intake, db):
+    labels = {"endpoint": "gn_web", "reason": "status_request_not_allowed_here"}
+    before = metric(intake, "cfm_intake_messages_rejected_total", **labels)
+    # Someone types the victim's number: the status must never be texted to it from here.
+    answer = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={
+        "narrative": "STATUT GN-2026-000042", "contact": {"phone": "+224 622 12 34 56"}, "consent": {"callback": True}})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "status_request_not_allowed_here"
+    anonymous = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json={"narrative": "STATUS GN-2026-000042"})
+    assert anonymous.status_code == 422 and anonymous.json()["error"]["code"] == "status_request_not_allowed_here"
+    assert nothing_stored(db) and count(db, "status_requests") == 0
+    assert metric(intake, "cfm_intake_messages_rejected_total", **labels) == before + 2
+
+
+def test_a_web_form_contact_is_never_joined_to_the_real_owner_of_the_number(intake, db):
+    owner = post_gateway(intake.url, gateway_body("Le paiement de mon appui n'est pas arrivé.")).json()
+    typed = {"narrative": "Le paiement de mon appui n'est pas arrivé.", "contact": {"phone": "+224 622 12 34 56"}}
+    first = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json=typed).json()
+    second = requests.post(f"{intake.url}/v1/channels/web-form/gn_web", json=typed).json()
+    later = post_gateway(intake.url, gateway_body("STATUT " + first["reference"])).json()
+    assert owner["status"] == first["status"] == second["status"] == "received"  # no repeat: nobody is sure who
+    assert len({owner["reference"], first["reference"], second["reference"]}) == 3
+    [by_sms, *by_form] = events(db, "feedback_received")
+    assert len({by_sms["contact_ref"], *(event["contact_ref"] for event in by_form)}) == 3
+    assert reveal(intake, by_form[0]["contact_ref"]).phone == "+224622123456"  # kept, to call back if agreed
+    assert later["status"] == "status_requested"
+    [request] = events(db, "status_requested")
+    assert request["contact_ref"] == by_sms["contact_ref"] != by_form[0]["contact_ref"]  # cases will see: not theirs
 
 
 # --- WhatsApp ----------------------------------------------------------------------------------------
@@ -372,6 +405,9 @@ def test_bad_kobo_submissions_are_refused(intake, db, change, status, code):
 
 # --- suggestion boxes --------------------------------------------------------------------------------
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def upload_box(intake, data, content_type="text/csv", collected_on="2026-11-20", role="agent"):
     return requests.post(f"{intake.url}/v1/channels/suggestion-box/gn_box_kindia_01/batches",
                          params={"collected_on": collected_on}, data=data, timeout=10,
@@ -503,4 +539,165 @@ def test_an_unknown_endpoint_is_refused_and_counted_without_its_name(intake, db)
 def test_malformed_gateway_messages_are_refused(intake, db, body, code):
     answer = post_gateway(intake.url, body)
     assert answer.status_code in (403, 422) and answer.json()["error"]["code"] == code
+    assert nothing_stored(db)
+
+
+# --- oversized and mistyped input ---------------------------------------------------------------------
+
+def rejected(intake, endpoint, reason) -> float:
+    return metric(intake, "cfm_intake_messages_rejected_total", endpoint=endpoint, reason=reason)
+
+
+def test_a_long_email_and_a_long_sms_are_recorded_exactly_as_sent(intake, db):
+    email = long_complaint(16_000)
+    sms = long_complaint(12_000, ascii_only=True)
+    assert post_mailgun(intake.url, mailgun_form(text=email)).json()["status"] == "received"
+    assert post_gateway(intake.url, gateway_body(sms)).json()["status"] == "received"
+    assert [event["narrative"] for event in events(db, "feedback_received")] == [email, sms]
+    stored = db.execute("SELECT narrative FROM intake.feedback ORDER BY received_at").fetchall()
+    assert sorted(len(row[0]) for row in stored) == [12_000, 16_000]
+
+
+@pytest.mark.parametrize("channel", ["mailgun", "twilio", "sms_gateway"])
+def test_a_message_longer_than_a_feedback_holds_is_refused_whole_and_counted(intake, db, channel):
+    text = long_complaint(50_001, ascii_only=channel != "mailgun")
+    endpoint, send = {
+        "mailgun": ("gn_email_mailgun", lambda: post_mailgun(intake.url, mailgun_form(text=text))),
+        "twilio": ("gn_sms_twilio", lambda: post_twilio(intake.url, twilio_form(text=text))),
+        "sms_gateway": ("gn_sms_gateway", lambda: post_gateway(intake.url, gateway_body(text))),
+    }[channel]
+    before = rejected(intake, endpoint, "message_too_long")
+    answer = send()
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "message_too_long"
+    assert "Libye" not in answer.text  # the refusal never echoes the message
+    assert nothing_stored(db)
+    assert rejected(intake, endpoint, "message_too_long") == before + 1
+
+
+def test_a_box_slip_longer_than_a_feedback_holds_is_a_row_problem_and_the_others_are_recorded(intake, db):
+    data = ("narrative;sex\n"
+            "Merci pour les semences.;F\n"
+            f"{long_complaint(50_001).replace(chr(10), chr(32))};M\n").encode("utf-8")
+    report = upload_box(intake, data).json()
+    assert [row["row"] for row in report["accepted"]] == [2]
+    assert report["rejected"] == [{"row": 3, "column": "narrative", "reason": "longer than 50000 characters"}]
+    assert count(db, "feedback") == 1
+
+
+def rapidpro_with_contact(**contact):
+    body = rapidpro_body()
+    return {**body, "contact": {**body["contact"], **contact}}
+
+
+def whatsapp_with(message=None, **value):
+    body = whatsapp_body(message or wa_message("text", {"body": "Bonjour, je n'ai pas reçu mon kit."}))
+    body["entry"][0]["changes"][0]["value"].update(value)
+    return body
+
+
+LONG_NAME = "Mariama " * 26  # 208 characters: a clerk or a phone pasted something else into the name
+LONG_PLACE = "Quartier Kaporo-Rails, derrière la mosquée, " * 3  # 135 characters
+
+
+@pytest.mark.parametrize("case, code, field", [
+    ("email attachment name over 300 characters", "malformed_payload", "AttachmentRef.filename"),
+    ("email sender name over 200 characters", "malformed_payload", "from"),
+    ("rapidpro contact name that is a number", "malformed_payload", "contact.name"),
+    ("rapidpro contact name over 200 characters", "malformed_payload", "contact.name"),
+    ("rapidpro language that is a list", "malformed_payload", "contact.language"),
+    ("twilio media url over 2000 characters", "malformed_payload", "AttachmentRef.ref"),
+    ("kobo region over 100 characters", "invalid_answer", "group_location/region"),
+    ("kobo language that is a number", "invalid_answer", "group_message/language"),
+    ("whatsapp text that is not an object", "malformed_payload", "messages.text"),
+    ("whatsapp metadata that is not an object", "malformed_payload", "metadata"),
+    ("whatsapp text body that is a number", "malformed_payload", "messages.text"),
+])
+def test_a_mistyped_or_oversized_provider_field_is_refused_by_name_and_stores_nothing(intake, db, case, code, field):
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/" + "ME" * 1000
+    send = {
+        "email attachment name over 300 characters": lambda: post_mailgun(intake.url, mailgun_form(), files=[
+            ("attachment-1", ("scan_" + "page_" * 60 + ".jpg", b"\xff\xd8\xff", "image/jpeg"))]),
+        "email sender name over 200 characters": lambda: post_mailgun(
+            intake.url, {**mailgun_form(), "from": f"{LONG_NAME} <aissatou.barry@example.org>"}),
+        "rapidpro contact name that is a number": lambda: post_rapidpro(intake.url, rapidpro_with_contact(name=224)),
+        "rapidpro contact name over 200 characters": lambda: post_rapidpro(
+            intake.url, rapidpro_with_contact(name=LONG_NAME)),
+        "rapidpro language that is a list": lambda: post_rapidpro(intake.url, rapidpro_with_contact(language=["fra"])),
+        "twilio media url over 2000 characters": lambda: post_twilio(intake.url, twilio_form(
+            NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg")),
+        "kobo region over 100 characters": lambda: post_kobo(intake.url, kobo_submission(
+            **{"group_location/region": LONG_PLACE})),
+        "kobo language that is a number": lambda: post_kobo(intake.url, kobo_submission(
+            **{"group_message/language": 1})),
+        "whatsapp text that is not an object": lambda: post_whatsapp(intake.url, whatsapp_with(
+            wa_message("text", "Bonjour, je n'ai pas reçu mon kit."))),
+        "whatsapp metadata that is not an object": lambda: post_whatsapp(intake.url, whatsapp_with(
+            metadata=WHATSAPP_NUMBER_ID)),
+        "whatsapp text body that is a number": lambda: post_whatsapp(intake.url, whatsapp_with(
+            wa_message("text", {"body": 1313}))),
+    }[case]
+    answer = send()
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code and [detail["field"] for detail in error["details"]] == [field]
+    assert "Mariama" not in answer.text and "Kaporo" not in answer.text  # values are never echoed
+    assert nothing_stored(db)
+
+
+def test_a_mistyped_provider_field_is_counted_as_a_refusal(intake, db):
+    before = rejected(intake, "gn_sms_rapidpro", "malformed_payload")
+    assert post_rapidpro(intake.url, rapidpro_with_contact(name={"first": "Fanta"})).status_code == 422
+    assert rejected(intake, "gn_sms_rapidpro", "malformed_payload") == before + 1
+
+
+def test_a_box_slip_with_an_overlong_name_or_place_is_a_row_problem_and_the_others_are_recorded(intake, db):
+    data = ("narrative;name;adm1;place\n"
+            "Merci pour les semences.;;Kindia;Damakania\n"
+            f"Les distributions commencent en retard.;{LONG_NAME};Kindia;\n"
+            f"Pas de toilettes pour les femmes au centre.;;Kindia;{LONG_PLACE}\n"
+            f"Le chef choisit sa famille pour la liste.;;{LONG_PLACE};\n").encode("utf-8")
+    report = upload_box(intake, data).json()
+    assert [row["row"] for row in report["accepted"]] == [2]
+    assert report["rejected"] == [{"row": 3, "column": "name", "reason": "longer than 200 characters"},
+                                  {"row": 4, "column": "place", "reason": "longer than 100 characters"},
+                                  {"row": 5, "column": "adm1", "reason": "longer than 100 characters"}]
+    assert count(db, "feedback") == 1 and count(db, "contacts") == 0
+
+
+def test_an_xlsx_whose_later_slips_would_be_cut_off_is_refused_whole(run_service, db):
+    intake = run_service("intake", channels={"max_upload_rows": 4})
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["narrative", "sex"])
+    for text in ("Merci pour les semences.", "Les distributions commencent en retard.",
+                 "Pas de toilettes pour les femmes au centre.", "Le chef choisit sa famille pour la liste."):
+        sheet.append([text, "F"])
+        for _ in range(2):  # the clerk leaves two blank rows between slips
+            sheet.append([None, ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = upload_box(intake, buffer.getvalue(), XLSX)
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_many_rows"
+    assert nothing_stored(db) and count(db, "batch_uploads") == 0
+
+
+@pytest.mark.parametrize("route, auth", [
+    ("rapidpro/gn_sms_rapidpro", {"X-CFM-Secret": "test-rapidpro-secret"}),
+    ("sms-gateway/gn_sms_gateway", {"X-CFM-Secret": "test-gateway-secret"}),
+    ("kobo/gn_kobo_feedback", {"X-CFM-Secret": "test-kobo-secret"}),
+])
+def test_a_json_channel_refuses_another_media_type_and_broken_json(intake, db, route, auth):
+    url = f"{intake.url}/v1/channels/{route}"
+    as_form = requests.post(url, data={"text": "Bonjour"}, headers=auth)
+    assert as_form.status_code == 415 and as_form.json()["error"]["code"] == "unsupported_media_type"
+    broken = requests.post(url, data=b'{"text": "Bonjour"', headers={**auth, "Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed_json"
+    assert nothing_stored(db)
+
+
+def test_a_message_id_too_long_to_be_one_is_refused_and_stores_nothing(intake, db):
+    garbage = "".join(uuid.uuid4().hex for _ in range(300))  # a gateway bug, not an id; it crashed the index
+    answer = post_gateway(intake.url, gateway_body("Bonjour, mon kit n'est pas arrivé.", message_id=garbage))
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "malformed_payload"
+    assert answer.json()["error"]["details"] == [{"field": "message id", "reason": "longer than 200 characters"}]
     assert nothing_stored(db)

@@ -175,3 +175,68 @@ def test_an_endpoint_is_configured_for_a_channel_its_provider_can_bring():
         EndpointSettings(provider="mailgun", country="GN", channel=Channel.SMS, secret="s")
     with pytest.raises(ValueError, match="needs a secret"):
         EndpointSettings(provider="twilio", country="GN", channel=Channel.SMS)
+
+
+def test_the_text_limits_intake_checks_are_the_contracts_own():
+    from pydantic import ValidationError
+
+    from contracts.common import ContactDetails, Location
+    from contracts.events import FeedbackReceived
+    assert ContactDetails(name="x" * domain.NAME_MAX_LENGTH) and Location(place="x" * domain.AREA_MAX_LENGTH)
+    for build in (lambda: ContactDetails(name="x" * (domain.NAME_MAX_LENGTH + 1)),
+                  lambda: Location(place="x" * (domain.AREA_MAX_LENGTH + 1)),
+                  lambda: FeedbackReceived.model_validate({"narrative": "x" * (domain.MAX_NARRATIVE_LENGTH + 1)})):
+        with pytest.raises(ValidationError, match="at most"):
+            build()
+
+
+def test_names_places_and_languages_are_read_as_text_and_refused_rather_than_cut():
+    assert domain.read_name("  Fanta Camara ") == "Fanta Camara" and domain.read_name(" ") is None
+    assert domain.read_area("Kindia") == "Kindia" and domain.read_area(None) is None
+    assert domain.read_language("fra") == "fr" and domain.read_language("base") is None
+    for read, value in ((domain.read_name, 224), (domain.read_name, "x" * 201), (domain.read_area, "x" * 101),
+                        (domain.read_language, ["fr"])):
+        with pytest.raises(domain.InvalidAnswer):
+            read(value)
+
+
+def test_whatever_a_parser_cannot_read_becomes_malformed_payload_without_the_value():
+    from contracts.common import AttachmentRef
+    from services.intake.formats.common import reading_payload
+    with pytest.raises(ApiError) as refused, reading_payload():
+        AttachmentRef(kind="document", ref="lettre.pdf", filename="secret-name-" * 30)
+    assert refused.value.code == "malformed_payload" and refused.value.details[0]["field"] == "AttachmentRef.filename"
+    assert "secret-name" not in str(refused.value.details)
+    with pytest.raises(ApiError) as refused, reading_payload():
+        {"text": "Bonjour"}["text"].get("body")
+    assert refused.value.code == "malformed_payload" and refused.value.status == 422
+
+
+def test_a_person_is_known_by_their_phone_and_by_their_email_never_by_name():
+    from contracts.common import ContactDetails
+    both = ContactDetails(name="Fanta", phone="+224622123456", email="Fanta.Camara@example.org")
+    assert domain.contact_identities(both) == ["phone:+224622123456", "email:fanta.camara@example.org"]
+    assert domain.contact_identities(ContactDetails(name="Fanta")) == [] and domain.contact_identities(None) == []
+
+
+def test_an_xlsx_with_blank_spacer_rows_is_read_whole_or_refused_never_cut_short():
+    from openpyxl import Workbook
+    import io
+
+    def workbook(slips: int, spacers: int) -> bytes:
+        book = Workbook()
+        book.active.append(["narrative"])
+        for number in range(1, slips + 1):
+            book.active.append([f"Slip {number}"])
+            for _ in range(spacers):
+                book.active.append([None])
+                book.active.cell(row=book.active.max_row, column=2, value="")  # a row Excel keeps, blank
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    rows = spreadsheets.read_rows(workbook(3, 1), spreadsheets.XLSX_TYPE, 3)
+    assert [values["narrative"] for _, values in rows] == ["Slip 1", "Slip 2", "Slip 3"]
+    with pytest.raises(ApiError) as refused:
+        spreadsheets.read_rows(workbook(4, 2), spreadsheets.XLSX_TYPE, 4)
+    assert refused.value.code == "too_many_rows"

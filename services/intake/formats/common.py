@@ -1,5 +1,8 @@
 """What the format parsers share: refusals, timestamps, addresses, attachments."""
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+from pydantic import ValidationError
 
 from chassis.errors import ApiError
 from contracts.common import AttachmentRef, ContactDetails
@@ -9,6 +12,29 @@ from services.intake import domain
 def malformed(reason: str, field: str | None = None) -> ApiError:
     return ApiError(422, "malformed_payload", "The payload does not match the provider's format.",
                     [{"field": field, "reason": reason}])
+
+
+@contextmanager
+def reading_payload():
+    """Whatever a parser could not read in a provider's payload (a value of the wrong type, one longer
+    than the contract holds) is the provider's error, 422 `malformed_payload`, never a crash. The one
+    place this is decided: the service reads every payload inside it. The value is never echoed."""
+    try:
+        yield
+    except ValidationError as exc:
+        error = exc.errors(include_input=False, include_url=False)[0]
+        raise malformed(error["msg"], ".".join([exc.title, *(str(part) for part in error["loc"])])) from None
+    except (TypeError, AttributeError, ValueError):
+        raise malformed("a value has the wrong type or shape") from None
+
+
+def read_or_refuse(read, value, field: str):
+    """`value` read with one of domain's readers (read_name, read_language, ...), or 422
+    `malformed_payload` naming the provider's field."""
+    try:
+        return read(value)
+    except domain.InvalidAnswer as exc:
+        raise malformed(str(exc), field) from None
 
 
 def empty_message() -> ApiError:
@@ -46,7 +72,8 @@ def same_address(given: str | None, configured: str | None, country: str) -> boo
 
 
 def phone_contact(raw: str | None, country: str, name: str | None = None, field: str = "from") -> ContactDetails | None:
-    """The sender as a contact (phone in E.164, read with the endpoint's country as region)."""
+    """The sender as a contact (phone in E.164, read with the endpoint's country as region), with
+    their name already read (domain.read_name)."""
     if not raw:
         return None
     try:
@@ -54,7 +81,7 @@ def phone_contact(raw: str | None, country: str, name: str | None = None, field:
     except domain.InvalidPhoneNumber as exc:
         raise ApiError(422, "invalid_phone", "The sender's phone number cannot be read.",
                        [{"field": field, "reason": str(exc)}]) from None
-    return ContactDetails(phone=phone, name=(name or "").strip()[:200] or None)
+    return ContactDetails(phone=phone, name=name)
 
 
 def unix_time(value, field: str) -> datetime:

@@ -14,7 +14,7 @@ from chassis.errors import ApiError
 from contracts.common import AttachmentRef, Consent, ContactDetails
 from services.intake import domain
 from services.intake.formats.common import (
-    empty_message, endpoint_mismatch, malformed, too_many_attachments, unix_time,
+    empty_message, endpoint_mismatch, malformed, read_or_refuse, too_many_attachments, unix_time,
 )
 
 
@@ -31,8 +31,9 @@ def _sender(from_header: str | None, fallback: str | None) -> ContactDetails | N
     address = address or fallback
     if not address:
         return None
+    name = read_or_refuse(domain.read_name, name, "from")
     try:
-        return ContactDetails(email=address, name=name.strip()[:200] or None)
+        return ContactDetails(email=address, name=name)
     except ValueError:
         raise ApiError(422, "invalid_email", "The sender's email address cannot be read.",
                        [{"field": "from", "reason": "not an email address"}]) from None

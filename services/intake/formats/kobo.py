@@ -50,13 +50,17 @@ def parse(endpoint_id: str, endpoint, body, timezone: str, max_attachments: int)
         raise malformed("missing", fields.narrative)
     readers = {"respondent": lambda: domain.respondent_of(answer("sex"), answer("age_group"), answer("disability")),
                "callback": lambda: domain.read_yes_no(answer("consent_callback")),
-               "share": lambda: domain.read_yes_no(answer("consent_share"))}
+               "share": lambda: domain.read_yes_no(answer("consent_share")),
+               "name": lambda: domain.read_name(answer("name")),
+               "language": lambda: domain.read_language(answer("language")),
+               **{area: (lambda area=area: domain.read_area(answer(area)))
+                  for area in ("adm1", "adm2", "adm3", "place")}}
     values = {}
     for name, read in readers.items():
         try:
             values[name] = read()
         except domain.InvalidAnswer as exc:
-            raise _answer_error(name, str(exc)) from None
+            raise _answer_error(getattr(fields, name, None) or name, str(exc)) from None
     channel = endpoint.channel
     if answer("channel"):
         try:
@@ -64,7 +68,7 @@ def parse(endpoint_id: str, endpoint, body, timezone: str, max_attachments: int)
         except ValueError:
             raise _answer_error(fields.channel, "not a channel") from None
     contact = None
-    if answer("phone") or answer("name"):
+    if answer("phone") or values["name"]:
         phone = None
         if answer("phone"):
             try:
@@ -72,7 +76,7 @@ def parse(endpoint_id: str, endpoint, body, timezone: str, max_attachments: int)
             except domain.InvalidPhoneNumber as exc:
                 raise ApiError(422, "invalid_phone", "The contact's phone number cannot be read.",
                                [{"field": fields.phone, "reason": str(exc)}]) from None
-        contact = ContactDetails(phone=phone, name=str(answer("name") or "").strip()[:200] or None)
+        contact = ContactDetails(phone=phone, name=values["name"])
     raw_attachments = body.get("_attachments") or []
     if not isinstance(raw_attachments, list):
         raise malformed("expected a list", "_attachments")
@@ -85,8 +89,8 @@ def parse(endpoint_id: str, endpoint, body, timezone: str, max_attachments: int)
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=channel, text=narrative,
         received_at=_submission_time(body.get("_submission_time"), endpoint, timezone),
-        provider_message_id=str(submission_id), contact=contact, language=answer("language"),
+        provider_message_id=str(submission_id), contact=contact, language=values["language"],
         consent=Consent(callback=bool(values["callback"]) and contact is not None, share_with_partners=bool(values["share"])),
-        location=domain.location_of(answer("adm1"), answer("adm2"), answer("adm3"), answer("place")),
+        location=domain.location_of(values["adm1"], values["adm2"], values["adm3"], values["place"]),
         respondent=values["respondent"], attachments=attachments,
         submitted_by=f"kobo:{submitted_by}" if submitted_by else None)

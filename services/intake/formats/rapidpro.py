@@ -4,7 +4,8 @@ Attachments arrive as `content-type:url` strings."""
 from contracts.common import AttachmentRef, Consent
 from services.intake import domain
 from services.intake.formats.common import (
-    check_attachments, empty_message, endpoint_mismatch, iso_time, malformed, phone_contact, same_address,
+    check_attachments, empty_message, endpoint_mismatch, iso_time, malformed, phone_contact, read_or_refuse,
+    same_address,
 )
 
 
@@ -40,10 +41,12 @@ def parse(endpoint_id: str, endpoint, body, max_attachments: int) -> domain.Inbo
     if urn.get("scheme") in ("tel", "whatsapp") and urn.get("path"):
         path = str(urn["path"])
         contact = phone_contact(path if urn["scheme"] == "tel" else "+" + path.lstrip("+"), endpoint.country,
-                                contact_data.get("name"), field="input.urn.path")
+                                read_or_refuse(domain.read_name, contact_data.get("name"), "contact.name"),
+                                field="input.urn.path")
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
         received_at=iso_time(given.get("created_on"), "input.created_on"), provider_message_id=str(message_id),
-        contact=contact, language=contact_data.get("language"),
+        contact=contact,
+        language=read_or_refuse(domain.read_language, contact_data.get("language"), "contact.language"),
         consent=Consent(callback=endpoint.assume_callback_consent and contact is not None),
         attachments=attachments, may_ask_status=True)

@@ -26,6 +26,11 @@ def unreadable(reason: str) -> ApiError:
     return ApiError(400, "unreadable_file", "The file cannot be read as CSV or XLSX.", [{"reason": reason}])
 
 
+def too_many_rows(max_rows: int) -> ApiError:
+    return ApiError(413, "too_many_rows",
+                    f"A batch may hold at most {max_rows} rows; split the file (or delete its empty rows).")
+
+
 def read_rows(data: bytes, content_type: str, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     if content_type == XLSX_TYPE:
         table = _xlsx_table(data, max_rows)
@@ -42,7 +47,7 @@ def read_rows(data: bytes, content_type: str, max_rows: int) -> list[tuple[int, 
         if any(values.values()):  # a blank row is nobody's slip
             rows.append((index, values))
     if len(rows) > max_rows:
-        raise ApiError(413, "too_many_rows", f"A batch may hold at most {max_rows} rows; split the file.")
+        raise too_many_rows(max_rows)
     return rows
 
 
@@ -80,9 +85,11 @@ def _xlsx_table(data: bytes, max_rows: int) -> list[list]:
         sheet = workbook.worksheets[0]
         table = []
         for cells in sheet.iter_rows(values_only=True):
+            # A sheet may hold blank rows between slips, but not without end: past this many the rest
+            # is not read, so the file is refused whole rather than recorded cut short.
+            if len(table) == max_rows * 2 + 1:
+                raise too_many_rows(max_rows)
             table.append(list(cells))
-            if len(table) > max_rows * 2 + 1:  # stop reading an absurd sheet early
-                break
         return table
     finally:
         workbook.close()
@@ -125,8 +132,9 @@ def box_rows(rows, endpoint_id: str, endpoint, collected_on: date, timezone: str
         narrative = values.get("narrative", "")
         if not narrative:
             problems.append(domain.RowProblem(number, "narrative", "empty"))
-        elif len(narrative) > 10_000:
-            problems.append(domain.RowProblem(number, "narrative", "longer than 10000 characters"))
+        elif domain.too_long(narrative):
+            problems.append(domain.RowProblem(number, "narrative",
+                                              f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"))
         sex = read("sex", domain.read_sex)
         age_group = read("age_group", domain.read_age_group)
         disability = read("disability", domain.read_yes_no)
@@ -134,18 +142,18 @@ def box_rows(rows, endpoint_id: str, endpoint, collected_on: date, timezone: str
         share = read("consent_share", domain.read_yes_no)
         phone = read("phone", lambda value: domain.normalize_phone(value, endpoint.country) if value else None)
         email = read("email", lambda value: ContactDetails(email=value).email if value else None)
+        name = read("name", domain.read_name)
+        adm1, adm2, adm3, place = (read(column, domain.read_area) for column in ("adm1", "adm2", "adm3", "place"))
         language = values.get("language") or None
         if language and domain.language_tag(language) is None:
             problems.append(domain.RowProblem(number, "language", "not a language code such as fr, en or ff"))
         if not problems:
-            contact = domain.normalize_contact(ContactDetails(
-                name=values.get("name") or None, phone=phone, email=email), endpoint.country)
+            contact = domain.normalize_contact(ContactDetails(name=name, phone=phone, email=email), endpoint.country)
             batch_row.message = domain.InboundMessage(
                 endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
                 received_at=received_at, provider_message_id=key, contact=contact, language=language,
                 consent=Consent(callback=bool(callback) and contact is not None, share_with_partners=bool(share)),
-                location=domain.location_of(values.get("adm1"), values.get("adm2"), values.get("adm3"),
-                                            values.get("place")),
+                location=domain.location_of(adm1, adm2, adm3, place),
                 respondent=Respondent(sex=sex, age_group=age_group, disability=disability)
                 if (sex or age_group or disability is not None) else None,
                 submitted_by=submitted_by)

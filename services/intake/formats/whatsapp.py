@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from contracts.common import AttachmentKind, AttachmentRef, Consent
 from services.intake import domain
 from services.intake.formats.common import (
-    check_attachments, endpoint_mismatch, malformed, phone_contact, unix_time,
+    check_attachments, endpoint_mismatch, malformed, phone_contact, read_or_refuse, unix_time,
 )
 
 _MEDIA = {"audio": AttachmentKind.AUDIO, "voice": AttachmentKind.AUDIO, "image": AttachmentKind.IMAGE,
@@ -31,6 +31,14 @@ def _list(value, field):
     return value
 
 
+def _object(value, field) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise malformed("expected an object", field)
+    return value
+
+
 def parse(endpoint_id: str, endpoint, body, max_attachments: int) -> Delivery:
     if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account":
         raise malformed("expected object=whatsapp_business_account", "object")
@@ -40,10 +48,12 @@ def parse(endpoint_id: str, endpoint, body, max_attachments: int) -> Delivery:
             value = change.get("value")
             if change.get("field") != "messages" or not isinstance(value, dict):
                 continue
-            metadata = value.get("metadata") or {}
+            metadata = _object(value.get("metadata"), "metadata")
             if str(metadata.get("phone_number_id", "")) != (endpoint.address or str(metadata.get("phone_number_id"))):
                 raise endpoint_mismatch("metadata.phone_number_id")
-            names = {str(contact.get("wa_id")): (contact.get("profile") or {}).get("name")
+            names = {str(contact.get("wa_id")): read_or_refuse(
+                         domain.read_name, _object(contact.get("profile"), "contacts.profile").get("name"),
+                         "contacts.profile.name")
                      for contact in _list(value.get("contacts"), "contacts")}
             for message in _list(value.get("messages"), "messages"):
                 inbound = _message(endpoint_id, endpoint, message, names, max_attachments)
@@ -60,20 +70,24 @@ def _message(endpoint_id, endpoint, message: dict, names: dict, max_attachments:
         raise malformed("a message needs its id and from", "messages")
     text, location, attachments = None, None, []
     if kind == "text":
-        text = (message.get("text") or {}).get("body")
+        text = _object(message.get("text"), "messages.text").get("body")
     elif kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
-        text = reply.get("title")
+        interactive = _object(message.get("interactive"), "messages.interactive")
+        reply = interactive.get("button_reply") or interactive.get("list_reply")
+        text = _object(reply, "messages.interactive.button_reply").get("title")
     elif kind == "button":  # a quick-reply button of a template message
-        text = (message.get("button") or {}).get("text")
+        text = _object(message.get("button"), "messages.button").get("text")
     elif kind == "location":
-        shared = message.get("location") or {}
+        shared = _object(message.get("location"), "messages.location")
         place = shared.get("name") or shared.get("address")
-        location = domain.location_of(place=place[:100]) if place else None
+        if place is not None and not isinstance(place, str):
+            raise malformed("expected a string", "messages.location.name")
+        # The location keeps the place's name as far as the contract holds; the text keeps it whole.
+        kept = place.strip()[:domain.AREA_MAX_LENGTH] if place else None
+        location = domain.location_of(place=kept) if kept else None
         text = place or "[location]"
     elif kind in _MEDIA:
-        media = message.get(kind) or {}
+        media = _object(message.get(kind), f"messages.{kind}")
         if not media.get("id"):
             raise malformed("media without id", f"messages.{kind}.id")
         attachments.append(AttachmentRef(kind=_MEDIA[kind], ref=media["id"], content_type=media.get("mime_type"),
@@ -81,6 +95,8 @@ def _message(endpoint_id, endpoint, message: dict, names: dict, max_attachments:
         text = media.get("caption")
     else:
         return None
+    if text is not None and not isinstance(text, str):
+        raise malformed("expected a string", f"messages.{kind}")
     attachments = check_attachments(attachments, max_attachments)
     narrative = domain.narrative_of(text, attachments)
     if narrative is None:
