@@ -3,12 +3,12 @@ import logging
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 
 from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.search import make_client
 from chassis.service import PlatformService
+from chassis.timers import SettingsTimer
 from contracts.events import (
     CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
@@ -141,7 +141,7 @@ class ReportingService(PlatformService):
             return handlers.stored_report(uow.conn, principal, report_id, request.args,
                                           self.settings.reports.category_labels)
 
-    @timer(interval=60)
+    @SettingsTimer.decorator("reports.schedule_check_seconds")
     def generate_scheduled_reports(self):
         with self.db() as uow:
             made = handlers.generate_due_reports(uow.conn, self.indexes, self.settings, datetime.now(UTC))

@@ -16,7 +16,7 @@ class ReportSettings(Section):
     scheduled_periods: list[str] = Field(default=["week", "month"], description="Generated and kept on schedule")
     ready_hour: int = Field(6, ge=0, le=23, description=(
         "Local hour after a period ends at which its report is generated, so late events are in"))
-    schedule_check_seconds: float = 300
+    schedule_check_seconds: float = Field(300, description="How often to look for a report that is due")
     top_topics: int = 10
     rising_min_count: int = 3
     category_labels: dict[int, str] = DEFAULT_CATEGORY_LABELS
