@@ -20,7 +20,7 @@ MISSING_LABELS = {"by_category": reports.UNCLASSIFIED}
 
 def build_report(indexes: SearchIndexes, scope: str, countries: list[str], period: Period, *,
                  top_topics: int = 10, rising_min_count: int = 3, now: datetime | None = None) -> Report:
-    start, end = period.bounds()
+    now = now or datetime.now(UTC)
     previous = period.previous()
     in_scope = {"terms": {"country": countries}}
 
@@ -37,11 +37,11 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
 
     return Report(
         scope=scope, countries=countries, period=period.kind, start=period.start, end=period.last_day,
-        timezone=period.timezone, generated_at=now or datetime.now(UTC), messages=messages,
+        timezone=period.timezone, generated_at=now, messages=messages,
         calls=_calls(indexes, in_scope, period),
-        acknowledge=_deadlines(indexes, in_scope, period, "acknowledge"),
-        resolve=_deadlines(indexes, in_scope, period, "resolve"),
-        backlog=_backlog(indexes, in_scope, end),
+        acknowledge=_deadlines(indexes, in_scope, period, "acknowledge", now),
+        resolve=_deadlines(indexes, in_scope, period, "resolve", now),
+        backlog=_backlog(indexes, in_scope, period.bounds()[1]),
         referrals=_referrals(indexes, in_scope, period),
         replies_sent=indexes.aggregate(indexes.events, _within(in_scope, "at", period, {
             "term": {"type": "notification_sent"}}), {})["hits"]["total"]["value"],
@@ -97,13 +97,16 @@ def _calls(indexes: SearchIndexes, in_scope: dict, period: Period) -> CallFigure
                        previous_received=previous["hits"]["total"]["value"])
 
 
-def _deadlines(indexes: SearchIndexes, in_scope: dict, period: Period, kind: str):
-    """Deadlines of `kind` settled in the period, and those that fell due in it and are still not met."""
+def _deadlines(indexes: SearchIndexes, in_scope: dict, period: Period, kind: str, now: datetime):
+    """Deadlines of `kind` settled in the period, and those that fell due in it, before `now`, and are
+    still not met (whether or not the breach event has been seen yet)."""
     prefix = f"deadlines.{kind}"
     settled = indexes.scan(indexes.cases, _within(in_scope, f"{prefix}.settled_at", period),
                            [f"{prefix}.within_deadline", f"{prefix}.seconds_taken"], key="reference")
-    overdue = indexes.aggregate(indexes.cases, _within(in_scope, f"{prefix}.due_at", period, {
-        "term": {f"{prefix}.state": "breached"}}), {})["hits"]["total"]["value"]
+    overdue_query = _within(in_scope, f"{prefix}.due_at", period, {"range": {f"{prefix}.due_at": {
+        "lt": now.isoformat()}}})
+    overdue_query["bool"]["must_not"] = [{"terms": {f"{prefix}.state": ["settled", "cancelled"]}}]
+    overdue = indexes.aggregate(indexes.cases, overdue_query, {})["hits"]["total"]["value"]
     return reports.deadline_figures(kind, [doc["deadlines"][kind] for doc in settled], overdue)
 
 

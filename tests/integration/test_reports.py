@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from contracts.common import Channel, Location, Respondent
 from contracts.events import (
-    CallRecorded, CaseClassified, CaseOpened, CaseStatusChanged, DeadlineBreached, DeadlineSettled, FeedbackReceived,
+    CallRecorded, CaseClassified, CaseOpened, CaseStatusChanged, DeadlineSettled, FeedbackReceived,
     NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue,
 )
 from services.reporting.handlers import generate_due_reports
@@ -36,7 +36,7 @@ class Week:
 
     def case(self, country, received, channel, *, sex=None, age=None, disability=None, region=None,
              category=4, sub_category=None, acknowledged_after=None, ack_within=True, resolved_after=None,
-             breached_ack=False, restricted=False, partner=None, accepted=None, overdue=False):
+             restricted=False, partner=None, accepted=None, overdue=False):
         self.numbers[country] = self.numbers.get(country, 0) + 1
         reference = f"{country}-2026-{self.numbers[country]:06d}"
         case_id = uuid4()
@@ -57,9 +57,6 @@ class Week:
             self.publish("cases", CaseClassified(**common, case_version=version, status="new", at=received,
                                                  category_code=category, sub_category=sub_category,
                                                  taxonomy_version=1, sensitive=restricted, confirmed=True), country)
-        if breached_ack:
-            self.publish("cases", DeadlineBreached(**common, case_version=version, status="new", at=due,
-                                                   kind="acknowledge", due_at=due, priority="normal"), country)
         if acknowledged_after is not None:
             version += 1
             at = received + acknowledged_after
@@ -110,7 +107,8 @@ def a_week_in_guinea_and_mali(week: Week) -> None:
               sub_category="cash", acknowledged_after=4 * hours)
     week.case("GN", MONDAY + 26 * hours, "whatsapp", sex="male", age="25-59", region="Conakry",
               sub_category="cash", acknowledged_after=30 * hours, ack_within=False)
-    week.case("GN", MONDAY + 50 * hours, "hotline", sex="male", region="Kindia", category=1, breached_ack=True)
+    # Never acknowledged: overdue once its deadline passed, whether or not the breach event came yet.
+    week.case("GN", MONDAY + 50 * hours, "hotline", sex="male", region="Kindia", category=1)
     week.case("GN", MONDAY + 75 * hours, "web_form", category=7, restricted=True, partner="gn-fraud-unit",
               accepted=True)
     week.case("GN", MONDAY + 98 * hours, "hotline", sex="female", age="60+", region="Labé", category=2,
