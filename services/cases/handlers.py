@@ -190,8 +190,11 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
     suggestion = classifier.suggest(feedback.narrative, settings.classifier_phrases(country))
     taxonomy = settings.taxonomy(country)
     category_code = suggestion.category_code if taxonomy.category(suggestion.category_code or 0) else None
-    deadlines = domain.opening_deadlines(settings.deadline_policy(country), settings.calendar(country, now.year),
-                                         suggestion, now)
+    # The clock starts when the programme received the message (a call logged later, a box slip
+    # transcribed days after collection), never in the future.
+    started = min(feedback.received_at, now)
+    deadlines = domain.opening_deadlines(settings.deadline_policy(country),
+                                         settings.calendar(country, started.year), suggestion, started)
     first = deadlines[0]
     case = {
         "case_id": uuid4(), "reference": feedback.reference, "feedback_id": feedback.feedback_id,

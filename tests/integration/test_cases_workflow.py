@@ -20,10 +20,10 @@ ABUSE = "Le gardien m'a demandé de coucher avec lui pour avoir le kit"
 THREAT = "Mon oncle a dit qu'il va me tuer si je reviens au village"
 
 
-def feedback(narrative, reference, contact_ref=None, repeat=False):
+def feedback(narrative, reference, contact_ref=None, repeat=False, received_at=None):
     return FeedbackReceived(feedback_id=uuid4(), reference=reference, channel="sms", language="fr",
-                            narrative=narrative, received_at=datetime.now(UTC), contact_ref=contact_ref,
-                            consent=Consent(callback=True), repeat=repeat)
+                            narrative=narrative, received_at=received_at or datetime.now(UTC),
+                            contact_ref=contact_ref, consent=Consent(callback=True), repeat=repeat)
 
 
 class Api:
@@ -205,6 +205,16 @@ def test_waiting_for_the_complainant_pauses_business_deadlines(cases, amqp_uri, 
     assert not resolve["paused"]
     assert datetime.fromisoformat(resolve["due_at"]) - datetime(2026, 12, 2, 9, 0, tzinfo=UTC) < timedelta(minutes=5)
     wait_for(lambda: events.payloads("deadline_scheduled")[-1]["due_at"] is not None)
+
+
+def test_the_clock_starts_when_the_programme_received_the_message(cases, amqp_uri, db, events):
+    """A box slip collected on Monday and typed in on Thursday is already late to acknowledge."""
+    set_clock(cases, MONDAY_9AM + timedelta(days=3, hours=1))
+    open_case(amqp_uri, db, QUESTION, "GN-2026-000211", received_at=MONDAY_9AM)
+    wait_for(lambda: events.payloads("deadline_scheduled"))
+    due = {event["kind"]: event["due_at"][:16] for event in events.payloads("deadline_scheduled")}
+    assert due["acknowledge"] == "2026-11-17T09:00"
+    wait_for(lambda: events.payloads("deadline_breached"), timeout=15)
 
 
 def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(cases, amqp_uri, db, events):
