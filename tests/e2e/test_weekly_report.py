@@ -126,6 +126,9 @@ def test_the_weekly_reports_count_what_the_week_sent(platform):
     assert guinea["calls"] == {"received": 4, "answered": 3, "abandoned": 1, "average_wait_seconds": 80.0,
                                "previous_received": 0}
     assert [point["messages"] for point in guinea["daily"]] == [2, 1, 1, 1, 1, 0, 0]
+    # Nobody acknowledged anything: the five acknowledgements due within the week (one business day
+    # after each message; Friday's falls on Monday) are all missed.
+    assert (guinea["acknowledge"]["overdue_unsettled"], guinea["acknowledge"]["share_within_deadline"]) == (5, 0.0)
 
     region = weekly(platform, ("GN", "ML")).json()
     assert region["messages"]["total"] == 6 + 4
