@@ -5,7 +5,6 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from chassis.errors import ApiError
-from contracts.envelope import Envelope
 from contracts.events import CaseClassified, CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
 from services.referrals import domain, repository
 

@@ -26,6 +26,7 @@ class Table:
     headers: tuple[str, ...]
     rows: list[tuple]
     percent_columns: tuple[int, ...] = ()
+    percent_rows: tuple[int, ...] = ()  # rows (from 0, headers excluded) whose numbers are shares
 
 
 def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table]:
@@ -58,7 +59,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Replies sent to complainants", report.replies_sent, None),
     ]
     return [
-        Table("Summary", ("Figure", "This period", "Previous period"), summary),
+        Table("Summary", ("Figure", "This period", "Previous period"), summary,
+              percent_rows=tuple(number for number, row in enumerate(summary) if row[0].endswith("(share)"))),
         Table("Trend", (f"{report.period.capitalize()} starting", "Messages", "Calls"),
               [(point.period_start, point.messages, point.calls) for point in report.trend]),
         Table("Daily", ("Day", "Messages", "Calls"),
@@ -102,14 +104,13 @@ def to_xlsx(report: Report, category_labels: dict[int, str]) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(list(row))
-        for row in sheet.iter_rows(min_row=start_row + 1):
+        for number, row in enumerate(sheet.iter_rows(min_row=start_row + 1)):
             for cell in row:
                 if isinstance(cell.value, date):
                     cell.number_format = DATE_FORMAT
-                elif cell.column - 1 in table.percent_columns and isinstance(cell.value, float):
+                elif isinstance(cell.value, float) and (
+                        cell.column - 1 in table.percent_columns or number in table.percent_rows):
                     cell.number_format = PERCENT
-            if table.title == "Summary" and "(share)" in str(row[0].value) and isinstance(row[1].value, float):
-                row[1].number_format = PERCENT
         for column, header in enumerate(table.headers, start=1):
             sheet.column_dimensions[sheet.cell(row=start_row, column=column).column_letter].width = max(
                 12, len(header) + 2)

@@ -1,7 +1,7 @@
 """Weekly reports from the events of a week: figures, Excel cells, CSV and HXL, and the schedule."""
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import psycopg
@@ -203,6 +203,8 @@ def test_the_excel_file_has_a_sheet_per_table_real_dates_and_numbers_and_a_chart
     assert summary["Messages received"][:2] == (6, 2)
     assert summary["From"][0] == datetime(2026, 11, 16)  # a real date cell, not text
     assert summary["Acknowledged within deadline (share)"][0] == 0.6
+    share_cell = next(row[1] for row in workbook["Summary"].iter_rows() if row[0].value and "(share)" in row[0].value)
+    assert share_cell.number_format == "0.0%"
     trend = workbook["Trend"]
     assert trend["A9"].value == datetime(2026, 11, 16) and trend["A9"].number_format == "yyyy-mm-dd"
     assert trend["B9"].value == 6 and isinstance(trend["B9"].value, int)

@@ -7,7 +7,6 @@ import requests
 from elasticsearch import Elasticsearch
 
 from contracts.common import Channel, Location
-from contracts.envelope import Envelope
 from contracts.events import CaseClassified, CaseOpened, CaseStatusChanged, FeedbackReceived
 from services.reporting.handlers import rebuild_index
 from services.reporting.index import SearchIndexes
