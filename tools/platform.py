@@ -53,6 +53,12 @@ def start_platform(env: dict | None = None, service_env: dict[str, dict] | None 
             http = settings[name].http
             if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
                 raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+        # A process that could not take its port exits at once, while whatever holds the port (an
+        # earlier run left behind) may answer the readiness checks in its place.
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited at start-up (is its port taken by an earlier run?); "
+                                   f"see var/log/{name}.log")
     except BaseException:
         stop_platform(processes)  # never leave half a platform running
         raise
