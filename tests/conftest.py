@@ -12,6 +12,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
 
 import os  # noqa: E402
+import random  # noqa: E402
 import socket  # noqa: E402
 import uuid  # noqa: E402
 
@@ -34,9 +35,17 @@ ES_URL = "http://127.0.0.1:9200"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range (32768 and up on Linux): the services
+    bind it a moment later, and a port from that range could meanwhile be taken by any outgoing
+    connection (to PostgreSQL, RabbitMQ, Elasticsearch)."""
+    while True:
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @pytest.fixture(scope="session")
