@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: run demo test infra migrate token contracts bench bench-search reindex evaluate-classifier constraints clean
+.PHONY: security-check run demo test infra migrate token contracts bench bench-search reindex evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: $(VENV)/.installed
 ## Run the whole test suite.
 test: infra
 	$(PY) -m pytest
+
+## Run the attacks of the security tests (tests marked `security`) against real services.
+security-check: infra
+	$(PY) -m pytest -m security
 
 ## Mint a development token: make token ROLE=manager COUNTRY=GN,ML
 token: $(VENV)/.installed
