@@ -1,22 +1,28 @@
-"""Bearer tokens: signed JWTs that say who calls, in which role, for which countries.
+"""Bearer tokens: JWTs signed by the identity service that say who calls, in which role, for which
+countries.
 
-Roles follow the domain: agent, supervisor, focal_point (the only people who
-see sensitive cases), partner (with an organisation), manager (reads across
-countries), ops (service health) and admin. `python -m chassis.auth --role
-agent --country GN` (make token) mints a development token.
+Roles follow the domain: agent, supervisor, focal_point (the only people who see sensitive cases),
+partner (with an organisation), manager (reads across countries), ops (service health) and admin.
+
+Only identity holds a private key. Every other service verifies tokens against identity's public
+keys (its JWKS, fetched once, cached, and fetched again when a token names a key it does not know),
+so no service can mint a token, and a token signed with a shared secret (HS256) is refused.
 """
-import argparse
-import sys
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+import logging
+import time
+from datetime import timedelta
 
 import jwt
+import requests
 from pydantic import BaseModel, ConfigDict
 
 from chassis.errors import ApiError
 
-Role = Literal["agent", "supervisor", "focal_point", "partner", "manager", "ops", "admin"]
-ALGORITHM = "HS256"
+log = logging.getLogger(__name__)
+
+ROLES = ("agent", "supervisor", "focal_point", "partner", "manager", "ops", "admin")
+ALGORITHMS = ["EdDSA", "RS256"]
+FETCH_AT_MOST_EVERY_SECONDS = 1.0
 
 
 class Principal(BaseModel):
@@ -25,9 +31,10 @@ class Principal(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     subject: str
-    role: Role
+    role: str
     countries: frozenset[str]
     organisation: str | None = None
+    session_id: str | None = None
 
     def require_role(self, *allowed: str) -> None:
         if self.role not in allowed:
@@ -42,36 +49,83 @@ class Principal(BaseModel):
         return self.role == "focal_point"
 
 
-def mint_token(secret: str, *, subject: str, role: str, countries: list[str], organisation: str | None = None,
-               issuer: str = "cfm-platform", audience: str = "cfm", ttl: timedelta = timedelta(hours=8),
-               now: datetime | None = None) -> str:
-    issued = now or datetime.now(UTC)
-    claims = {
-        "sub": subject, "role": role, "countries": sorted(countries), "iss": issuer, "aud": audience,
-        "iat": issued, "exp": issued + ttl,
-    }
-    if organisation:
-        claims["org"] = organisation
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+class KeySet:
+    """Identity's public signing keys by key id: given inline (`auth.jwks`), or fetched from `auth.jwks_url`."""
+
+    def __init__(self, url: str | None = None, jwks: dict | None = None):
+        self._url = url
+        self._given = self._parse(jwks) if jwks else {}
+        self._keys = dict(self._given)
+        self._fetched_at = float("-inf")
+
+    @staticmethod
+    def _parse(jwks: dict) -> dict[str, jwt.PyJWK]:
+        keys = {}
+        for entry in jwks.get("keys", []):
+            try:
+                key = jwt.PyJWK(entry)
+            except jwt.PyJWKError:
+                continue                     # a key of a kind we cannot use is no key at all
+            if key.key_id and key.algorithm_name in ALGORITHMS:
+                keys[key.key_id] = key
+        return keys
+
+    def key(self, kid: str | None) -> jwt.PyJWK | None:
+        if kid in self._keys or self._url is None or kid is None:
+            return self._keys.get(kid)
+        # Tokens with made-up key ids cost identity at most one fetch a second; each fetch brings every
+        # published key, so a real new key is learnt within that second even during such a flood.
+        if time.monotonic() - self._fetched_at >= FETCH_AT_MOST_EVERY_SECONDS:
+            self._fetched_at = time.monotonic()
+            try:
+                response = requests.get(self._url, timeout=5)
+                response.raise_for_status()
+                self._keys = {**self._parse(response.json()), **self._given}
+            except (requests.RequestException, ValueError) as exc:
+                log.warning("identity's public keys could not be fetched", extra={"reason": type(exc).__name__})
+        return self._keys.get(kid)
+
+
+_key_sets: dict[tuple, KeySet] = {}
+
+
+def key_set_for(settings) -> KeySet:
+    """One cached key set per configuration, for the life of the process."""
+    inline = settings.jwks
+    cache_key = (settings.jwks_url, repr(inline))
+    if cache_key not in _key_sets:
+        _key_sets[cache_key] = KeySet(settings.jwks_url, inline)
+    return _key_sets[cache_key]
 
 
 def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers={"WWW-Authenticate": f'Bearer error="{code}"'})
 
 
-def principal_from_token(token: str, secret: str, issuer: str = "cfm-platform", audience: str = "cfm") -> Principal:
+def principal_from_token(token: str, keys: KeySet, *, issuer: str = "cfm-platform", audience: str = "cfm",
+                         max_lifetime: timedelta = timedelta(minutes=15)) -> Principal:
+    invalid = _unauthorized("invalid_token", "The token is not valid for this platform.")
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
-                            options={"require": ["exp", "sub", "role"]})
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise invalid from None
+    key = keys.key(header.get("kid"))
+    if key is None or header.get("alg") not in ALGORITHMS:
+        raise invalid
+    try:
+        claims = jwt.decode(token, key, algorithms=[key.algorithm_name], issuer=issuer, audience=audience,
+                            options={"require": ["exp", "iat", "sub", "role"]})
     except jwt.ExpiredSignatureError:
         raise _unauthorized("expired_token", "The token has expired; ask for a new one.") from None
     except jwt.InvalidTokenError:
-        raise _unauthorized("invalid_token", "The token is not valid for this platform.") from None
-    try:
-        return Principal(subject=claims["sub"], role=claims["role"],
-                         countries=frozenset(claims.get("countries", [])), organisation=claims.get("org"))
-    except ValueError:
-        raise _unauthorized("invalid_token", "The token's role or countries are not recognised.") from None
+        raise invalid from None
+    # A token that claims to live longer than identity ever issues was not issued by it as it is now.
+    if claims["exp"] - claims["iat"] > max_lifetime.total_seconds():
+        raise _unauthorized("token_lifetime_too_long", "The token lives longer than this platform allows.")
+    if claims["role"] not in ROLES or not isinstance(claims.get("countries", []), list):
+        raise invalid
+    return Principal(subject=claims["sub"], role=claims["role"], countries=frozenset(claims.get("countries", [])),
+                     organisation=claims.get("org"), session_id=claims.get("sid"))
 
 
 def principal_from_header(authorization: str | None, settings) -> Principal:
@@ -81,29 +135,5 @@ def principal_from_header(authorization: str | None, settings) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("invalid_token", "The Authorization header must read 'Bearer <token>'.")
-    return principal_from_token(token.strip(), settings.jwt_secret.get_secret_value(),
-                                settings.issuer, settings.audience)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from chassis.services import load_service
-    from chassis.settings import load_settings
-
-    parser = argparse.ArgumentParser(description="Mint a development bearer token.")
-    parser.add_argument("--role", required=True, choices=Role.__args__)
-    parser.add_argument("--country", required=True, help="comma-separated ISO codes, e.g. GN,ML")
-    parser.add_argument("--subject", help="who the token is for (default: dev-<role>)")
-    parser.add_argument("--org", help="the partner organisation, for role partner")
-    parser.add_argument("--hours", type=float, default=8)
-    args = parser.parse_args(argv)
-    # Every service shares the platform's token settings; intake's are as good as any.
-    auth = load_settings(load_service("intake")[1], "intake").auth
-    print(mint_token(auth.jwt_secret.get_secret_value(), subject=args.subject or f"dev-{args.role}",
-                     role=args.role, countries=[c.strip().upper() for c in args.country.split(",")],
-                     organisation=args.org, issuer=auth.issuer, audience=auth.audience,
-                     ttl=timedelta(hours=args.hours)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return principal_from_token(token.strip(), key_set_for(settings), issuer=settings.issuer,
+                                audience=settings.audience, max_lifetime=settings.max_token_lifetime)

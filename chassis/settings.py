@@ -6,6 +6,7 @@ JSON are taken as JSON). Nothing else in the code base reads os.environ.
 """
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Mapping, TypeVar
 
@@ -43,9 +44,13 @@ class ElasticsearchSettings(Section):
 
 
 class AuthSettings(Section):
-    jwt_secret: SecretStr
+    """How tokens are verified: against identity's public keys, never a shared secret."""
+
+    jwks_url: str | None = "http://127.0.0.1:8006/.well-known/jwks.json"
+    jwks: dict | None = None                # public keys given inline instead of fetched (tests, air-gapped sites)
     issuer: str = "cfm-platform"
     audience: str = "cfm"
+    max_token_lifetime: timedelta = timedelta(minutes=15)
 
 
 class TracingSettings(Section):
