@@ -86,16 +86,41 @@ class KeySet:
         return self._keys.get(kid)
 
 
-_key_sets: dict[tuple, KeySet] = {}
+class Revocations:
+    """Sessions that ended (sign-out, a disabled user, a stolen refresh token) while their access tokens
+    may still be unexpired: identity lists them, and every service reads the list again every few
+    seconds. When identity cannot be reached the last list stays in force: a hotline keeps working."""
+
+    def __init__(self, url: str | None, refresh_seconds: float):
+        self._url = url
+        self._refresh_seconds = refresh_seconds
+        self._ended: frozenset[str] = frozenset()
+        self._read_at = float("-inf")
+
+    def ended(self, session_id: str | None) -> bool:
+        if self._url is None or session_id is None:
+            return False
+        if time.monotonic() - self._read_at >= self._refresh_seconds:
+            self._read_at = time.monotonic()
+            try:
+                response = requests.get(self._url, timeout=5)
+                response.raise_for_status()
+                self._ended = frozenset(response.json()["sessions"])
+            except (requests.RequestException, ValueError, KeyError) as exc:
+                log.warning("identity's ended sessions could not be read", extra={"reason": type(exc).__name__})
+        return session_id in self._ended
 
 
-def key_set_for(settings) -> KeySet:
-    """One cached key set per configuration, for the life of the process."""
-    inline = settings.jwks
-    cache_key = (settings.jwks_url, repr(inline))
-    if cache_key not in _key_sets:
-        _key_sets[cache_key] = KeySet(settings.jwks_url, inline)
-    return _key_sets[cache_key]
+_trust: dict[tuple, tuple[KeySet, Revocations]] = {}
+
+
+def trust_for(settings) -> tuple[KeySet, Revocations]:
+    """One cached key set and list of ended sessions per configuration, for the life of the process."""
+    cache_key = (settings.jwks_url, repr(settings.jwks), settings.revocations_url)
+    if cache_key not in _trust:
+        _trust[cache_key] = (KeySet(settings.jwks_url, settings.jwks),
+                             Revocations(settings.revocations_url, settings.revocations_refresh_seconds))
+    return _trust[cache_key]
 
 
 def _unauthorized(code: str, message: str) -> ApiError:
@@ -135,5 +160,9 @@ def principal_from_header(authorization: str | None, settings) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("invalid_token", "The Authorization header must read 'Bearer <token>'.")
-    return principal_from_token(token.strip(), key_set_for(settings), issuer=settings.issuer,
-                                audience=settings.audience, max_lifetime=settings.max_token_lifetime)
+    keys, revocations = trust_for(settings)
+    principal = principal_from_token(token.strip(), keys, issuer=settings.issuer, audience=settings.audience,
+                                     max_lifetime=settings.max_token_lifetime)
+    if revocations.ended(principal.session_id):
+        raise _unauthorized("session_ended", "This session has ended; sign in again.")
+    return principal

@@ -51,6 +51,8 @@ class AuthSettings(Section):
     issuer: str = "cfm-platform"
     audience: str = "cfm"
     max_token_lifetime: timedelta = timedelta(minutes=15)
+    revocations_url: str | None = "http://127.0.0.1:8006/v1/ended-sessions"
+    revocations_refresh_seconds: float = 5
 
 
 class TracingSettings(Section):

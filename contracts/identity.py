@@ -133,6 +133,12 @@ class SsoExchange(Contract):
     code: Secret
 
 
+class EndedSessions(Contract):
+    """GET /v1/ended-sessions: ids of sessions ended within the access tokens' lifetime."""
+
+    sessions: list[str]
+
+
 class Me(Contract):
     subject: str
     role: str
@@ -143,5 +149,5 @@ class Me(Contract):
 __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
-    "ProviderList", "SsoExchange", "Me",
+    "ProviderList", "SsoExchange", "EndedSessions", "Me",
 ]

@@ -35,8 +35,9 @@ RABBIT_API = "http://127.0.0.1:15672/api"
 RABBIT_AUTH = ("guest", "guest")
 ES_URL = "http://127.0.0.1:9200"
 # The services under test trust the test run's own signing key, and fetch no other.
-TEST_AUTH = {"jwks": TEST_JWKS, "jwks_url": None}
-TEST_AUTH_ENV = {"CFM__AUTH__JWKS": json.dumps(TEST_JWKS), "CFM__AUTH__JWKS_URL": "null"}
+TEST_AUTH = {"jwks": TEST_JWKS, "jwks_url": None, "revocations_url": None}
+TEST_AUTH_ENV = {"CFM__AUTH__JWKS": json.dumps(TEST_JWKS), "CFM__AUTH__JWKS_URL": "null",
+                 "CFM__AUTH__REVOCATIONS_URL": "null"}
 
 
 def free_port() -> int:

@@ -47,6 +47,7 @@ def start_platform(env: dict | None = None, service_env: dict[str, dict] | None 
         identity_env = {**env, **(service_env or {}).get("identity", {})}
         identity_http = load_settings(load_service("identity")[1], "identity", environ=identity_env).http
         env["CFM__AUTH__JWKS_URL"] = f"http://{identity_http.host}:{identity_http.port}/.well-known/jwks.json"
+        env["CFM__AUTH__REVOCATIONS_URL"] = f"http://{identity_http.host}:{identity_http.port}/v1/ended-sessions"
     processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", *sink_args], env)}
     settings = {}
     try:

@@ -1,5 +1,6 @@
 """Identity's use cases: invite and manage users, sign in (password, second factor, code of conduct),
 issue, refresh and end sessions, keep the signing keys, and sign in with an organisation's provider."""
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,15 +261,28 @@ def _wrong_code(conn, ctx: Context, challenge: dict) -> Refused:
     return Refused(401, "invalid_code", "The code is wrong or has expired.")
 
 
+def _totp_step(totp: pyotp.TOTP, code: str, now: datetime) -> int | None:
+    """The time step whose code this is (now, or one step either side for a slow typist), else None."""
+    for offset in (0, -1, 1):
+        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
+            return totp.timecode(now) + offset
+    return None
+
+
 def verify_second_factor(uow, ctx: Context, secret: str, code: str) -> Tokens | Challenge:
-    """A TOTP code from the person's app, or one of their recovery codes (each works once)."""
+    """A TOTP code from the person's app, or one of their recovery codes (each works once). A TOTP code
+    seen once is refused after, even within its 30 seconds: an onlooker cannot reuse it."""
     with uow:
         challenge, user = _challenge(uow.conn, ctx, secret, domain.STEP_TOTP)
         totp = pyotp.TOTP(ctx.keys.decrypt(user["totp_secret"], str(user["user_id"]).encode()).decode())
         compact = code.replace(" ", "")
-        accepted = (compact.isdigit() and totp.verify(compact, for_time=ctx.now, valid_window=1)) or \
-            repository.use_recovery_code(uow.conn, user["user_id"],
-                                         ctx.keys.hash(normalise_recovery_code(code)), ctx.now)
+        step = _totp_step(totp, compact, ctx.now) if compact.isdigit() else None
+        if step is not None and (user["totp_last_step"] is None or step > user["totp_last_step"]):
+            repository.update_user(uow.conn, user["user_id"], totp_last_step=step)
+            accepted = True
+        else:
+            accepted = step is None and repository.use_recovery_code(
+                uow.conn, user["user_id"], ctx.keys.hash(normalise_recovery_code(code)), ctx.now)
         if not accepted:
             refusal = _wrong_code(uow.conn, ctx, challenge)
         else:
@@ -294,11 +308,12 @@ def confirm_enrolment(uow, ctx: Context, secret: str, code: str) -> tuple[Tokens
         if challenge["pending_totp_secret"] is None:
             raise Refused(409, "enrolment_not_started", "Ask for a new secret first.")
         totp_secret = ctx.keys.decrypt(challenge["pending_totp_secret"], challenge["challenge_hash"]).decode()
-        if not pyotp.TOTP(totp_secret).verify(code.replace(" ", ""), for_time=ctx.now, valid_window=1):
+        step = _totp_step(pyotp.TOTP(totp_secret), code.replace(" ", ""), ctx.now)
+        if step is None:
             refusal = _wrong_code(uow.conn, ctx, challenge)
         else:
             codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
-            repository.update_user(uow.conn, user["user_id"], totp_secret=ctx.keys.encrypt(
+            repository.update_user(uow.conn, user["user_id"], totp_last_step=step, totp_secret=ctx.keys.encrypt(
                 totp_secret.encode(), str(user["user_id"]).encode()))
             repository.replace_recovery_codes(uow.conn, user["user_id"], [ctx.keys.hash(c) for c in codes])
             repository.record_event(uow.conn, at=ctx.now, actor=user["username"], user_id=user["user_id"],
@@ -372,6 +387,12 @@ def refresh(uow, ctx: Context, refresh_token: str) -> Tokens:
             return _tokens(uow.conn, ctx, user, row["session_id"])
     if reused:
         raise Refused(401, "session_ended", "This session has ended; sign in again.")
+
+
+def ended_sessions(uow, ctx: Context) -> list[str]:
+    """Sessions ended recently enough that an access token of theirs may still be unexpired."""
+    with uow:
+        return repository.sessions_ended_since(uow.conn, ctx.now - ctx.settings.tokens.access_ttl)
 
 
 def sign_out(uow, ctx: Context, principal, session_id) -> None:

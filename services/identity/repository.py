@@ -7,7 +7,7 @@ from psycopg.rows import dict_row
 
 from services.identity.domain import FailureCount
 
-USER_COLUMNS = ("user_id", "username", "display_name", "role", "countries", "org", "password_hash", "totp_secret",
+USER_COLUMNS = ("user_id", "username", "display_name", "role", "countries", "org", "password_hash", "totp_secret", "totp_last_step",
                 "idp", "idp_subject", "disabled_at", "disabled_reason", "created_at", "created_by", "conduct_version",
                 "conduct_accepted_at")
 _SELECT_USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users"
@@ -142,6 +142,11 @@ def end_session(conn, session_id: UUID, now: datetime, reason: str) -> None:
 def end_sessions_of(conn, user_id: UUID, now: datetime, reason: str) -> int:
     return conn.execute("""UPDATE sessions SET ended_at = %s, end_reason = %s
                            WHERE user_id = %s AND ended_at IS NULL""", [now, reason, user_id]).rowcount
+
+
+def sessions_ended_since(conn, since: datetime) -> list[str]:
+    return [str(row[0]) for row in conn.execute(
+        "SELECT session_id FROM sessions WHERE ended_at > %s ORDER BY ended_at", [since]).fetchall()]
 
 
 def insert_refresh_token(conn, token_hash: bytes, session_id: UUID, now: datetime, expires_at: datetime) -> None:

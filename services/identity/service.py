@@ -13,7 +13,7 @@ from chassis.errors import ApiError
 from chassis.http import api, json_response, parse_body
 from chassis.service import PlatformService
 from contracts.identity import (
-    AccountLink, ChallengeCode, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
+    AccountLink, ChallengeCode, EndedSessions, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
     ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, TotpEnrolment, UserList,
     UserView,
 )
@@ -86,6 +86,11 @@ class IdentityService(PlatformService):
         keys = self._run(handlers.published_keys, self.db(), self._ctx(request))
         return Response(json.dumps({"keys": keys}), mimetype="application/json",
                         headers={"Cache-Control": "max-age=60"})
+
+    @api("GET", "/v1/ended-sessions", public=True)
+    def ended_sessions(self, request):
+        """Read by every service every few seconds, to refuse the access tokens of ended sessions."""
+        return EndedSessions(sessions=self._run(handlers.ended_sessions, self.db(), self._ctx(request)))
 
     # Sign-in
 

@@ -3,6 +3,7 @@ sessions and their refresh tokens, admins' scope, signing keys, and other servic
 identity's public keys."""
 import base64
 import json
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -20,8 +21,14 @@ ADMIN_GN = bearer("admin", ("GN",), subject="admin-gn")
 def start_identity(run_service, **overrides):
     """Identity trusting its own keys (fetched from itself, as in a deployment) and the test suite's (for admins)."""
     port = overrides.pop("port", None) or free_port()
-    return run_service("identity", http={"port": port}, auth={
-        "jwks": TEST_JWKS, "jwks_url": f"http://127.0.0.1:{port}/.well-known/jwks.json"}, **overrides)
+    return run_service("identity", http={"port": port}, auth=trusting(f"http://127.0.0.1:{port}", TEST_JWKS),
+                       **overrides)
+
+
+def trusting(identity_url: str, also=None) -> dict:
+    """Auth settings of a service that trusts the identity at `identity_url` (and `also` those keys)."""
+    return {"jwks": also, "jwks_url": f"{identity_url}/.well-known/jwks.json",
+            "revocations_url": f"{identity_url}/v1/ended-sessions", "revocations_refresh_seconds": 0.1}
 
 
 @pytest.fixture
@@ -113,11 +120,16 @@ def test_a_focal_point_must_enrol_a_second_factor_and_then_sign_in_with_it_or_a_
     assert len(recovery_codes) == 10 and confirmed["next_step"] == "accept_conduct"
     assert accept_conduct(identity, confirmed)["status"] == "signed_in"
 
-    # Next time: password, then the code from the app.
+    # Next time: password, then the code from the app (the enrolment's own code is spent: the next one).
+    next_code = totp.at(time.time() + 30)
     step = sign_in(identity, "focal.gn").json()
     assert step["next_step"] == "totp"
-    done = requests.post(f"{identity.url}/v1/sign-in/totp", json={"challenge": step["challenge"], "code": totp.now()})
+    done = requests.post(f"{identity.url}/v1/sign-in/totp", json={"challenge": step["challenge"], "code": next_code})
     assert done.json()["status"] == "signed_in"
+    # Someone who saw the code over her shoulder cannot use it again, even within its 30 seconds.
+    step = sign_in(identity, "focal.gn").json()
+    replay = requests.post(f"{identity.url}/v1/sign-in/totp", json={"challenge": step["challenge"], "code": next_code})
+    assert (replay.status_code, replay.json()["error"]["code"]) == (401, "invalid_code")
     # A lost phone: a recovery code works, once.
     for expected in ("signed_in", "invalid_code"):
         step = sign_in(identity, "focal.gn").json()
@@ -219,8 +231,7 @@ def test_a_reset_link_replaces_the_password_and_ends_the_sessions(identity, db):
 
 @pytest.mark.security
 def test_other_services_trust_identity_keys_fetched_from_its_jwks_and_nothing_else(identity, run_service):
-    cases = run_service("cases", auth={"jwks": None,
-                                       "jwks_url": f"{identity.url}/.well-known/jwks.json"})
+    cases = run_service("cases", auth=trusting(identity.url))
     tokens = signed_in_agent(identity)
     agent = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert requests.get(f"{cases.url}/v1/cases", headers=agent).status_code == 200
@@ -306,3 +317,19 @@ def test_a_callback_with_a_forged_state_or_a_replayed_code_is_refused(provider_a
     assert provider.token_requests == 0
     unknown = requests.get(f"{identity.url}/v1/sso/nowhere/start", allow_redirects=False)
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_provider")
+
+
+@pytest.mark.security
+def test_the_access_token_of_an_ended_session_is_refused_by_other_services_within_seconds(identity, run_service, db):
+    cases = run_service("cases", auth=trusting(identity.url))
+    tokens = signed_in_agent(identity)
+    agent = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert requests.get(f"{cases.url}/v1/cases", headers=agent).status_code == 200
+    user_id = db.execute("SELECT user_id FROM identity.users").fetchone()[0]
+    assert requests.post(f"{identity.url}/v1/users/{user_id}/disable", headers=ADMIN_GN).status_code == 200
+
+    def refused():
+        answer = requests.get(f"{cases.url}/v1/cases", headers=agent)
+        return answer.status_code == 401 and answer.json()["error"]["code"] == "session_ended"
+    assert wait_for(refused, timeout=5, interval=0.1)
+    assert requests.get(f"{identity.url}/v1/me", headers=agent).status_code == 401

@@ -11,6 +11,7 @@ CREATE TABLE users (
     org              text,
     password_hash    text,                 -- NULL until the invitation is used, and for SSO users
     totp_secret      bytea,                -- encrypted; NULL until enrolment is confirmed
+    totp_last_step   bigint,               -- the time step of the last code accepted: no code works twice
     idp              text,                 -- the identity provider of an SSO user, else NULL
     idp_subject      text,
     disabled_at      timestamptz,
