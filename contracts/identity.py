@@ -133,6 +133,42 @@ class SsoExchange(Contract):
     code: Secret
 
 
+class NewClient(Contract):
+    """POST /v1/clients (admin): a machine client for an integration."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    role: Literal["partner", "manager", "ops"]
+    countries: list[CountryCode] = Field(min_length=1, max_length=20)
+    org: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")] | None = None
+
+
+class ClientView(Contract):
+    client_id: str
+    name: str
+    role: str
+    countries: list[str]
+    org: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ClientCreated(Contract):
+    client: ClientView
+    client_secret: str = Field(description="Shown once; only its hash is kept")
+
+
+class ClientList(Contract):
+    clients: list[ClientView]
+
+
+class ClientToken(Contract):
+    """POST /v1/oauth/token's answer (RFC 6749 section 5.1)."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+
+
 class EndedSessions(Contract):
     """GET /v1/ended-sessions: ids of sessions ended within the access tokens' lifetime."""
 
@@ -149,5 +185,6 @@ class Me(Contract):
 __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
-    "ProviderList", "SsoExchange", "EndedSessions", "Me",
+    "ProviderList", "SsoExchange", "EndedSessions", "Me", "NewClient", "ClientView", "ClientCreated", "ClientList",
+    "ClientToken",
 ]

@@ -12,7 +12,7 @@ import requests
 
 from chassis.services import SERVICES, load_service
 from chassis.settings import load_settings
-from services.identity.commands import dev_token
+from services.identity.commands import dev_token, seed_demo_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
@@ -95,6 +95,13 @@ def main() -> int:
         http = settings[name].http
         print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready, /metrics)")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
+    print("\nDemo accounts (development only; sign in at identity, POST /v1/sign-in; new passwords at each start;")
+    print("those with a TOTP secret: codes from any authenticator app, or python -c \"import pyotp; "
+          "print(pyotp.TOTP('<secret>').now())\"):")
+    for account in seed_demo_accounts(settings["identity"]):
+        totp = f"   TOTP secret {account['totp_secret']}" if account["totp_secret"] else ""
+        print(f"  {account['username']:<14} {account['role']:<12} {','.join(account['countries']):<6} "
+              f"password {account['password']!r}{totp}")
     print("\nDevelopment tokens (15 minutes; `make token ROLE=agent COUNTRY=GN` gives a new one):")
     for role, countries in (("agent", ["GN"]), ("focal_point", ["GN", "ML"]), ("manager", ["GN", "ML", "SN"])):
         token = dev_token(settings["identity"], role=role, countries=countries)

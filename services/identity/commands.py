@@ -11,14 +11,15 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg
+import pyotp
 from psycopg import sql
 
 from chassis.db import apply_migrations
 from chassis.migrate import ensure_database
 from chassis.services import load_service
 from chassis.settings import load_settings
-from services.identity import domain, handlers
-from services.identity.crypto import ServiceKeys
+from services.identity import domain, handlers, repository
+from services.identity.crypto import Passwords, ServiceKeys, new_secret
 
 
 class _Transaction:
@@ -65,6 +66,44 @@ def dev_token(settings, *, role: str, countries: list[str], org: str | None = No
                                               role=role, countries=countries, org=org, session_id=uuid.uuid4())
     finally:
         uow.conn.close()
+
+
+DEMO_ACCOUNTS = (
+    ("agent.gn", "agent", ["GN"], None), ("supervisor.gn", "supervisor", ["GN"], None),
+    ("focal.gn", "focal_point", ["GN"], None), ("agent.ml", "agent", ["ML"], None),
+    ("supervisor.ml", "supervisor", ["ML"], None), ("focal.ml", "focal_point", ["ML"], None),
+    ("partner.gn", "partner", ["GN"], "gn-protection-partner"), ("manager", "manager", ["GN", "ML"], None),
+    ("ops", "ops", ["GN", "ML"], None), ("admin", "admin", ["GN", "ML"], None),
+)
+
+
+def seed_demo_accounts(settings) -> list[dict]:
+    """Development accounts for `make run`: each gets a new random password, and those whose role needs a
+    second factor a TOTP secret already enrolled; both are returned to be printed. Never for production."""
+    keys, passwords = ServiceKeys(settings.secret_key.get_secret_value()), Passwords()
+    now = datetime.now(UTC)
+    seeded = []
+    uow = _transaction(settings)
+    try:
+        with uow:
+            for username, role, countries, org in DEMO_ACCOUNTS:
+                password = "demo " + new_secret()[:16]
+                user = repository.user_by_name(uow.conn, username)
+                if user is None:
+                    user = {"user_id": uuid.uuid4(), "username": username, "display_name": f"Demo {username}",
+                            "role": role, "countries": countries, "org": org, "created_at": now,
+                            "created_by": "make run"}
+                    repository.insert_user(uow.conn, user)
+                totp_secret = pyotp.random_base32() if role in settings.mfa_required_roles else None
+                repository.update_user(
+                    uow.conn, user["user_id"], password_hash=passwords.hash(password), disabled_at=None,
+                    totp_last_step=None, totp_secret=totp_secret and keys.encrypt(
+                        totp_secret.encode(), str(user["user_id"]).encode()))
+                seeded.append({"username": username, "role": role, "countries": countries, "password": password,
+                               "totp_secret": totp_secret})
+    finally:
+        uow.conn.close()
+    return seeded
 
 
 def main(argv: list[str] | None = None) -> int:

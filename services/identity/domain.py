@@ -48,7 +48,7 @@ def check_password(password: str, *, username: str, common: frozenset[str]) -> N
         raise Refused(422, "password_too_long", f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters.")
     folded = _fold(password)
     bare = re.sub(r"\d+$", "", re.sub(r"^\d+", "", folded))      # 'Password2026!' -> 'password'
-    if folded in common or bare in common or len(set(folded)) <= 3:
+    if folded in common or bare in common or not bare or len(set(folded)) <= 3:     # 'not bare': only digits
         raise Refused(422, "password_too_common", "This password is too common; choose a longer phrase of your own.")
     if _fold(username) and _fold(username) in folded:
         raise Refused(422, "password_contains_username", "The password must not contain the user name.")

@@ -402,6 +402,57 @@ def sign_out(uow, ctx: Context, principal, session_id) -> None:
                                 client_address=ctx.client_address)
 
 
+# Machine clients (OAuth 2 client credentials)
+
+CLIENT_ROLES = ("partner", "manager", "ops")
+
+
+def create_client(uow, ctx: Context, admin, *, name: str, role: str, countries: list[str],
+                  org: str | None) -> tuple[dict, str]:
+    """A client for an integration; its secret is returned once and only its hash is kept."""
+    _require_manages(admin, countries)
+    if role not in CLIENT_ROLES:
+        raise Refused(422, "role_not_for_clients", f"A machine client's role is one of {', '.join(CLIENT_ROLES)}.")
+    if role == "partner" and not org:
+        raise Refused(422, "org_required", "A partner belongs to an organisation (org).")
+    client = {"client_id": f"cfm-{uuid.uuid4().hex[:16]}", "name": name, "role": role, "countries": sorted(countries),
+              "org": org, "created_at": ctx.now, "created_by": admin.subject, "revoked_at": None}
+    secret = new_secret()
+    with uow:
+        repository.insert_client(uow.conn, client, ctx.keys.hash(secret))
+        repository.record_event(uow.conn, at=ctx.now, actor=admin.subject, user_id=None,
+                                action=f"client_created:{client['client_id']}", client_address=ctx.client_address)
+    return client, secret
+
+
+def list_clients(uow, admin) -> list[dict]:
+    with uow:
+        return repository.list_clients(uow.conn, sorted(admin.countries))
+
+
+def revoke_client(uow, ctx: Context, admin, client_id: str) -> None:
+    with uow:
+        client = repository.client_by_id(uow.conn, client_id)
+        if client is None or not domain.may_manage(admin.countries, client["countries"]):
+            raise Refused(404, "client_not_found", "There is no such client among yours.")
+        repository.revoke_client(uow.conn, client_id, ctx.now)
+        repository.record_event(uow.conn, at=ctx.now, actor=admin.subject, user_id=None,
+                                action=f"client_revoked:{client_id}", client_address=ctx.client_address)
+
+
+def client_token(uow, ctx: Context, client_id: str, secret: str) -> tuple[str, int]:
+    """An access token for a client that proves its secret; no refresh token (it asks again)."""
+    with uow:
+        client = repository.client_by_id(uow.conn, client_id)
+        matches = client is not None and hmac.compare_digest(bytes(client["secret_hash"]), ctx.keys.hash(secret))
+        if not matches or client["revoked_at"] is not None:
+            raise Refused(401, "invalid_client", "The client id or secret is wrong, or the client was revoked.")
+        token = sign_access_token(uow.conn, ctx, subject=f"client:{client_id}", role=client["role"],
+                                  countries=list(client["countries"]), org=client["org"],
+                                  session_id=f"client:{client_id}")
+    return token, int(ctx.settings.tokens.access_ttl.total_seconds())
+
+
 # Sign-in with an organisation's identity provider
 
 def start_sso(uow, ctx: Context, provider_id: str) -> str:

@@ -145,8 +145,35 @@ def end_sessions_of(conn, user_id: UUID, now: datetime, reason: str) -> int:
 
 
 def sessions_ended_since(conn, since: datetime) -> list[str]:
+    """Ended sessions, and revoked machine clients (whose tokens carry `client:<id>` as session)."""
     return [str(row[0]) for row in conn.execute(
-        "SELECT session_id FROM sessions WHERE ended_at > %s ORDER BY ended_at", [since]).fetchall()]
+        """SELECT session_id::text FROM sessions WHERE ended_at > %s
+           UNION ALL SELECT 'client:' || client_id FROM clients WHERE revoked_at > %s""", [since, since]).fetchall()]
+
+
+# Machine clients
+
+CLIENT_COLUMNS = ("client_id", "name", "role", "countries", "org", "created_at", "created_by", "revoked_at")
+
+
+def insert_client(conn, client: dict, secret_hash: bytes) -> None:
+    conn.execute(f"""INSERT INTO clients ({', '.join(CLIENT_COLUMNS)}, secret_hash)
+                     VALUES ({', '.join(['%s'] * (len(CLIENT_COLUMNS) + 1))})""",
+                 [*(client[column] for column in CLIENT_COLUMNS), secret_hash])
+
+
+def client_by_id(conn, client_id: str) -> dict | None:
+    return _one(conn, f"SELECT {', '.join(CLIENT_COLUMNS)}, secret_hash FROM clients WHERE client_id = %s",
+                [client_id])
+
+
+def list_clients(conn, countries: list[str]) -> list[dict]:
+    return _all(conn, f"SELECT {', '.join(CLIENT_COLUMNS)} FROM clients WHERE countries <@ %s ORDER BY created_at",
+                [countries])
+
+
+def revoke_client(conn, client_id: str, now: datetime) -> None:
+    conn.execute("UPDATE clients SET revoked_at = %s WHERE client_id = %s AND revoked_at IS NULL", [now, client_id])
 
 
 def insert_refresh_token(conn, token_hash: bytes, session_id: UUID, now: datetime, expires_at: datetime) -> None:

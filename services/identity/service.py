@@ -13,7 +13,7 @@ from chassis.errors import ApiError
 from chassis.http import api, json_response, parse_body
 from chassis.service import PlatformService
 from contracts.identity import (
-    AccountLink, ChallengeCode, EndedSessions, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
+    AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
     ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, TotpEnrolment, UserList,
     UserView,
 )
@@ -60,6 +60,10 @@ def _user_view(user: dict) -> UserView:
                     sign_in="provider" if user["idp"] else "password",
                     second_factor=user["totp_secret"] is not None,
                     disabled_at=user["disabled_at"], created_at=user["created_at"])
+
+
+def _client_view(client: dict) -> ClientView:
+    return ClientView(**{field: client[field] for field in ClientView.model_fields})
 
 
 class IdentityService(PlatformService):
@@ -182,6 +186,48 @@ class IdentityService(PlatformService):
             user = handlers.repository.user_by_id(uow.conn, user_id)
         return 201, AccountLink(user=_user_view(user), link=self._link_url("reset", secret),
                                 expires_at=ctx.now + self.settings.invitation_ttl)
+
+    # Machine clients
+
+    @api("POST", "/v1/clients", roles=("admin",))
+    def create_client(self, request, principal):
+        body = parse_body(request, NewClient)
+        client, secret = self._run(handlers.create_client, self.db(), self._ctx(request), principal,
+                                   name=body.name, role=body.role, countries=body.countries, org=body.org)
+        return 201, ClientCreated(client=_client_view(client), client_secret=secret)
+
+    @api("GET", "/v1/clients", roles=("admin",))
+    def list_clients(self, request, principal):
+        return ClientList(clients=[_client_view(row) for row in self._run(handlers.list_clients, self.db(), principal)])
+
+    @api("POST", "/v1/clients/<client_id>/revoke", roles=("admin",))
+    def revoke_client(self, request, client_id, principal):
+        self._run(handlers.revoke_client, self.db(), self._ctx(request), principal, client_id)
+        return SessionsEnded(sessions_ended=1)
+
+    @api("POST", "/v1/oauth/token", public=True)
+    def client_credentials(self, request):
+        """OAuth 2 client credentials (RFC 6749 section 4.4), with the standard's own error bodies, so
+        that an integration's ordinary OAuth library understands them."""
+        def oauth_error(status: int, error: str) -> Response:
+            return Response(json.dumps({"error": error}), status=status, mimetype="application/json",
+                            headers={"Cache-Control": "no-store"})
+
+        if request.mimetype != "application/x-www-form-urlencoded":
+            return oauth_error(400, "invalid_request")
+        if request.form.get("grant_type") != "client_credentials":
+            return oauth_error(400, "unsupported_grant_type")
+        auth = request.authorization
+        client_id, secret = (auth.username, auth.password) if auth and auth.type == "basic" else (
+            request.form.get("client_id"), request.form.get("client_secret"))
+        if not client_id or not secret:
+            return oauth_error(401, "invalid_client")
+        try:
+            token, expires_in = handlers.client_token(self.db(), self._ctx(request), client_id, secret)
+        except domain.Refused:
+            return oauth_error(401, "invalid_client")
+        return Response(ClientToken(access_token=token, expires_in=expires_in).model_dump_json(),
+                        mimetype="application/json", headers={"Cache-Control": "no-store"})
 
     def _link_url(self, purpose: str, secret: str) -> str:
         # The secret travels in the fragment, which browsers never send to a server or a proxy's log.

@@ -333,3 +333,32 @@ def test_the_access_token_of_an_ended_session_is_refused_by_other_services_withi
         return answer.status_code == 401 and answer.json()["error"]["code"] == "session_ended"
     assert wait_for(refused, timeout=5, interval=0.1)
     assert requests.get(f"{identity.url}/v1/me", headers=agent).status_code == 401
+
+
+@pytest.mark.security
+def test_a_partner_system_gets_tokens_with_client_credentials_until_its_client_is_revoked(identity, run_service):
+    referrals = run_service("referrals", auth=trusting(identity.url))
+    created = requests.post(f"{identity.url}/v1/clients", headers=ADMIN_GN, json={
+        "name": "Protection partner case system", "role": "partner", "countries": ["GN"],
+        "org": "gn-protection-partner"})
+    assert created.status_code == 201
+    client_id, secret = created.json()["client"]["client_id"], created.json()["client_secret"]
+    listed = requests.get(f"{identity.url}/v1/clients", headers=ADMIN_GN).json()["clients"]
+    assert [c["client_id"] for c in listed] == [client_id] and "client_secret" not in json.dumps(listed)
+
+    def token(password=secret):
+        return requests.post(f"{identity.url}/v1/oauth/token", auth=(client_id, password),
+                             data={"grant_type": "client_credentials"})
+    assert token("not-the-secret").json() == {"error": "invalid_client"}
+    issued = token().json()
+    assert issued["token_type"] == "Bearer" and issued["expires_in"] <= 900
+    partner = {"Authorization": f"Bearer {issued['access_token']}"}
+    assert requests.get(f"{referrals.url}/v1/referrals", headers=partner).status_code == 200
+
+    assert requests.post(f"{identity.url}/v1/clients/{client_id}/revoke", headers=ADMIN_GN).status_code == 200
+    assert token().status_code == 401
+    assert wait_for(lambda: requests.get(f"{referrals.url}/v1/referrals", headers=partner).status_code == 401,
+                    timeout=5, interval=0.1)
+    # An admin of another country can neither see nor revoke it.
+    other = bearer("admin", ("ML",))
+    assert requests.get(f"{identity.url}/v1/clients", headers=other).json()["clients"] == []

@@ -96,6 +96,19 @@ CREATE TABLE sso_states (
     expires_at     timestamptz NOT NULL
 );
 
+-- Machine clients of integrations (a partner's case system, a reporting tool): OAuth 2 client credentials.
+CREATE TABLE clients (
+    client_id    text PRIMARY KEY,
+    secret_hash  bytea NOT NULL,
+    name         text NOT NULL,
+    role         text NOT NULL,
+    countries    text[] NOT NULL,
+    org          text,
+    created_at   timestamptz NOT NULL,
+    created_by   text NOT NULL,
+    revoked_at   timestamptz
+);
+
 -- Who did what to accounts: creation, role changes, disabling, sign-ins and their failures.
 CREATE TABLE account_events (
     event_id    bigserial PRIMARY KEY,
