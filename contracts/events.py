@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+    AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
 )
 from contracts.envelope import EventPayload
 
@@ -44,6 +44,8 @@ class FeedbackReceived(EventPayload):
         "The same contact sent the same text within the repeat window: `reference` is the first message's "
         "case, and no new case is opened"))
     call_id: str | None = Field(None, description="The hotline call this message was taken on (see CallRecorded)")
+    agent_assessment: AgentAssessment | None = Field(
+        None, description="The agent's judgement while listening (FeedbackSubmission); cases honours it at opening")
 
 
 class CaseOpened(EventPayload):
