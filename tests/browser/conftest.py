@@ -38,7 +38,7 @@ else:
                                                is_mobile=phone, has_touch=phone)
             self.page = self.context.new_page()
             self.violations: list[str] = []
-            self.page.on("console", lambda message: self.violations.append(message.text)
+            self.page.on("console", lambda message: self.violations.append(f"{message.text} at {message.location}")
                          if "Content Security Policy" in message.text else None)
             self.responses = []
             self.page.on("response", lambda response: self.responses.append(response))
