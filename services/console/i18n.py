@@ -330,9 +330,16 @@ def has_key(key: str) -> bool:
     return key in CATALOG
 
 
+# A code another service adds later still reads as a sentence, never as a bare key.
+FALLBACKS = {"error.": "error.invalid", "notice.": "notice.session_ended", "field_error.": "field_error.validation_failed"}
+
+
 def translate(language: str, key: str, **values) -> str:
     pair = CATALOG.get(key)
     if pair is None:
-        return key
+        fallback = next((target for prefix, target in FALLBACKS.items() if key.startswith(prefix)), None)
+        if fallback is None:
+            return key
+        pair = CATALOG[fallback]
     text = pair[0] if language == "fr" else pair[1]
     return text.format(**values) if values else text

@@ -20,6 +20,12 @@ else:
     PAGE_BUDGET_BYTES = 100 * 1024
 
     @pytest.fixture(scope="session")
+    def platform():
+        from tests.browser.platform import running_platform
+        with running_platform() as running:
+            yield running
+
+    @pytest.fixture(scope="session")
     def browser():
         from playwright.sync_api import sync_playwright
         executable = shutil.which("chromium")

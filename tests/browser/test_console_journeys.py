@@ -5,24 +5,16 @@ import re
 import time
 
 import pyotp
-import pytest
 import requests
 from playwright.sync_api import expect
 
 from tests.browser.accounts import api_token, invite
-from tests.browser.platform import running_platform
 
 SENSITIVE_NARRATIVE = ("Le chef du site de distribution demande des faveurs sexuelles aux femmes en échange "
                        "des bons alimentaires à Kindia.")
 CALL_NARRATIVE = ("Je suis rentré de Libye en mars. On m'avait promis l'appui pour mon commerce à Kindia "
                   "mais le paiement est en retard depuis trois mois.")
 NEW_PASSWORD = "kindia river at dawn 1313"
-
-
-@pytest.fixture(scope="module")
-def platform():
-    with running_platform() as running:
-        yield running
 
 
 _admin_tokens = {}
