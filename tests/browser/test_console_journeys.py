@@ -152,6 +152,23 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     expect(page.locator(".case-head")).to_contain_text("Closed")
     browser.check("07-case-closed")
 
+    # A call where a life is in danger: restricted at once, so it leaves the agent's sight from the first moment.
+    page.get_by_role("link", name="Take a call").click()
+    page.get_by_label("Narrative, in the person's words").fill(
+        "J'appelle pour ma voisine à Kindia, elle a besoin d'aide ce soir.")
+    page.get_by_role("switch", name="A life is in danger").check()
+    page.get_by_role("button", name="Record and give the reference").click()
+    urgent = page.locator("#reference").inner_text()
+    focal = platform.accounts["focal.gn"]
+    focal_token = api_token(identity, "focal.gn", focal["password"], focal["totp_secret"])
+    emergency = until(lambda: requests.get(f"{platform.urls['cases']}/v1/cases/{urgent}", headers={
+        "Authorization": f"Bearer {focal_token}"}).json().get("priority"))
+    assert emergency == "emergency"
+    page.goto("/cases")
+    expect(page.get_by_role("heading", name="My queue")).to_be_visible()
+    assert urgent not in page.content()
+    assert page.goto(f"/cases/{urgent}").status == 404
+
     # On a phone: the same queue, readable.
     phone = visit(platform.console, phone=True)
     sign_in(phone.page, "agent.gn", agent["password"])
