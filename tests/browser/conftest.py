@@ -10,6 +10,7 @@ if "eventlet" in sys.modules and sys.modules["eventlet"].patcher.is_monkey_patch
 else:
     import json
     import shutil
+    from contextlib import contextmanager
     from pathlib import Path
 
     import pytest
@@ -19,10 +20,22 @@ else:
     AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
     PAGE_BUDGET_BYTES = 100 * 1024
 
+    @contextmanager
+    def organisation_provider(urls):
+        """An OpenID provider for "Sign in with IOM Keycloak"; whoever the test puts in signed_in_as signs in."""
+        from tests.browser.platform import free_port
+        from tests.fakes.oidc_provider import OidcProvider
+        with OidcProvider(free_port(), "cfm-console", "provider-client-secret",
+                          f"{urls['identity']}/v1/sso/keycloak/callback") as provider:
+            yield provider, {"CFM__PROVIDERS": json.dumps({"keycloak": {
+                "name": "IOM Keycloak", "issuer": provider.issuer, "client_id": "cfm-console",
+                "client_secret": "provider-client-secret",
+                "mapping": [{"claim": "groups", "value": "cfm-gn-agents", "role": "agent", "countries": ["GN"]}]}})}
+
     @pytest.fixture(scope="session")
     def platform():
         from tests.browser.platform import running_platform
-        with running_platform() as running:
+        with running_platform(with_extra=organisation_provider) as running:
             yield running
 
     @pytest.fixture(scope="session")

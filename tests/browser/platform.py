@@ -7,7 +7,7 @@ import os
 import random
 import socket
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -45,6 +45,7 @@ class Platform:
     settings: dict
     accounts: dict[str, dict]     # username -> {password, totp_secret, role, countries}
     database_url: str
+    extra: object = None          # what `with_extra` made (an organisation's identity provider)
 
     @property
     def console(self) -> str:
@@ -72,7 +73,9 @@ def _delete_indices(prefix: str) -> None:
 
 
 @contextmanager
-def running_platform(console_env: dict | None = None, identity_env: dict | None = None):
+def running_platform(console_env: dict | None = None, identity_env: dict | None = None, with_extra=None):
+    """`with_extra(urls)` may return a context manager yielding (thing, identity_env) started before the
+    platform, e.g. an organisation's identity provider that must know identity's address."""
     database = os.environ.get("CFM_TEST_DATABASE", "cfm_test") + "_browser"
     database_url = _fresh_database(database)
     vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
@@ -93,11 +96,15 @@ def running_platform(console_env: dict | None = None, identity_env: dict | None 
     service_env["console"].update({"CFM__APIS__IDENTITY": urls["identity"], "CFM__APIS__INTAKE": urls["intake"],
                                    "CFM__APIS__CASES": urls["cases"], **(console_env or {})})
     processes = {}
-    try:
-        processes, settings = start_platform(env, service_env, sink_args=("--port", env["CFM__SMS__BASE_URL"][-5:]))
-        accounts = {account["username"]: account for account in seed_demo_accounts(settings["identity"])}
-        yield Platform(urls, settings, accounts, database_url)
-    finally:
-        stop_platform(processes)
-        requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
-        _delete_indices(es_prefix)
+    with ExitStack() as stack:
+        extra, more_identity_env = stack.enter_context(with_extra(urls)) if with_extra else (None, {})
+        service_env["identity"].update(more_identity_env)
+        try:
+            processes, settings = start_platform(env, service_env,
+                                                 sink_args=("--port", env["CFM__SMS__BASE_URL"].rsplit(":", 1)[1]))
+            accounts = {account["username"]: account for account in seed_demo_accounts(settings["identity"])}
+            yield Platform(urls, settings, accounts, database_url, extra)
+        finally:
+            stop_platform(processes)
+            requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
+            _delete_indices(es_prefix)

@@ -238,3 +238,21 @@ def test_a_focal_point_enrols_a_second_factor_and_triages_the_restricted_queue(p
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Vérifier").click()
     expect(page.get_by_role("heading", name="Cas réservés à trier")).to_be_visible()
+
+
+def test_a_person_signs_in_with_their_organisations_account(platform, visit):
+    platform.extra.signed_in_as = {"sub": "kc-2044", "name": "Aissatou B.", "groups": ["staff", "cfm-gn-agents"]}
+    browser = visit(platform.console)
+    page = browser.page
+    page.goto("/sign-in")
+    button = page.get_by_role("link", name="Se connecter avec IOM Keycloak")
+    expect(button).to_be_visible()
+    browser.check("13-sign-in-with-organisation")
+    button.click()
+    # identity -> the organisation's provider -> identity -> the console's landing, which keeps no code in view.
+    expect(page.get_by_role("heading", name="Code de conduite et confidentialité")).to_be_visible()
+    assert "code=" not in page.url
+    page.get_by_label("J'ai lu ce code de conduite").check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
+    expect(page.locator(".who")).to_have_text("Agent · GN")
