@@ -256,3 +256,27 @@ def test_a_person_signs_in_with_their_organisations_account(platform, visit):
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
     expect(page.locator(".who")).to_have_text("Agent · GN")
+
+
+def test_the_sign_in_works_with_the_keyboard_alone_and_shows_where_the_focus_is(platform, visit):
+    browser = visit(platform.console)
+    page = browser.page
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    skip_outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert skip_outline not in ("", "none"), "the focused element has a visible outline"
+    page.get_by_label("Identifiant").focus()
+    page.keyboard.type("agent.ml")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    page.keyboard.type(platform.accounts["agent.ml"]["password"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Code de conduite et confidentialité")).to_be_visible()
+    page.get_by_label("J'ai lu ce code de conduite").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Continuer")).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("", "none")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
