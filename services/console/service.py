@@ -76,6 +76,8 @@ class ConsoleService(PlatformService):
 
     def _after_sign_in_step(self, session, answer):
         """Where identity's answer to a sign-in step leads."""
+        if answer.error_code in ("challenge_not_valid", "wrong_step"):
+            raise SignedOut("challenge_expired")   # the sign-in took too long: start again
         if not answer.ok:
             return None
         session = self.tools.sessions.sign_in_answer(self.db, session, answer, datetime.now(UTC))
@@ -228,7 +230,7 @@ class ConsoleService(PlatformService):
             answer = self.tools.apis.call("identity", "POST", "/v1/sign-in/sso", json={
                 "code": request.args.get("code", "")[:512] or "-"})
             if not answer.ok:
-                self.tools.sessions.update(self.db, session, notice=answer.error_code or "sso_failed")
+                self.tools.sessions.update(self.db, session, notice="sso_failed")
                 return self._page(session, "continue.html", target="/sign-in")
             session = self.tools.sessions.sign_in_answer(self.db, session, answer, now)
             target = domain.home_of(session.role) if session.signed_in else STEP_PAGES[session.next_step]
