@@ -198,6 +198,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "queue.filter": ("Filtrer", "Filter"),
     "queue.due": ("{time}, heure {country}", "{time}, {country} time"),
     "queue.me": ("Moi", "Me"),
+    "queue.anyone": ("N'importe qui", "Anyone"),
     "queue.empty": ("Aucun cas ici pour l'instant.", "No cases here for now."),
     "deadline.ok": ("Dans les temps", "On time"),
     "deadline.warning": ("Bientôt dû", "Due soon"),

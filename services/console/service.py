@@ -317,7 +317,10 @@ class ConsoleService(PlatformService):
                 filters["status"] = None
             if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
                 filters["deadline_state"] = None
-            params = {key: value for key, value in filters.items() if value}
+            filters["mine"] = request.args.get("mine") == "yes"
+            params = {key: value for key, value in filters.items() if value and key != "mine"}
+            if filters["mine"]:
+                params["assignee"] = session.subject
             params["limit"] = 200 if restricted_only else 50
             answer = self.tools.apis.call("cases", "GET", "/v1/cases", token=self._token(session, now),
                                           params=params)

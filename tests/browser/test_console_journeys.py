@@ -151,6 +151,8 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     expect(page.get_by_role("status")).to_have_text("Case closed.")
     expect(page.locator(".case-head")).to_contain_text("Closed")
     browser.check("07-case-closed")
+    page.goto("/cases?mine=yes")
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
 
     # A call where a life is in danger: restricted at once, so it leaves the agent's sight from the first moment.
     page.get_by_role("link", name="Take a call").click()
@@ -280,3 +282,18 @@ def test_the_sign_in_works_with_the_keyboard_alone_and_shows_where_the_focus_is(
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("", "none")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
+
+
+def test_an_unattended_screen_signs_itself_out_after_30_minutes(platform, visit):
+    browser = visit(platform.console)
+    page = browser.page
+    page.clock.install()
+    sign_in(page, "supervisor.gn", platform.accounts["supervisor.gn"]["password"])
+    page.get_by_label("J'ai lu ce code de conduite").check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
+    page.clock.fast_forward("29:00")
+    expect(page.get_by_role("heading", name="Mes cas")).to_be_visible()
+    page.clock.fast_forward("01:30")
+    expect(page.get_by_role("status")).to_have_text("Vous avez été déconnecté après 30 minutes d'inactivité.")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
