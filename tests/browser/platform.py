@@ -108,3 +108,5 @@ def running_platform(console_env: dict | None = None, identity_env: dict | None 
             stop_platform(processes)
             requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
             _delete_indices(es_prefix)
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
