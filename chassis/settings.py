@@ -62,8 +62,8 @@ class AuthSettings(Section):
     jwt_secret: SecretStr
     issuer: str = "cfm-platform"
     audience: str = "cfm"
-    max_token_minutes: int | None = Field(None, ge=1, description=(
-        "Longest lifetime (exp - iat) of a token accepted; default 60 outside development, "
+    max_token_minutes: int = Field(DEVELOPMENT_MAX_TOKEN_MINUTES, ge=1, description=(
+        "Longest lifetime (exp - iat) of a token accepted; unless set, 60 outside development and "
         "24 hours in development"))
 
 
@@ -118,10 +118,17 @@ class ServiceSettings(Section):
     logging: LoggingSettings = LoggingSettings()
     countries: dict[str, CountrySettings]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _token_lifetime_of_the_environment(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("auth"), dict) and data.get("environment") not in (
+                None, "development") and "max_token_minutes" not in data["auth"]:
+            data = {**data, "auth": {**data["auth"], "max_token_minutes": PRODUCTION_MAX_TOKEN_MINUTES}}
+        return data
+
     @model_validator(mode="after")
     def _token_lifetime_cap(self):
-        cap = self.auth.max_token_minutes
-        if self.environment != "development" and cap is not None and cap > PRODUCTION_MAX_TOKEN_MINUTES:
+        if self.environment != "development" and self.auth.max_token_minutes > PRODUCTION_MAX_TOKEN_MINUTES:
             raise ValueError(f"auth.max_token_minutes may be at most {PRODUCTION_MAX_TOKEN_MINUTES} "
                              "outside development")
         return self
@@ -130,12 +137,6 @@ class ServiceSettings(Section):
     def schema(self) -> str:
         """The PostgreSQL schema this service owns."""
         return self.service
-
-    @property
-    def max_token_minutes(self) -> int:
-        if self.auth.max_token_minutes is not None:
-            return self.auth.max_token_minutes
-        return DEVELOPMENT_MAX_TOKEN_MINUTES if self.environment == "development" else PRODUCTION_MAX_TOKEN_MINUTES
 
     def nameko_config(self) -> dict[str, Any]:
         return {
