@@ -126,3 +126,32 @@ def test_migrations_may_read_settings_without_the_secrets_they_do_not_use():
     settings = load_settings(IntakeSettings, "intake", environ={"CFM__ENVIRONMENT": "production"},
                              require_secrets=False)
     assert settings.environment == "production"
+
+
+def compose_environment(service: str) -> dict[str, str]:
+    """The environment deploy/docker-compose.yml gives `service`, with a fresh random value for
+    every variable deploy/.env must set and the default of the others."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).parents[2] / "deploy" / "docker-compose.yml").read_text())
+    environment = compose["services"][service]["environment"]
+
+    shaped = {"CFM_VAULT_KEYS": f'{{"k1": "{key()}"}}', "CFM_VAULT_ACTIVE_KEY_ID": "k1"}
+
+    def fill(value: str) -> str:
+        return re.sub(r"\$\{(\w+)(?::([?-])([^}]*))?\}", lambda m: m.group(3) if m.group(2) == "-"
+                      else shaped.get(m.group(1)) or key(), str(value))
+    return {name: fill(value) for name, value in environment.items()}
+
+
+@pytest.mark.parametrize("service", ["intake", "cases", "referrals", "notifications", "reporting"])
+def test_the_compose_deployment_runs_in_production_with_every_secret_from_its_env_file(service):
+    from chassis.services import load_service
+
+    env = compose_environment(service)
+    assert env["CFM__ENVIRONMENT"] == "production"
+    settings = load_settings(load_service(service)[1], service, environ=env)
+    assert settings.environment == "production" and settings.auth.max_token_minutes == 60
