@@ -2,8 +2,8 @@
 
 Layers, last wins: config/platform.yml (shared), services/<name>/config.yml,
 then environment variables `CFM__SECTION__KEY=value`. A value written as a
-JSON object or list (`{...}`, `[...]`) is read as JSON; any other value stays
-text and the settings model converts it (so a secret made of digits stays a
+JSON object or list (`{...}`, `[...]`) is read as JSON and `null` as no value;
+any other value stays text and the settings model converts it (so a secret made of digits stays a
 secret, not a number). Nothing else in the code base reads os.environ.
 
 Mistakes stop the service with a `SettingsError` that names the setting and
@@ -167,7 +167,10 @@ def _deep_merge(base: dict, overlay: Mapping, replaced: tuple[str, ...] = (), at
 
 
 def _env_value(raw: str) -> Any:
-    """JSON for objects and lists; everything else stays text for the model to convert."""
+    """JSON for objects and lists, `null` for no value; everything else stays text for the model
+    to convert."""
+    if raw.strip() == "null":
+        return None
     if raw.lstrip()[:1] in ("{", "["):
         try:
             value = json.loads(raw)

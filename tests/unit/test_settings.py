@@ -155,3 +155,8 @@ def test_the_compose_deployment_runs_in_production_with_every_secret_from_its_en
     assert env["CFM__ENVIRONMENT"] == "production"
     settings = load_settings(load_service(service)[1], service, environ=env)
     assert settings.environment == "production" and settings.auth.max_token_minutes == 60
+
+
+def test_null_unsets_an_optional_setting():
+    settings = load_settings(IntakeSettings, "intake", environ={"CFM__CHANNELS__PUBLIC_BASE_URL": "null"})
+    assert settings.channels.public_base_url is None
