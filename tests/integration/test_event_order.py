@@ -4,7 +4,8 @@ a person's classification arrives before the case's opening."""
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from chassis import metrics
+from prometheus_client import REGISTRY
+
 from contracts.common import Consent
 from contracts.events import CaseClassified, CaseOpened
 from tests.conftest import wait_for
@@ -40,8 +41,9 @@ def created_events(db, reference):
 
 def handled() -> float:
     """Events referrals handled to the end (an event it has nothing to do for records no message id)."""
-    return sum(metrics.MESSAGES_CONSUMED.labels("referrals", event_type, outcome)._value.get()
-               for event_type in ("case_opened.v1", "case_classified.v1") for outcome in ("processed", "duplicate"))
+    return sum(REGISTRY.get_sample_value("cfm_messages_consumed_total", {
+        "service": "referrals", "event_type": event_type, "outcome": outcome}) or 0
+        for event_type in ("case_opened.v1", "case_classified.v1") for outcome in ("processed", "duplicate"))
 
 
 def test_referrals_are_the_same_whichever_of_opening_and_classification_arrives_first(run_service, amqp_uri, db):
