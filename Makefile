@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: security-check run demo test infra migrate token contracts bench bench-search reindex evaluate-classifier constraints clean
+.PHONY: security-check run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -53,6 +53,10 @@ bench-search: migrate
 ## Rebuild the search indices from reporting's journal, with no downtime.
 reindex: migrate
 	$(PY) -m services.reporting.rebuild
+
+## Re-encrypt every contact under the vault's active key (resumable; runs beside the platform), so old keys can go.
+vault-rotate: $(VENV)/.installed
+	$(PY) -m services.intake.vault_rotation
 
 ## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
 evaluate-classifier: $(VENV)/.installed

@@ -114,21 +114,23 @@ class UnitOfWork:
         return claimed
 
     def emit(self, payload: EventPayload, *, country: str) -> Envelope:
-        """Add an event to the outbox, to be published once this transaction commits."""
+        """Add an event to the outbox, to be published once this transaction commits; during a
+        breaking change, its older versions too (same transaction, so both go out or neither)."""
         data = self._worker_ctx.data if self._worker_ctx is not None else {}
         correlation = data.get("correlation_id")
         causation = data.get("causation_id")
-        envelope = Envelope.wrap(
-            payload, country=country, producer=self._service,
-            correlation_id=UUID(correlation) if correlation else uuid4(),
+        correlation_id = UUID(correlation) if correlation else uuid4()
+        envelopes = [Envelope.wrap(
+            version, country=country, producer=self._service, correlation_id=correlation_id,
             causation_id=UUID(causation) if causation else None,
-        )
-        self.conn.execute(
-            "INSERT INTO outbox (message_id, event_type, routing_key, body, headers) VALUES (%s, %s, %s, %s, %s)",
-            [envelope.message_id, envelope.type, envelope.routing_key,
-             envelope.model_dump_json(), json.dumps(current_trace_headers())])
-        self._emitted += 1
-        return envelope
+        ) for version in (payload, *payload.also_published_as())]
+        for envelope in envelopes:
+            self.conn.execute(
+                "INSERT INTO outbox (message_id, event_type, routing_key, body, headers) VALUES (%s, %s, %s, %s, %s)",
+                [envelope.message_id, envelope.type, envelope.routing_key,
+                 envelope.model_dump_json(), json.dumps(current_trace_headers())])
+        self._emitted += len(envelopes)
+        return envelopes[0]
 
 
 class Database(DependencyProvider):

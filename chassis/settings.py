@@ -1,23 +1,39 @@
 """Typed settings, read once at start-up.
 
 Layers, last wins: config/platform.yml (shared), services/<name>/config.yml,
-then environment variables `CFM__SECTION__KEY=value` (values that parse as
-JSON are taken as JSON). Nothing else in the code base reads os.environ.
+then environment variables `CFM__SECTION__KEY=value`. A value written as a
+JSON object or list (`{...}`, `[...]`) is read as JSON and `null` as no value;
+any other value stays text and the settings model converts it (so a secret made of digits stays a
+secret, not a number). Nothing else in the code base reads os.environ.
+
+Mistakes stop the service with a `SettingsError` that names the setting and
+never prints a value: a section no service knows (`CFM__DATABSE__URL`), an
+unknown key inside a section, a value of the wrong type. Outside development
+(`CFM__ENVIRONMENT=production`) every secret must come from the environment:
+one that is empty or equal to a value of the config files (the development
+secrets) is refused.
 """
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal, Mapping, TypeVar
+from typing import Any, ClassVar, Iterator, Literal, Mapping, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CFM__"
+# Outside development an access token may live at most this long (until the identity service's tokens).
+PRODUCTION_MAX_TOKEN_MINUTES = 60
+DEVELOPMENT_MAX_TOKEN_MINUTES = 24 * 60
+
+
+class SettingsError(ValueError):
+    """The settings cannot start a service; the message names settings, never their values."""
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
 class DatabaseSettings(Section):
@@ -46,6 +62,9 @@ class AuthSettings(Section):
     jwt_secret: SecretStr
     issuer: str = "cfm-platform"
     audience: str = "cfm"
+    max_token_minutes: int = Field(DEVELOPMENT_MAX_TOKEN_MINUTES, ge=1, description=(
+        "Longest lifetime (exp - iat) of a token accepted; unless set, 60 outside development and "
+        "24 hours in development"))
 
 
 class TracingSettings(Section):
@@ -75,13 +94,20 @@ class CountrySettings(Section):
 class ServiceSettings(Section):
     """What every service has; a service subclasses it for its own sections.
 
-    Unknown top-level sections are ignored, so one environment can configure
-    every service (the sms section means nothing to intake); inside a section,
-    an unknown key is an error, which catches typos."""
+    A section another service knows is ignored, so one environment can
+    configure every service (the sms section means nothing to intake); a
+    section no service knows, or an unknown key inside a section, is an error."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    # Dotted paths whose value, when the environment gives it whole as JSON, replaces what the files
+    # say instead of merging into it (a key ring from the environment must not keep the development key).
+    replaced_whole: ClassVar[tuple[str, ...]] = ()
+    # Dotted paths that outside development must be given by the environment, not taken from the files.
+    explicit_outside_development: ClassVar[tuple[str, ...]] = ()
 
     service: str
+    environment: Literal["development", "staging", "production"] = "development"
     database: DatabaseSettings
     amqp: AmqpSettings
     http: HttpSettings
@@ -91,6 +117,21 @@ class ServiceSettings(Section):
     consumer: ConsumerSettings = ConsumerSettings()
     logging: LoggingSettings = LoggingSettings()
     countries: dict[str, CountrySettings]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _token_lifetime_of_the_environment(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("auth"), dict) and data.get("environment") not in (
+                None, "development") and "max_token_minutes" not in data["auth"]:
+            data = {**data, "auth": {**data["auth"], "max_token_minutes": PRODUCTION_MAX_TOKEN_MINUTES}}
+        return data
+
+    @model_validator(mode="after")
+    def _token_lifetime_cap(self):
+        if self.environment != "development" and self.auth.max_token_minutes > PRODUCTION_MAX_TOKEN_MINUTES:
+            raise ValueError(f"auth.max_token_minutes may be at most {PRODUCTION_MAX_TOKEN_MINUTES} "
+                             "outside development")
+        return self
 
     @property
     def schema(self) -> str:
@@ -109,45 +150,159 @@ class ServiceSettings(Section):
 S = TypeVar("S", bound=ServiceSettings)
 
 
-def _deep_merge(base: dict, overlay: Mapping) -> dict:
+class _Whole(dict):
+    """A mapping given whole, as one JSON value: where the model says so it replaces what the files say."""
+
+
+def _deep_merge(base: dict, overlay: Mapping, replaced: tuple[str, ...] = (), at: str = "") -> dict:
     merged = dict(base)
     for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
+        path = f"{at}.{key}" if at else key
+        whole = isinstance(value, _Whole) and path in replaced
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict) and not whole:
+            merged[key] = _deep_merge(merged[key], value, replaced, path)
         else:
             merged[key] = value
     return merged
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict:
+def _env_value(raw: str) -> Any:
+    """JSON for objects and lists, `null` for no value; everything else stays text for the model
+    to convert."""
+    if raw.strip() == "null":
+        return None
+    if raw.lstrip()[:1] in ("{", "["):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return raw
+        return _Whole(value) if isinstance(value, dict) else value
+    return raw
+
+
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
+    """The environment's layer, and the variable each top-level section came from."""
     overrides: dict = {}
+    sources: dict[str, str] = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
+        sources.setdefault(path[0], name)
         node = overrides
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = value
-    return overrides
+            if not isinstance(node, dict):
+                raise SettingsError(f"{name}: {'.'.join(path[:-1])} is given both whole and by its keys")
+        node[path[-1]] = _env_value(raw)
+    return overrides, sources
+
+
+def _sections_of_every_service() -> set[str]:
+    from chassis.services import SERVICES, load_service
+
+    return {name for service in SERVICES for name in load_service(service)[1].model_fields}
+
+
+def _check_sections(model: type[ServiceSettings], layers: dict[str, dict], env_sources: dict[str, str]) -> None:
+    unknown = {(origin, section) for origin, layer in layers.items() for section in layer
+               if section not in model.model_fields}
+    if unknown:
+        every = _sections_of_every_service()
+        for origin, section in sorted(unknown):
+            if section not in every:
+                where = env_sources.get(section, origin) if origin == "environment" else origin
+                raise SettingsError(f"{where}: unknown settings section '{section}' (a typo?)")
+
+
+def _describe(error: dict) -> str:
+    path = ".".join(str(part) for part in error["loc"])
+    return f"{path}: {error['msg']}" if path else error["msg"]
+
+
+def _secrets(value: Any, path: str = "") -> Iterator[tuple[str, str, SecretStr]]:
+    """(path, the setting to set it by, secret) of every secret in `value`; a secret inside a
+    mapping (a key ring) is set with its mapping."""
+    if isinstance(value, SecretStr):
+        yield path, path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secrets(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            for inner, setting, secret in _secrets(item, f"{path}.{key}"):
+                yield inner, path if isinstance(item, SecretStr) else setting, secret
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _secrets(item, f"{path}.{index}")
+
+
+def _text_leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _text_leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _text_leaves(item)
+
+
+def _given(layer: Mapping, path: str) -> bool:
+    node: Any = layer
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _development_secrets(settings: ServiceSettings, file_layers: list[dict], given_layers: list[dict]) -> list[str]:
+    """What keeps `settings` from running outside development: secrets that are empty or are
+    development values (any text the config files hold), and settings that must be explicit."""
+    development_values = {text for layer in file_layers for text in _text_leaves(layer)}
+    problems = []
+    for path, setting, secret in _secrets(settings):
+        value = secret.get_secret_value()
+        if not value.strip():
+            problems.append(f"{path} is empty (set {env_name(setting)})")
+        elif value in development_values:
+            problems.append(f"{path} is a development value or not set (set {env_name(setting)})")
+    for path in type(settings).explicit_outside_development:
+        if not any(_given(layer, path) for layer in given_layers):
+            problems.append(f"{path} must be set explicitly (set {env_name(path)})")
+    return problems
+
+
+def env_name(path: str) -> str:
+    return ENV_PREFIX + path.upper().replace(".", "__")
 
 
 def load_settings(
     model: type[S], service: str, *, overrides: Mapping | None = None,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None, require_secrets: bool = True,
 ) -> S:
-    """Read the settings of `service` into `model`; `overrides` win over everything (tests)."""
-    layers = [
-        yaml.safe_load((ROOT / "config" / "platform.yml").read_text()) or {},
-        yaml.safe_load((ROOT / "services" / service / "config.yml").read_text()) or {},
-        _env_overrides(os.environ if environ is None else environ),
-        dict(overrides or {}),
-    ]
+    """Read the settings of `service` into `model`; `overrides` win over everything (tests).
+    `require_secrets=False` skips the production secret checks, for tools that use no secret
+    (migrations need the database and broker only)."""
+    files = {
+        "config/platform.yml": yaml.safe_load((ROOT / "config" / "platform.yml").read_text()) or {},
+        f"services/{service}/config.yml":
+            yaml.safe_load((ROOT / "services" / service / "config.yml").read_text()) or {},
+    }
+    env, env_sources = _env_overrides(os.environ if environ is None else environ)
+    given = {"environment": env, "overrides": dict(overrides or {})}
+    _check_sections(model, {**files, **given}, env_sources)
     merged: dict = {"service": service}
-    for layer in layers:
-        merged = _deep_merge(merged, layer)
-    return model.model_validate(merged)
+    for layer in (*files.values(), *given.values()):
+        merged = _deep_merge(merged, layer, model.replaced_whole)
+    try:
+        settings = model.model_validate(merged)
+    except ValidationError as exc:
+        details = "; ".join(_describe(error) for error in exc.errors(include_input=False, include_url=False))
+        raise SettingsError(f"settings of {service} are not valid: {details}") from None
+    if require_secrets and settings.environment != "development":
+        problems = _development_secrets(settings, list(files.values()), list(given.values()))
+        if problems:
+            raise SettingsError(f"{service} refuses to start in {settings.environment}: " + "; ".join(problems))
+    return settings

@@ -113,3 +113,24 @@ def find_batch_report(conn, endpoint: str, file_sha256: str) -> dict | None:
 def insert_batch(conn, endpoint: str, file_sha256: str, uploaded_by: str, report: dict) -> None:
     conn.execute("INSERT INTO batch_uploads (endpoint, file_sha256, uploaded_by, report) VALUES (%s, %s, %s, %s)",
                  [endpoint, file_sha256, uploaded_by, json.dumps(report)])
+
+
+# --- vault key rotation --------------------------------------------------------------------------
+
+def lock_contacts_to_reseal(conn, active_key_id: str, after: UUID | None, limit: int) -> list[tuple]:
+    """The next contacts (by contact_ref, after `after`) still sealed under another key than the
+    active one, locked; rows another transaction holds are left for a later pass."""
+    return conn.execute(
+        """SELECT contact_ref, key_id, nonce, ciphertext FROM contacts
+           WHERE key_id <> %s AND (%s::uuid IS NULL OR contact_ref > %s::uuid)
+           ORDER BY contact_ref LIMIT %s FOR UPDATE SKIP LOCKED""",
+        [active_key_id, after, after, limit]).fetchall()
+
+
+def reseal_contact(conn, contact_ref: UUID, previous_key_id: str, sealed: SealedContact) -> None:
+    conn.execute("UPDATE contacts SET key_id = %s, nonce = %s, ciphertext = %s WHERE contact_ref = %s AND key_id = %s",
+                 [sealed.key_id, sealed.nonce, sealed.ciphertext, contact_ref, previous_key_id])
+
+
+def contacts_by_key(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT key_id, count(*) FROM contacts GROUP BY key_id ORDER BY key_id").fetchall())

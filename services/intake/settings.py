@@ -22,6 +22,12 @@ class VaultSettings(Section):
     # Unlike the encryption keys it cannot rotate without re-indexing every contact.
     index_key: SecretStr
 
+    @model_validator(mode="after")
+    def _active_key_in_the_ring(self):
+        if self.active_key_id not in self.keys:
+            raise ValueError("active_key_id names no key of the ring (vault.keys)")
+        return self
+
 
 # The wire formats intake understands; each endpoint speaks one.
 Provider = Literal["twilio", "whatsapp", "rapidpro", "sms_gateway", "mailgun", "sendgrid", "kobo",
@@ -110,6 +116,11 @@ class ChannelSettings(Section):
 
 
 class IntakeSettings(ServiceSettings):
+    # A key ring or endpoint list from the environment replaces the development one: no development
+    # key stays in the ring, no development endpoint stays open.
+    replaced_whole = ("vault.keys", "endpoints")
+    explicit_outside_development = ("vault.active_key_id",)
+
     vault: VaultSettings
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)

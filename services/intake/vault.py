@@ -59,6 +59,14 @@ class ContactVault:
         ciphertext = self._keys[self._active].encrypt(nonce, plaintext, contact_ref.bytes)
         return SealedContact(self._active, nonce, ciphertext)
 
+    @property
+    def active_key_id(self) -> str:
+        return self._active
+
+    def reseal(self, contact_ref: UUID, sealed: SealedContact) -> SealedContact:
+        """The same contact sealed under the active key (with a new nonce), for key rotation."""
+        return self.seal(contact_ref, self.open(contact_ref, sealed))
+
     def open(self, contact_ref: UUID, sealed: SealedContact) -> ContactDetails:
         try:
             cipher = self._keys[sealed.key_id]

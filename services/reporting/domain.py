@@ -230,7 +230,8 @@ def journal_envelope(envelope: Envelope, event) -> dict:
     case's narrative and the message as intake received it are not kept, other free text is scrubbed.
     A contact_ref is an opaque key into intake's vault and stays."""
     body = envelope.model_dump(mode="json")
-    payload = body["payload"]
+    # Only the fields reporting knows: a field a newer producer added (perhaps free text) is not kept.
+    payload = body["payload"] = event.model_dump(mode="json")
     if isinstance(event, FeedbackReceived) or (isinstance(event, CaseOpened) and event.restricted):
         payload["narrative"] = NOT_KEPT
     elif isinstance(event, (CaseOpened, CaseClassified)) and payload.get("narrative"):
