@@ -44,6 +44,10 @@ class FeedbackReceived(EventPayload):
         "The same contact sent the same text within the repeat window: `reference` is the first message's "
         "case, and no new case is opened"))
     call_id: str | None = Field(None, description="The hotline call this message was taken on (see CallRecorded)")
+    contact_verified: bool | None = Field(None, description=(
+        "True when the contact is the sender's own number or address as the provider gave it (or a staff "
+        "member took it from the person); False when the person typed it (web form, Kobo, a box slip) and "
+        "it may be anyone's: never texted automatically. None: no contact, or a producer that does not say"))
 
 
 class CaseOpened(EventPayload):
@@ -69,6 +73,8 @@ class CaseOpened(EventPayload):
     deadline_at: AwareDatetime
     contact_ref: UUID | None = None
     consent: Consent = Consent()
+    contact_verified: bool | None = Field(None, description=(
+        "As FeedbackReceived.contact_verified: False means the contact may be anyone's and gets no automatic SMS"))
 
 
 class ReferralCreated(EventPayload):

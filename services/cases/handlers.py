@@ -219,7 +219,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
             sensitive=case["sensitive"], restricted=case["restricted"],
             sensitivity_reasons=case["sensitivity_reasons"], priority=case["priority"],
             deadline_kind=first.kind, deadline_at=first.due_at, contact_ref=feedback.contact_ref,
-            consent=feedback.consent,
+            consent=feedback.consent, contact_verified=feedback.contact_verified,
         ), country=country)
         change = Change(uow, case, SYSTEM, now, settings)
         change.record("opened", channel=case["channel"], priority=case["priority"],

@@ -53,6 +53,10 @@ class InboundMessage:
     # Anyone could have typed this contact (the public web form): it gets a contact_ref of its own and
     # is never joined to, nor found by, the messages of whoever really owns that number or address.
     unverified_contact: bool = False
+    # The contact is the sender's own address as the provider reports it (SMS, WhatsApp, email), or was
+    # taken by a staff member from the person: only such a contact may be texted automatically. A number
+    # the person typed (web form, Kobo, a box slip) could be anyone's.
+    contact_verified: bool = False
 
 
 def normalize_phone(raw: str, country: str) -> str:
@@ -64,6 +68,17 @@ def normalize_phone(raw: str, country: str) -> str:
     if not phonenumbers.is_possible_number(number):
         raise InvalidPhoneNumber("not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# An alphanumeric sender id as operators and brands use them ("Orange", "MTN-INFO", "Info 224"):
+# letters, digits, spaces and a little punctuation, with at least one letter, at most 16 characters
+# (11 on most networks; some gateways pass longer ones).
+_SENDER_NAME = re.compile(r"^(?=.*[^\W\d_])[\w .&'+-]{1,16}$")
+
+
+def is_sender_name(raw: str) -> bool:
+    """Whether an SMS sender that is not a phone number is an alphanumeric sender id."""
+    return bool(_SENDER_NAME.match(raw.strip()))
 
 
 def normalize_contact(contact: ContactDetails | None, country: str) -> ContactDetails | None:

@@ -61,19 +61,52 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
         endpoint_id=endpoint_id, country=submission.country, channel=submission.channel, text=submission.narrative,
         received_at=submission.received_at or now, contact=contact, language=submission.language, consent=consent,
         location=submission.location, respondent=submission.respondent, submitted_by=submitted_by,
-        call_id=interaction.call_id if interaction else None)
+        call_id=interaction.call_id if interaction else None,
+        # A staff member took the contact from the person, on the call or at the desk.
+        contact_verified=contact is not None)
     recorded = record_messages(uow, vault, settings, [message], now)[0]
     receipt = recorded.receipt
     return FeedbackAccepted(feedback_id=receipt.feedback_id, reference=receipt.reference,
                             status=receipt.status), recorded
 
 
+def message_too_long() -> ApiError:
+    return ApiError(422, "message_too_long",
+                    f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
+                    [{"field": "narrative", "reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+
+
+def stale_signature() -> ApiError:
+    return ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
+
+
+def record_mailgun_delivery(uow, vault: ContactVault, settings, message: domain.InboundMessage, token: str,
+                            fresh: bool, now: datetime) -> Recorded:
+    """One Mailgun delivery. Mailgun signs only timestamp+token, never the content, so each token may bring
+    one email only: a token seen before gets the answer of the email it brought (a replay with another body
+    records nothing). A signature older than the replay window is taken only from a retry of an email
+    accepted before (Mailgun may retry with the first attempt's signature for 8 hours): it gets the first
+    answer, 200, so that Mailgun stops; anything else stale is refused."""
+    with uow:
+        conn = uow.conn
+        bound = repository.claim_mailgun_token(conn, message.endpoint_id, token, message.provider_message_id)
+        if bound is not None and bound != message.provider_message_id:
+            earlier = repository.find_receipt(conn, message.endpoint_id, bound)
+            if earlier is not None:
+                return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
+            raise stale_signature()
+        if not fresh:
+            earlier = repository.find_receipt(conn, message.endpoint_id, message.provider_message_id)
+            if earlier is None:
+                raise stale_signature()
+            return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
+        return _record(uow, vault, settings, message, now)
+
+
 def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, now: datetime) -> Recorded:
     # Checked here, where every channel's message becomes a feedback, and before anything is written.
     if domain.too_long(message.text):
-        raise ApiError(422, "message_too_long",
-                       f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
-                       [{"reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+        raise message_too_long()
     if len(message.provider_message_id or "") > domain.MAX_PROVIDER_MESSAGE_ID_LENGTH:
         raise malformed(f"longer than {domain.MAX_PROVIDER_MESSAGE_ID_LENGTH} characters", "message id")
     conn = uow.conn
@@ -162,6 +195,7 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         submitted_by=message.submitted_by, language_detected=detected, location=message.location,
         respondent=message.respondent, attachments=list(message.attachments), endpoint=message.endpoint_id,
         provider_message_id=message.provider_message_id, repeat=first is not None, call_id=message.call_id,
+        contact_verified=message.contact_verified if contact_ref is not None else None,
     ), country=message.country)
     return MessageReceipt(status="repeat" if first else "received", reference=reference, feedback_id=feedback_id)
 

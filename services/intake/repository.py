@@ -55,6 +55,26 @@ def claim_provider_message(conn, endpoint: str, provider_message_id: str) -> dic
                         [endpoint, provider_message_id]).fetchone()[0]
 
 
+def find_receipt(conn, endpoint: str, provider_message_id: str) -> dict | None:
+    """The answer given when this message was recorded, or None (never recorded, or being recorded now)."""
+    row = conn.execute("""SELECT receipt FROM provider_messages
+                          WHERE endpoint = %s AND provider_message_id = %s AND receipt <> '{}'""",
+                       [endpoint, provider_message_id]).fetchone()
+    return row[0] if row else None
+
+
+def claim_mailgun_token(conn, endpoint: str, token: str, provider_message_id: str) -> str | None:
+    """Bind a Mailgun token to the email it brings; returns the email it was bound to before, if any.
+    A concurrent delivery with the same token waits here for the first to commit."""
+    inserted = conn.execute(
+        """INSERT INTO mailgun_tokens (endpoint, token, provider_message_id) VALUES (%s, %s, %s)
+           ON CONFLICT DO NOTHING""", [endpoint, token, provider_message_id]).rowcount
+    if inserted:
+        return None
+    return conn.execute("SELECT provider_message_id FROM mailgun_tokens WHERE endpoint = %s AND token = %s",
+                        [endpoint, token]).fetchone()[0]
+
+
 def save_receipt(conn, endpoint: str, provider_message_id: str, receipt: dict) -> None:
     conn.execute("UPDATE provider_messages SET receipt = %s WHERE endpoint = %s AND provider_message_id = %s",
                  [json.dumps(receipt), endpoint, provider_message_id])

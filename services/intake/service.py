@@ -20,7 +20,7 @@ from chassis.http import api, parse_body
 from chassis.service import PlatformService
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
-from services.intake import handlers, metrics, signatures
+from services.intake import domain, handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
@@ -62,6 +62,19 @@ def _body(request, limit: int) -> bytes:
 class ProviderJson(RootModel[Any]):
     """A provider's JSON body, whatever its shape: chassis reads the JSON, the provider's format
     module (formats/) says whether it is right."""
+
+
+def _parse_submission(request, model):
+    """An agent's or the web form's JSON body as its contract; a narrative longer than a feedback
+    holds is `message_too_long`, as on every channel, not a contract error."""
+    try:
+        return parse_body(request, model)
+    except ApiError as exc:
+        if exc.code == "validation_failed" and any(detail.get("field") == "narrative" for detail in exc.details):
+            narrative = (request.get_json(silent=True) or {}).get("narrative")
+            if isinstance(narrative, str) and domain.too_long(narrative):
+                raise handlers.message_too_long() from None
+        raise
 
 
 def _require_form(request, multipart_only: bool = False):
@@ -112,7 +125,7 @@ class IntakeService(PlatformService):
     @api("POST", "/v1/feedback", roles=CHANNEL_ROLES)
     def submit_feedback(self, request, principal):
         _body(request, self.settings.channels.json_body_bytes)
-        submission = parse_body(request, FeedbackSubmission)
+        submission = _parse_submission(request, FeedbackSubmission)
         principal.require_country(submission.country)
         now = datetime.now(UTC)
         accepted, recorded = handlers.submit_feedback(self.db(), self.vault, self.settings, submission,
@@ -154,7 +167,7 @@ class IntakeService(PlatformService):
             body = parse_body(request, ProviderJson).root
             now = datetime.now(UTC)
             with reading_payload():
-                message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments)
+                message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments, now)
             recorded = self._record([message], now)
         return recorded[0].receipt
 
@@ -216,13 +229,16 @@ class IntakeService(PlatformService):
                 age = abs(now.timestamp() - int(form["timestamp"]))
             except ValueError:
                 raise _bad_signature() from None
-            if age > self.settings.channels.signature_max_age_seconds:
-                raise ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
+            channels = self.settings.channels
+            if age > channels.mailgun_retry_hours * 3600:
+                raise handlers.stale_signature()
             with reading_payload():
                 message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
-                                              self.settings.channels.max_attachments)
-            recorded = self._record([message], now)
-        return recorded[0].receipt
+                                              channels.max_attachments)
+            recorded = handlers.record_mailgun_delivery(self.db(), self.vault, self.settings, message, form["token"],
+                                                        fresh=age <= channels.signature_max_age_seconds, now=now)
+            self._count([recorded], now)
+        return recorded.receipt
 
     @api("POST", "/v1/channels/sendgrid/<endpoint_id>", public=True)
     def receive_sendgrid(self, request, endpoint_id):
@@ -257,7 +273,7 @@ class IntakeService(PlatformService):
                 raise ApiError(429, "rate_limited", "Too many messages from this address; try again later.",
                                headers={"Retry-After": str(wait)})
             _body(request, self.settings.channels.json_body_bytes)
-            form = parse_body(request, WebFormSubmission)
+            form = _parse_submission(request, WebFormSubmission)
             now = datetime.now(UTC)
             with reading_payload():
                 message = web_form.to_message(endpoint_id, endpoint, form, now)

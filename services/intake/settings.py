@@ -81,6 +81,9 @@ class EndpointSettings(Section):
     verify_token: SecretStr | None = Field(None, description="WhatsApp webhook verification token")
     assume_callback_consent: bool = Field(False, description=(
         "The programme tells people it answers on this channel: writing in counts as agreeing to a reply"))
+    rapidpro_result: str | None = Field(None, description=(
+        "RapidPro: the flow result (its key, e.g. `complaint`) that holds the person's message, read when "
+        "the webhook body has no input text; by default the only result, else all of them"))
     kobo_fields: KoboFields | None = None
     # KoboToolbox writes `_submission_time` in UTC without an offset (kobotoolbox/kpi#3941); `country`
     # is for a server known to write local time.
@@ -109,7 +112,11 @@ class ChannelSettings(Section):
     upload_body_bytes: int = 2 * 1024 * 1024
     email_body_bytes: int = 10 * 1024 * 1024
     max_upload_rows: int = 2000
-    signature_max_age_seconds: int = Field(300, description="Mailgun timestamps older than this are refused")
+    signature_max_age_seconds: int = Field(300, description=(
+        "Mailgun timestamps older than this are refused, except for a retry of an email already accepted"))
+    mailgun_retry_hours: float = Field(9, description=(
+        "Mailgun retries a refused webhook for 8 hours; a retry of an accepted email signed this long ago "
+        "still gets its first answer (200), so that Mailgun stops"))
     web_form_rate_limit: RateLimit = RateLimit()
     trusted_proxies: list[str] = Field(default_factory=list, description=(
         "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))

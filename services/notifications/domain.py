@@ -74,6 +74,22 @@ def wants_acknowledgement(has_contact: bool, callback_consent: bool) -> bool:
     return has_contact and callback_consent
 
 
+def unverified_contact(contact_verified: bool | None) -> bool:
+    """A contact the person typed (web form, Kobo, a box slip) may be anyone's: never texted automatically.
+    None (a producer that does not say) is left to the allow-list and the daily cap."""
+    return contact_verified is False
+
+
+def sms_withheld(phone: str, allowed_prefixes: list[str], sent_in_last_day: int, daily_limit: int) -> str | None:
+    """Why an SMS to a complainant must not go out, or None: a number outside the programme's countries
+    (E.164 prefixes), or a contact who had their day's share already."""
+    if not any(phone.startswith(prefix) for prefix in allowed_prefixes):
+        return "prefix_not_allowed"
+    if sent_in_last_day >= daily_limit:
+        return "daily_limit"
+    return None
+
+
 def message_language(case_language: str | None, country_languages: list[str]) -> str:
     """The case's language when we have words for it, else the country's first such language."""
     for language in [case_language, *country_languages]:

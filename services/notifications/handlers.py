@@ -7,15 +7,35 @@ finds its unique key taken and sends nothing.
 """
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from contracts.envelope import Envelope
 from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSent
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.notifications import domain, repository
+from services.notifications import domain, metrics, repository
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmsGuard:
+    """Who a complainant's SMS may go to: the country's E.164 prefixes, and a cap per contact and day."""
+
+    allowed_prefixes: list[str]
+    daily_limit: int
+
+    def withheld(self, conn, contact_ref: UUID, phone: str, now: datetime) -> str | None:
+        """Why this SMS must not go out, or None; holds the contact's lock until the transaction ends."""
+        repository.lock_contact(conn, contact_ref)
+        sent = repository.sms_sent_since(conn, contact_ref, now - timedelta(days=1))
+        return domain.sms_withheld(phone, self.allowed_prefixes, sent, self.daily_limit)
+
+
+def _withheld(purpose: str, reason: str, envelope: Envelope) -> None:
+    metrics.SMS_WITHHELD.labels(purpose, reason).inc()
+    log.info("SMS to a complainant withheld", extra={"purpose": purpose, "reason": reason,
+                                                    "message_id": str(envelope.message_id)})
 
 
 def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
@@ -25,17 +45,30 @@ def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
 
 
 def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope, country_languages: list[str],
-                     now) -> None:
+                     now, guard: SmsGuard) -> None:
     purpose = "acknowledgement"
     with uow:
         if not uow.claim_message() or repository.already_sent(uow.conn, case.case_id, purpose):
             return
         if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
             return
+        language = domain.message_language(case.language, country_languages)
+
+        def withhold(reason: str) -> None:
+            repository.insert_notification(
+                uow.conn, notification_id=uuid4(), case_id=case.case_id, reference=case.reference,
+                country=envelope.country, purpose=purpose, channel="sms", language=language,
+                provider_message_id=None, sent_at=now(), contact_ref=case.contact_ref, withheld=reason)
+            _withheld(purpose, reason, envelope)
+
+        if domain.unverified_contact(case.contact_verified):
+            return withhold("unverified_contact")  # not even revealed: nothing will be sent to it
         contact = reveal_contact(intake_rpc, case.contact_ref, purpose)
         if contact.phone is None:
             return  # reachable by email only: the email channel comes later
-        language = domain.message_language(case.language, country_languages)
+        reason = guard.withheld(uow.conn, case.contact_ref, contact.phone, now())
+        if reason is not None:
+            return withhold(reason)
         provider_message_id = sms.send(country=envelope.country, to=contact.phone,
                                        body=domain.acknowledgement_text(language, case.reference))
         sent_at: datetime = now()
@@ -43,7 +76,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
         repository.insert_notification(
             uow.conn, notification_id=notification_id, case_id=case.case_id, reference=case.reference,
             country=envelope.country, purpose=purpose, channel="sms", language=language,
-            provider_message_id=provider_message_id, sent_at=sent_at)
+            provider_message_id=provider_message_id, sent_at=sent_at, contact_ref=case.contact_ref)
         uow.emit(NotificationSent(
             notification_id=notification_id, case_id=case.case_id, reference=case.reference, purpose=purpose,
             channel="sms", language=language, sent_at=sent_at, provider_message_id=provider_message_id,
@@ -51,7 +84,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
 
 
 def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, envelope: Envelope,
-                          country_languages: list[str], now) -> None:
+                          country_languages: list[str], now, guard: SmsGuard) -> None:
     """Reply once per request: the status when the contact owns the case, else words that reveal nothing."""
     purpose = "status_reply"
     with uow:
@@ -70,9 +103,13 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
             log.info("status request from a contact without a phone: no reply", extra={
                 "message_id": str(envelope.message_id)})
             return
+        reason = guard.withheld(uow.conn, answer.contact_ref, contact.phone, now())
+        if reason is not None:
+            repository.withhold(uow.conn, notification_id, answer.contact_ref, reason)
+            return _withheld(purpose, reason, envelope)
         provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=domain.status_reply_text(
             language, answer.reference, answer.owned, answer.status))
-        repository.record_provider_message(uow.conn, notification_id, provider_message_id)
+        repository.record_provider_message(uow.conn, notification_id, provider_message_id, answer.contact_ref)
         uow.emit(NotificationSent(
             notification_id=notification_id, case_id=case_id, reference=reference, purpose=purpose, channel="sms",
             language=language, sent_at=sent_at, provider_message_id=provider_message_id,

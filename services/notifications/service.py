@@ -39,7 +39,8 @@ class NotificationsService(PlatformService):
             except Exception as exc:
                 alert_failure = exc
         handlers.acknowledge_case(self.db(), self.intake, self.sms, case, envelope,
-                                  self.settings.countries[envelope.country].languages, now=now)
+                                  self.settings.countries[envelope.country].languages, now=now,
+                                  guard=self._sms_guard(envelope.country))
         if alert_failure is not None:
             raise alert_failure
 
@@ -54,7 +55,12 @@ class NotificationsService(PlatformService):
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):
         handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
-                                       self.settings.countries[envelope.country].languages, now=now)
+                                       self.settings.countries[envelope.country].languages, now=now,
+                                       guard=self._sms_guard(envelope.country))
+
+    def _sms_guard(self, country: str) -> handlers.SmsGuard:
+        sms = self.settings.sms
+        return handlers.SmsGuard(sms.allowed_prefixes.get(country, []), sms.daily_limit_per_contact)
 
     @consume_event("cases", DeadlineWarning)
     def on_deadline_warning(self, warning: DeadlineWarning, envelope):
