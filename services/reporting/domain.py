@@ -33,6 +33,11 @@ DATE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-](\d{2}|\d{4})")
 ID_NUMBER = re.compile(r"\b[A-Za-z]{1,3}[ \-]?\d{6,}\b")
 NUMBERED = re.compile(r"(?<!\w)(?:n\s?[°º]|no\.?|num(?:[ée]ro)?\.?)\s*:?\s*\d[\d .\-/]*\d", re.IGNORECASE)
 
+# intake sends places as the gazetteer names them; an event from before that (or from any other
+# producer) may carry what a person typed, and a value that cannot be a place's name is kept as
+# `other`: digits (a phone), an @, or a character a spreadsheet would run.
+PLACE_NAME = re.compile(r"[^\W\d_][^\W\d_ .'’()-]*(?:[ .'’()-]+[^\W\d_]+)*[.)]?")
+OTHER_PLACE = "other"
 NOT_KEPT = "[not kept]"  # stands for free text reporting has no use for, where the contract needs some
 # CaseOpened carries no version: it describes the case as cases created it, version 1.
 OPENED_VERSION = 1
@@ -123,9 +128,16 @@ def _apply_feedback(doc: dict, event: FeedbackReceived) -> None:
         sex=respondent.sex.value if respondent and respondent.sex else None,
         age_group=respondent.age_group.value if respondent and respondent.age_group else None,
         disability=respondent.disability if respondent else None,
-        adm1=location.adm1 if location else None, adm2=location.adm2 if location else None,
-        adm3=location.adm3 if location else None,
+        adm1=place_name(location.adm1) if location else None, adm2=place_name(location.adm2) if location else None,
+        adm3=place_name(location.adm3) if location else None,
     )
+
+
+def place_name(value: str | None) -> str | None:
+    """`value` when it can be a place's name (letters, with spaces, apostrophes, dots, hyphens), else `other`."""
+    if value is None:
+        return None
+    return value if len(value) <= 100 and PLACE_NAME.fullmatch(value) else OTHER_PLACE
 
 
 def _apply_opened(doc: dict, event: CaseOpened, names: NameMask | None) -> None:
@@ -261,6 +273,8 @@ def journal_envelope(envelope: Envelope, event, names: NameMask | None = None) -
         payload["narrative"] = NOT_KEPT
     elif isinstance(event, (CaseOpened, CaseClassified)) and payload.get("narrative"):
         payload["narrative"] = None if event.restricted else scrub(payload["narrative"], names)
+    if isinstance(event, FeedbackReceived) and payload.get("location"):
+        payload["location"] = {level: place_name(value) for level, value in payload["location"].items()}
     if isinstance(event, CaseStatusChanged) and event.no_contact_reason:
         payload["no_contact_reason"] = NOT_KEPT
     return body

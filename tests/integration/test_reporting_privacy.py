@@ -97,16 +97,25 @@ def test_a_callers_stored_reports_are_listed_however_many_others_are_kept(run_se
 # --- issue 9 ---------------------------------------------------------------------------------------------
 
 @pytest.mark.security
-def test_a_formula_typed_as_a_place_is_inert_in_every_export(run_service, amqp_uri, db, es_prefix):
-    """As a place from an intake that did not match it to the gazetteer yet (events in flight at an upgrade)."""
+def test_a_formula_typed_as_a_place_or_a_sub_category_is_inert_in_every_export(
+        run_service, amqp_uri, db, es_prefix):
+    """The place as from an intake that did not match it to the gazetteer yet (events in flight at an
+    upgrade); the sub-category as a staff member may type it."""
     reporting = run_service("reporting")
     for number in range(1, 7):
-        open_case(amqp_uri, f"GN-2026-{number:06d}", MONDAY + timedelta(hours=number), region=ATTACK)
-    journalled(db, 12)
+        reference = f"GN-2026-{number:06d}"
+        case_id = open_case(amqp_uri, reference, MONDAY + timedelta(hours=number), region=ATTACK)
+        publish_event(amqp_uri, "cases", CaseClassified(
+            case_id=case_id, reference=reference, case_version=2, status="new", restricted=False, at=MONDAY,
+            by="agent-1", category_code=4, sub_category=ATTACK, taxonomy_version=1, sensitive=False,
+            confirmed=True))
+    journalled(db, 18)
+    document = Elasticsearch(ES_URL).get(index=f"{es_prefix}-cases", id="GN-2026-000001")["_source"]
+    assert document["adm1"] == "other"
     workbook = load_workbook(io.BytesIO(report(reporting, "xlsx").content))
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert not [f"{cell.parent.title}!{cell.coordinate}" for cell in cells if cell.data_type == "f"]
-    assert [cell.data_type for cell in cells if cell.value == ATTACK] == ["s"]
+    assert [(cell.parent.title, cell.data_type) for cell in cells if cell.value == ATTACK] == [("Topics", "s")]
     for fmt in ("csv", "hxl"):
         fields = [field for row in csv.reader(io.StringIO(report(reporting, fmt).text)) for field in row]
         assert "'" + ATTACK in fields

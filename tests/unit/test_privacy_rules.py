@@ -169,3 +169,15 @@ def test_files_show_a_withheld_figure_as_less_than_five():
     hxl = list(csv.reader(io.StringIO(exports.to_hxl_csv(report, [
         {"country": "GN", "adm1": "", "channel": "", "category_code": 6, "status": "new", "restricted": True}], {}))))
     assert hxl[2][-1] == "<5"
+
+
+@pytest.mark.security
+def test_reporting_keeps_a_typed_place_that_cannot_be_a_place_name_as_other():
+    from contracts.events import FeedbackReceived
+    event = FeedbackReceived(feedback_id=uuid4(), reference="GN-2026-000001", channel=Channel.WEB_FORM,
+                             narrative="x", received_at=T0,
+                             location=Location(adm1=ATTACK, adm2="Kindia", place="Sow 664 00 11 22"))
+    envelope, _ = _wrap(event)
+    assert journal_envelope(envelope, event)["payload"]["location"] == {
+        "adm1": "other", "adm2": "Kindia", "adm3": None, "place": "other"}
+    assert (apply_event({}, envelope, event)["adm1"], apply_event({}, envelope, event)["adm2"]) == ("other", "Kindia")
