@@ -29,13 +29,14 @@ class FeedbackReceived(EventPayload):
     reference: CaseReference
     channel: Channel
     language: LanguageTag | None = None
-    narrative: Narrative
+    narrative: Narrative = Field(description="The message, with the complainant's own name replaced by [name]")
     received_at: AwareDatetime
     contact_ref: UUID | None = Field(None, description="Contact in intake's vault; None when anonymous")
     consent: Consent = Consent()
     submitted_by: str | None = Field(None, description="Subject of the staff member who entered it")
     language_detected: bool = Field(False, description="True when intake guessed the language from the text")
-    location: Location | None = None
+    location: Location | None = Field(None, description=(
+        "Each level given, as the country's gazetteer names it, or `other`: never the text as typed"))
     respondent: Respondent | None = None
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
     endpoint: str | None = Field(None, description="Configured endpoint the message came in on, e.g. gn-sms-main")

@@ -410,8 +410,11 @@ class Health(Contract):
 
 class Count(Contract):
     key: str
-    count: int
-    previous: int | None = Field(None, description="The same figure in the previous period")
+    count: int | None = Field(description="None only when suppressed")
+    previous: int | None = Field(None, description="The same figure in the previous period (None when suppressed)")
+    suppressed: bool = Field(False, description=(
+        "In a table about people (location, sex, age group, disability), a figure from 1 to 4 is withheld "
+        "(None here, `<5` in files) so that a restricted case cannot be singled out"))
 
 
 class MessageFigures(Contract):

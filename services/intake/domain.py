@@ -9,6 +9,8 @@ from datetime import datetime
 
 import phonenumbers
 
+from chassis.redact import NameMask
+
 from contracts.common import (
     AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location, Respondent, Sex,
 )
@@ -290,6 +292,14 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
             or (content_type or "").startswith("application/vnd."):
         return AttachmentKind.DOCUMENT
     return AttachmentKind.OTHER
+
+
+def without_own_name(text: str, contact: ContactDetails | None) -> str:
+    """The text with the complainant's own name (whole, and each part of three letters or more)
+    replaced by [name], as it travels to the other services; intake keeps the text as received."""
+    if contact is None or not contact.name:
+        return text
+    return NameMask([contact.name]).mask(text)
 
 
 def too_long(text: str) -> bool:

@@ -189,10 +189,13 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         provider_message_id=message.provider_message_id, repeat=first is not None, language_detected=detected,
         text_digest=digest,
         details={key: _jsonable(value) for key, value in details.items() if value})
+    # What leaves intake: the places as the gazetteer names them, and the text without the
+    # complainant's own name (it stays in the vault; staff see it by revealing the contact).
     uow.emit(FeedbackReceived(
         feedback_id=feedback_id, reference=reference, channel=message.channel, language=language,
-        narrative=message.text, received_at=message.received_at, contact_ref=contact_ref, consent=consent,
-        submitted_by=message.submitted_by, language_detected=detected, location=message.location,
+        narrative=domain.without_own_name(message.text, message.contact), received_at=message.received_at,
+        contact_ref=contact_ref, consent=consent, submitted_by=message.submitted_by, language_detected=detected,
+        location=settings.gazetteers[message.country].locate(message.location),
         respondent=message.respondent, attachments=list(message.attachments), endpoint=message.endpoint_id,
         provider_message_id=message.provider_message_id, repeat=first is not None, call_id=message.call_id,
         contact_verified=message.contact_verified if contact_ref is not None else None,

@@ -7,12 +7,14 @@ URLs, events and metric labels; its address (the number, form id or email)
 never leaves this file. Secrets are overridden in production by environment
 variables, e.g. `CFM__ENDPOINTS__GN_SMS_TWILIO__SECRET`.
 """
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
 from contracts.common import Channel
+from services.intake.places import Gazetteer
 
 
 class VaultSettings(Section):
@@ -122,6 +124,16 @@ class ChannelSettings(Section):
         "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))
 
 
+class GazetteerPlace(Section):
+    """One place of a country's gazetteer, as OCHA's administrative boundaries (COD-AB) list them."""
+
+    code: str = Field(description="p-code, e.g. GN-D for the Kindia region")
+    name: str = Field(description="The name shown in the search index and in reports")
+    level: Literal["adm1", "adm2", "site"]
+    parent: str | None = Field(None, description="p-code of the place it lies in (none for a region)")
+    spellings: list[str] = Field(default_factory=list, description="Other ways people write it")
+
+
 class IntakeSettings(ServiceSettings):
     # A key ring or endpoint list from the environment replaces the development one: no development
     # key stays in the ring, no development endpoint stays open.
@@ -131,6 +143,23 @@ class IntakeSettings(ServiceSettings):
     vault: VaultSettings
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
+    gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
+        "By country code, the places a typed location is matched to; anything else is `other`"))
+
+    @cached_property
+    def gazetteers(self) -> dict[str, Gazetteer]:
+        """Every configured country's gazetteer (an empty one where none is configured)."""
+        return {country: Gazetteer(self.gazetteer.get(country, [])) for country in self.countries}
+
+    @model_validator(mode="after")
+    def _gazetteer_parents_exist(self):
+        for country, places in self.gazetteer.items():
+            codes = {place.code for place in places}
+            for place in places:
+                if (place.parent is None) != (place.level == "adm1") or (place.parent and place.parent not in codes):
+                    raise ValueError(f"gazetteer {country}: {place.code} needs a parent in the gazetteer, "
+                                     "and only a region has none")
+        return self
 
     @model_validator(mode="after")
     def _endpoints_in_configured_countries(self):
