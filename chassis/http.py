@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from chassis import metrics
 from chassis.auth import principal_from_header
 from chassis.errors import ApiError
+from chassis.server import GuardedWebServer
 from chassis.tracing import TRACE_HEADER
 from contracts.http import Error, ErrorBody, ErrorDetail
 
@@ -73,6 +74,8 @@ def _correlation_id(request) -> str:
 
 
 class ApiEndpoint(HttpRequestHandler):
+    server = GuardedWebServer()
+
     def __init__(self, method: str, url: str, *, roles: tuple[str, ...] | None = None, public: bool = False,
                  **kwargs):
         if not public and not roles:

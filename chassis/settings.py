@@ -35,6 +35,13 @@ class HttpSettings(Section):
     host: str = "127.0.0.1"
     port: int
     max_body_bytes: int = 64 * 1024
+    # Guards of the server layer (chassis/server.py) against slow and greedy clients.
+    header_timeout_seconds: float = Field(10, gt=0, description="Request line and headers must arrive within this")
+    body_timeout_seconds: float = Field(10, gt=0, description="The whole body must arrive within this")
+    max_connections_per_address: int = Field(32, ge=1, description="Open connections one client address may hold")
+    trusted_proxies: list[str] = Field(default_factory=list, description=(
+        "The platform's own reverse proxies (addresses or networks, 10.0.0.0/8): exempt from the connection "
+        "cap, and the only peers whose X-Forwarded-For is believed"))
 
 
 class ElasticsearchSettings(Section):
