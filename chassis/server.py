@@ -136,6 +136,10 @@ class JsonRouter(WsgiApp):
     """nameko's router, answering an unknown route or method in the platform's JSON error shape."""
 
     def __call__(self, environ, start_response):
+        # A NUL in the address or a query parameter would reach PostgreSQL, which refuses it
+        # (see chassis.http.without_nul).
+        environ["QUERY_STRING"] = environ.get("QUERY_STRING", "").replace("%00", "")
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\x00", "")
         request = Request(environ, shallow=True)
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()

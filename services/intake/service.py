@@ -16,7 +16,7 @@ from pydantic import RootModel
 from werkzeug.wrappers import Response
 
 from chassis.errors import ApiError
-from chassis.http import api, parse_body
+from chassis.http import api, parse_body, read_form, without_nul
 from chassis.service import PlatformService
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
@@ -57,6 +57,12 @@ def _body(request, limit: int) -> bytes:
     if len(data) > limit:
         raise ApiError(413, "body_too_large", "The body is larger than this endpoint accepts.")
     return data
+
+
+def _text_without_nul(data: bytes, content_type: str) -> bytes:
+    """A CSV file without NUL bytes (see chassis.http.without_nul); an XLSX workbook is a zip,
+    and its XML cannot hold a NUL."""
+    return data if content_type == XLSX_TYPE else data.replace(b"\x00", b"")
 
 
 class ProviderJson(RootModel[Any]):
@@ -134,7 +140,7 @@ class IntakeService(PlatformService):
                 raise _bad_signature()
             now = datetime.now(UTC)
             with reading_payload():
-                message = twilio.parse(endpoint_id, endpoint, request.form, now,
+                message = twilio.parse(endpoint_id, endpoint, read_form(request), now,
                                        self.settings.channels.max_attachments)
             self._record([message], now)
         return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
@@ -219,7 +225,7 @@ class IntakeService(PlatformService):
             if age > self.settings.channels.signature_max_age_seconds:
                 raise ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
             with reading_payload():
-                message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
+                message = email.parse_mailgun(endpoint_id, endpoint, read_form(request), self._files(request),
                                               self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
@@ -233,7 +239,7 @@ class IntakeService(PlatformService):
             _require_form(request, multipart_only=True)
             now = datetime.now(UTC)
             with reading_payload():
-                message = email.parse_sendgrid(endpoint_id, endpoint, request.form, self._files(request), now,
+                message = email.parse_sendgrid(endpoint_id, endpoint, read_form(request), self._files(request), now,
                                                self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
@@ -241,7 +247,7 @@ class IntakeService(PlatformService):
     @staticmethod
     def _files(request) -> list[tuple[str | None, str | None]]:
         """Name and type of each attached file; the bytes are never kept."""
-        return [(item.filename, item.mimetype or None) for _, item in request.files.items(multi=True)
+        return [(without_nul(item.filename), item.mimetype or None) for _, item in request.files.items(multi=True)
                 if item.filename]
 
     # --- web form --------------------------------------------------------------------------------
@@ -314,8 +320,8 @@ class IntakeService(PlatformService):
                 content_type = XLSX_TYPE
             elif upload.filename and upload.filename.lower().endswith(".csv"):
                 content_type = "text/csv"
-            return upload.read(), content_type, {**request.args, **request.form}
-        return data, request.mimetype, dict(request.args)
+            return _text_without_nul(upload.read(), content_type), content_type, {**request.args, **read_form(request)}
+        return _text_without_nul(data, request.mimetype), request.mimetype, dict(request.args)
 
     # --- telephony -------------------------------------------------------------------------------
 
