@@ -113,3 +113,24 @@ def find_batch_report(conn, endpoint: str, file_sha256: str) -> dict | None:
 def insert_batch(conn, endpoint: str, file_sha256: str, uploaded_by: str, report: dict) -> None:
     conn.execute("INSERT INTO batch_uploads (endpoint, file_sha256, uploaded_by, report) VALUES (%s, %s, %s, %s)",
                  [endpoint, file_sha256, uploaded_by, json.dumps(report)])
+
+
+def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds: float) -> float | None:
+    """Count one web form message of `client` on `endpoint_id` if fewer than `limit` were taken in
+    the last `seconds`: None then, else the seconds until the oldest leaves the window. The
+    database's clock, so replicas agree; one client's messages are serialised by a lock."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"web_form:{endpoint_id}:{client}"])
+    window = "make_interval(secs => %s)"
+    conn.execute(f"""DELETE FROM web_form_hits WHERE endpoint_id = %s AND client = %s
+                     AND hit_at <= clock_timestamp() - {window}""", [endpoint_id, client, seconds])
+    taken, wait = conn.execute(
+        f"""SELECT count(*), EXTRACT(EPOCH FROM min(hit_at) + {window} - clock_timestamp())::float
+            FROM web_form_hits WHERE endpoint_id = %s AND client = %s""", [seconds, endpoint_id, client]).fetchone()
+    if taken >= limit:
+        return wait
+    conn.execute("INSERT INTO web_form_hits (endpoint_id, client) VALUES (%s, %s)", [endpoint_id, client])
+    # Forget other clients' expired messages too; rows another transaction holds are left for later.
+    conn.execute(f"""DELETE FROM web_form_hits WHERE ctid IN (
+                         SELECT ctid FROM web_form_hits WHERE hit_at <= clock_timestamp() - {window}
+                         LIMIT 100 FOR UPDATE SKIP LOCKED)""", [seconds])
+    return None

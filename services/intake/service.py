@@ -24,7 +24,7 @@ from services.intake import handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
-from services.intake.ratelimit import WebFormRateLimit, client_address
+from services.intake.ratelimit import WebFormRateLimit
 from services.intake.settings import IntakeSettings
 from services.intake.vault import ContactVault
 
@@ -256,9 +256,7 @@ class IntakeService(PlatformService):
     def receive_web_form(self, request, endpoint_id):
         endpoint = self._endpoint(endpoint_id, "web_form")
         with metrics.counting_rejections(endpoint.channel.value, endpoint_id):
-            client = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                                    self.web_form_limit.trusted)
-            wait = self.web_form_limit.window.retry_after(client)
+            wait = self.web_form_limit.retry_after(self.db, endpoint_id, self.web_form_limit.client(request))
             if wait is not None:
                 raise ApiError(429, "rate_limited", "Too many messages from this address; try again later.",
                                headers={"Retry-After": str(wait)})

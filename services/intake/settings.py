@@ -104,9 +104,8 @@ class ChannelSettings(Section):
     email_body_bytes: int = 10 * 1024 * 1024
     max_upload_rows: int = 2000
     signature_max_age_seconds: int = Field(300, description="Mailgun timestamps older than this are refused")
+    # Per endpoint and client address (ratelimit.py); the proxies believed are `http.trusted_proxies`.
     web_form_rate_limit: RateLimit = RateLimit()
-    trusted_proxies: list[str] = Field(default_factory=list, description=(
-        "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))
 
 
 class IntakeSettings(ServiceSettings):

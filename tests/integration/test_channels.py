@@ -355,8 +355,8 @@ def test_the_web_form_is_rate_limited_per_real_client_address(run_service, db):
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(run_service, db):
-    intake = run_service("intake", channels={"web_form_rate_limit": {"requests": 1, "per_seconds": 600},
-                                             "trusted_proxies": ["127.0.0.1"]})
+    intake = run_service("intake", channels={"web_form_rate_limit": {"requests": 1, "per_seconds": 600}},
+                         http={"trusted_proxies": ["127.0.0.1"]})
     url = f"{intake.url}/v1/channels/web-form/gn_web"
     send = lambda client: requests.post(url, json={"narrative": f"Message de {client}"},
                                         headers={"X-Forwarded-For": f"{client}, 127.0.0.1"}).status_code

@@ -138,3 +138,31 @@ def test_an_unknown_address_is_a_json_404(impatient_intake):
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
     answer = requests.delete(f"{impatient_intake.url}/v1/feedback", timeout=5)
     assert answer.status_code == 405 and answer.json()["error"]["code"] == "method_not_allowed"
+
+
+# --- the web form's rate limit ------------------------------------------------------------------------
+
+def web_form(intake, endpoint="gn_web", forwarded_for=None):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return requests.post(f"{intake.url}/v1/channels/web-form/{endpoint}", timeout=10, headers=headers,
+                         json={"narrative": f"Le forage ne marche plus ({endpoint}, {forwarded_for})"})
+
+
+def test_the_web_form_limit_is_per_endpoint_and_client_and_shared_by_replicas(run_service, db):
+    limited = {"channels": {"web_form_rate_limit": {"requests": 2, "per_seconds": 600}},
+               "http": {"trusted_proxies": ["127.0.0.0/8"]}}
+    first, second = run_service("intake", **limited), run_service("intake", **limited)
+    client, neighbour = "198.51.100.1", "198.51.100.2"
+    # One client floods Guinea's form through both replicas behind the proxy...
+    assert web_form(first, forwarded_for=client).status_code == 202
+    assert web_form(second, forwarded_for=client).status_code == 202
+    flood = web_form(first, forwarded_for=client)
+    assert flood.status_code == 429 and flood.json()["error"]["code"] == "rate_limited"
+    assert web_form(second, forwarded_for=client).status_code == 429  # the other replica knows
+    # ...and blocks neither another client behind the same proxy, nor Mali's form.
+    assert web_form(second, forwarded_for=neighbour).status_code == 202
+    assert web_form(first, endpoint="ml_web", forwarded_for=client).status_code == 202
+    assert db.execute("SELECT count(*) FROM intake.feedback").fetchone()[0] == 4
+    # The addresses are not kept: only a keyed hash, for the window.
+    stored = [row[0] for row in db.execute("SELECT client FROM intake.web_form_hits")]
+    assert stored and not any("198.51.100" in key for key in stored)
