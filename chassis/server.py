@@ -20,9 +20,13 @@ import json
 import logging
 import socket
 from collections import Counter
+from functools import partial
 
 import eventlet
+from eventlet import wsgi
+from nameko.extensions import DependencyProvider
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
@@ -245,3 +249,33 @@ class GuardedWebServer(WebServer):
                 sock.close()
             except OSError:
                 pass
+
+
+class MetricsServer(DependencyProvider):
+    """Prometheus's scrape target, on a port of its own (`http.metrics_port`), never the public one:
+    the counts it shows (referrals made, messages per channel) are nobody's business outside the
+    platform, and a port that the reverse proxy never routes and compose never publishes needs no
+    secret to keep, rotate or leak. No port set: no metrics served."""
+
+    def start(self):
+        http = self.container.config["SETTINGS"].http
+        self._sock = None
+        if http.metrics_port is None:
+            return
+        self._sock = eventlet.listen((http.metrics_host, http.metrics_port))
+        self._thread = self.container.spawn_managed_thread(partial(
+            wsgi.server, self._sock, self._serve, log_output=False, socket_timeout=10, log=logging.getLogger(__name__)))
+
+    def stop(self):
+        if self._sock is not None:
+            self._thread.kill()
+            self._sock.close()
+            self._sock = None
+
+    kill = stop
+
+    @staticmethod
+    def _serve(environ, start_response):
+        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)(environ, start_response)
+        return _json_error(404, "not_found", "Only /metrics is served here.")(environ, start_response)

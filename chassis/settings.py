@@ -42,6 +42,9 @@ class HttpSettings(Section):
     trusted_proxies: list[str] = Field(default_factory=list, description=(
         "The platform's own reverse proxies (addresses or networks, 10.0.0.0/8): exempt from the connection "
         "cap, and the only peers whose X-Forwarded-For is believed"))
+    # Prometheus's /metrics is served on this port only, never on `port` (chassis.server.MetricsServer).
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
 
 class ElasticsearchSettings(Section):

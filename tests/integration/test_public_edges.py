@@ -166,3 +166,13 @@ def test_the_web_form_limit_is_per_endpoint_and_client_and_shared_by_replicas(ru
     # The addresses are not kept: only a keyed hash, for the window.
     stored = [row[0] for row in db.execute("SELECT client FROM intake.web_form_hits")]
     assert stored and not any("198.51.100" in key for key in stored)
+
+
+# --- /metrics ------------------------------------------------------------------------------------------
+
+def test_metrics_are_not_served_on_the_public_port(run_service):
+    referrals = run_service("referrals")
+    public = requests.get(f"{referrals.url}/metrics", timeout=5)
+    assert public.status_code == 404 and "cfm_" not in public.text
+    scraped = requests.get(referrals.metrics_url, timeout=5)
+    assert scraped.status_code == 200 and "cfm_http_requests" in scraped.text
