@@ -6,8 +6,9 @@ so ten clients that announce a body and then send it a byte at a time used to ho
 and silence the service. Here the connection's own green thread does the waiting instead:
 
 - the request line and headers must arrive within `http.header_timeout_seconds` (also how long an
-  idle keep-alive connection is kept), the whole body within `http.body_timeout_seconds`;
-  otherwise 408 `request_timeout` and the connection is closed;
+  idle keep-alive connection is kept), the whole body within `http.body_timeout_seconds` plus the
+  time its length takes at `http.min_body_bytes_per_second`; otherwise 408 `request_timeout` and
+  the connection is closed;
 - the body is read whole into memory (at most `http.max_body_bytes`, else 413 `body_too_large`)
   before any worker is taken, so a worker only ever sees a complete request;
 - one client address holds at most `http.max_connections_per_address` connections at once (the
@@ -79,8 +80,8 @@ class GuardedProtocol(HttpOnlyProtocol):
         self._header_deadline = eventlet.Timeout(self.server.header_timeout)
         try:
             super().handle_one_request()
-        except eventlet.Timeout as exc:
-            if exc is not self._header_deadline:
+        except (eventlet.Timeout, TimeoutError) as exc:  # the deadline, or one read's socket timeout
+            if isinstance(exc, eventlet.Timeout) and exc is not self._header_deadline:
                 raise
             # An idle keep-alive connection simply closes; a half-sent request hears why.
             self._refuse(_timed_out(), quietly=not self.raw_requestline)
@@ -110,9 +111,14 @@ class GuardedProtocol(HttpOnlyProtocol):
         if not chunked and not int(declared or 0):
             return b""
         parts, size = [], 0
-        with eventlet.Timeout(self.server.body_timeout, _timed_out()):
+        expected = int(declared) if declared is not None else limit
+        deadline = self.server.body_timeout + expected / self.server.min_body_rate
+        with eventlet.Timeout(deadline, _timed_out()):
             while True:
-                part = stream.read(min(64 * 1024, limit + 1 - size))
+                try:
+                    part = stream.read(min(64 * 1024, limit + 1 - size))
+                except TimeoutError:  # nothing at all for a whole socket timeout
+                    raise _timed_out() from None
                 if not part:
                     break
                 parts.append(part)
@@ -184,6 +190,7 @@ class GuardedWebServer(WebServer):
         http = self.container.config["SETTINGS"].http
         self.header_timeout = http.header_timeout_seconds
         self.body_timeout = http.body_timeout_seconds
+        self.min_body_rate = http.min_body_bytes_per_second
         self.max_body_bytes = http.max_body_bytes
         self.max_per_address = http.max_connections_per_address
         self.exempt = _networks(http.trusted_proxies)
@@ -200,6 +207,7 @@ class GuardedWebServer(WebServer):
         server.socket_timeout = max(self.header_timeout, self.body_timeout)
         server.header_timeout = self.header_timeout
         server.body_timeout = self.body_timeout
+        server.min_body_rate = self.min_body_rate
         server.max_body_bytes = self.max_body_bytes
         server.service_name = self.container.service_name
         server.log_output = False  # request lines carry query strings; the chassis logs what it needs

@@ -176,3 +176,22 @@ def test_metrics_are_not_served_on_the_public_port(run_service):
     assert public.status_code == 404 and "cfm_" not in public.text
     scraped = requests.get(referrals.metrics_url, timeout=5)
     assert scraped.status_code == 200 and "cfm_http_requests" in scraped.text
+
+
+def test_a_large_body_on_a_slow_but_steady_link_gets_the_time_its_size_needs(impatient_intake, db):
+    """A clerk's box file over a 2G link: longer than the body timeout (1 s here), but steady."""
+    rows = "".join(f"Le forage numéro {n} ne marche plus depuis un mois.;fr\n" for n in range(300))
+    data = f"narrative;language\n{rows}".encode()
+    sock = socket.create_connection(("127.0.0.1", impatient_intake.settings.http.port))
+    try:
+        sock.sendall((f"POST /v1/channels/suggestion-box/gn_box_kindia_01/batches?collected_on=2026-11-20 HTTP/1.1\r\n"
+                      f"Host: intake\r\nAuthorization: {impatient_intake.headers()['Authorization']}\r\n"
+                      f"Content-Type: text/csv\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n").encode())
+        for start in range(0, len(data), 2000):  # about 8 KB/s, for two seconds
+            sock.sendall(data[start:start + 2000])
+            eventlet.sleep(0.25)
+        answer = answer_of(sock)
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert db.execute("SELECT count(*) FROM intake.feedback").fetchone()[0] == 300
