@@ -171,8 +171,9 @@ def _json_error(status: int, code: str, message: str, headers: dict | None = Non
     return Response(body, status=status, headers=headers, mimetype="application/json")
 
 
-def _networks(entries) -> list:
-    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+def trusted_networks(entries) -> tuple:
+    """`http.trusted_proxies` (addresses or networks) as networks."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def address_in(address: str, networks) -> bool:
@@ -193,7 +194,7 @@ class GuardedWebServer(WebServer):
         self.min_body_rate = http.min_body_bytes_per_second
         self.max_body_bytes = http.max_body_bytes
         self.max_per_address = http.max_connections_per_address
-        self.exempt = _networks(http.trusted_proxies)
+        self.exempt = trusted_networks(http.trusted_proxies)
         self.open_connections: Counter = Counter()
         super().start()
 

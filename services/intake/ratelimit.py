@@ -17,26 +17,15 @@ import math
 
 from nameko.extensions import DependencyProvider
 
+from chassis.server import address_in, trusted_networks
 from services.intake import repository
-
-
-def trusted_networks(entries) -> tuple:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def _trusted(address: str, networks) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 def client_address(remote_addr: str | None, forwarded_for: str | None, trusted_proxies) -> str:
     address = remote_addr or "unknown"
-    if _trusted(address, trusted_proxies) and forwarded_for:
+    if address_in(address, trusted_proxies) and forwarded_for:
         for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
-            if not _trusted(hop, trusted_proxies):
+            if not address_in(hop, trusted_proxies):
                 return hop
     return address
 
