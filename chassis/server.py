@@ -77,14 +77,16 @@ class GuardedProtocol(HttpOnlyProtocol):
 
     def handle_one_request(self):
         self.raw_requestline = b""
+        self._request_read = False
         self._header_deadline = eventlet.Timeout(self.server.header_timeout)
         try:
             super().handle_one_request()
         except (eventlet.Timeout, TimeoutError) as exc:  # the deadline, or one read's socket timeout
             if isinstance(exc, eventlet.Timeout) and exc is not self._header_deadline:
                 raise
-            # An idle keep-alive connection simply closes; a half-sent request hears why.
-            self._refuse(_timed_out(), quietly=not self.raw_requestline)
+            # An idle keep-alive connection simply closes; a half-sent request hears why; a client
+            # that stopped reading its answer hears nothing more.
+            self._refuse(_timed_out(), quietly=not self.raw_requestline or self._request_read)
         except Refusal as refusal:
             self._refuse(refusal)
         finally:
@@ -100,6 +102,7 @@ class GuardedProtocol(HttpOnlyProtocol):
         environ["eventlet.input"] = _BodyRead()
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
+        self._request_read = True
         return environ
 
     def _read_body(self, stream) -> bytes:
