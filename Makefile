@@ -46,6 +46,11 @@ contracts: $(VENV)/.installed
 bench: migrate
 	$(PY) -m tools.bench
 
+## Time hotline and SMS messages while 200 slow clients hold connections to intake (goal: each within 1 s).
+.PHONY: bench-slow-clients
+bench-slow-clients: migrate
+	$(PY) -m tools.bench_slow_clients
+
 ## Measure reporting's indexing throughput and search and report latency on this machine.
 bench-search: migrate
 	$(PY) -m tools.bench_search

@@ -1,16 +1,16 @@
-"""What every service has: database, tracing, health, metrics and the
-operator's view of parked messages. Services subclass `PlatformService`."""
+"""What every service has: database, tracing, health, metrics (on a port of their own, see
+chassis.server.MetricsServer) and the operator's view of parked messages. Services subclass
+`PlatformService`."""
 import logging
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from werkzeug.wrappers import Response
 
 from chassis import messaging, metrics
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
+from chassis.server import MetricsServer
 from chassis.tracing import Tracing
 from contracts.http import Health, ParkedMessage, ParkedMessages
 
@@ -30,6 +30,7 @@ class PlatformService:
     settings = Settings()
     db = Database()
     tracing = Tracing()
+    metrics_server = MetricsServer()  # /metrics, on http.metrics_port only
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):
@@ -61,10 +62,6 @@ class PlatformService:
             return "ok"
         except Exception as exc:
             return f"unreachable: {type(exc).__name__}"
-
-    @api("GET", "/metrics", public=True)
-    def serve_metrics(self, request):
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     @api("GET", "/admin/parked", roles=("ops", "admin"))
     def list_parked_messages(self, request, principal):

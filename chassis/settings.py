@@ -51,6 +51,20 @@ class HttpSettings(Section):
     host: str = "127.0.0.1"
     port: int
     max_body_bytes: int = 64 * 1024
+    # Guards of the server layer (chassis/server.py) against slow and greedy clients.
+    header_timeout_seconds: float = Field(10, gt=0, description="Request line and headers must arrive within this")
+    body_timeout_seconds: float = Field(10, gt=0, description=(
+        "The whole body must arrive within this, plus its length at min_body_bytes_per_second"))
+    # A clerk's 2 MB box file over a 2G link takes minutes: a large body gets the time its size needs
+    # at this rate. The wait costs no worker, so it need not be short; it only has to end.
+    min_body_bytes_per_second: int = Field(4096, gt=0)
+    max_connections_per_address: int = Field(32, ge=1, description="Open connections one client address may hold")
+    trusted_proxies: list[str] = Field(default_factory=list, description=(
+        "The platform's own reverse proxies (addresses or networks, 10.0.0.0/8): exempt from the connection "
+        "cap, and the only peers whose X-Forwarded-For is believed"))
+    # Prometheus's /metrics is served on this port only, never on `port` (chassis.server.MetricsServer).
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
 
 class ElasticsearchSettings(Section):

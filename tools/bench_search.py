@@ -87,7 +87,7 @@ def main() -> int:
     database_url, amqp_uri, vhost, prefix = isolated_resources("cfm_bench_search", ("reporting",))
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": prefix, "CFM__TRACING__EXPORTER": "none",
-           "CFM__LOGGING__LEVEL": "WARNING", "CFM__HTTP__PORT": "18105"}
+           "CFM__LOGGING__LEVEL": "WARNING", "CFM__HTTP__PORT": "18105", "CFM__HTTP__METRICS_PORT": "19105"}
     processes, settings = start_platform(env, sink_args=("--port", "18199", "--record-file", os.devnull),
                                          services=("reporting",))
     es = Elasticsearch(settings["reporting"].elasticsearch.url)

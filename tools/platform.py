@@ -88,7 +88,8 @@ def main() -> int:
     print("\nThe platform is up:")
     for name in SERVICES:
         http = settings[name].http
-        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready, /metrics)")
+        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready)   "
+              f"metrics: http://{http.metrics_host}:{http.metrics_port}/metrics")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
     print("\nDevelopment tokens (8 hours):")
     for role, countries in (("agent", ["GN"]), ("focal_point", ["GN", "ML"]), ("manager", ["GN", "ML", "SN"])):

@@ -154,3 +154,24 @@ def reseal_contact(conn, contact_ref: UUID, previous_key_id: str, sealed: Sealed
 
 def contacts_by_key(conn) -> dict[str, int]:
     return dict(conn.execute("SELECT key_id, count(*) FROM contacts GROUP BY key_id ORDER BY key_id").fetchall())
+
+
+def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds: float) -> float | None:
+    """Count one web form message of `client` on `endpoint_id` if fewer than `limit` were taken in
+    the last `seconds`: None then, else the seconds until the oldest leaves the window. The
+    database's clock, so replicas agree; one client's messages are serialised by a lock."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"web_form:{endpoint_id}:{client}"])
+    window = "make_interval(secs => %s)"
+    conn.execute(f"""DELETE FROM web_form_hits WHERE endpoint_id = %s AND client = %s
+                     AND hit_at <= clock_timestamp() - {window}""", [endpoint_id, client, seconds])
+    taken, wait = conn.execute(
+        f"""SELECT count(*), EXTRACT(EPOCH FROM min(hit_at) + {window} - clock_timestamp())::float
+            FROM web_form_hits WHERE endpoint_id = %s AND client = %s""", [seconds, endpoint_id, client]).fetchone()
+    if taken >= limit:
+        return wait
+    conn.execute("INSERT INTO web_form_hits (endpoint_id, client) VALUES (%s, %s)", [endpoint_id, client])
+    # Forget other clients' expired messages too; rows another transaction holds are left for later.
+    conn.execute(f"""DELETE FROM web_form_hits WHERE ctid IN (
+                         SELECT ctid FROM web_form_hits WHERE hit_at <= clock_timestamp() - {window}
+                         LIMIT 100 FOR UPDATE SKIP LOCKED)""", [seconds])
+    return None

@@ -16,7 +16,7 @@ from pydantic import RootModel
 from werkzeug.wrappers import Response
 
 from chassis.errors import ApiError
-from chassis.http import api, parse_body
+from chassis.http import api, parse_body, read_form, without_nul
 from chassis.service import PlatformService
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
@@ -24,7 +24,7 @@ from services.intake import domain, handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
-from services.intake.ratelimit import WebFormRateLimit, client_address
+from services.intake.ratelimit import WebFormRateLimit
 from services.intake.settings import IntakeSettings
 from services.intake.vault import ContactVault
 
@@ -57,6 +57,12 @@ def _body(request, limit: int) -> bytes:
     if len(data) > limit:
         raise ApiError(413, "body_too_large", "The body is larger than this endpoint accepts.")
     return data
+
+
+def _text_without_nul(data: bytes, content_type: str) -> bytes:
+    """A CSV file without NUL bytes (see chassis.http.without_nul); an XLSX workbook is a zip,
+    and its XML cannot hold a NUL."""
+    return data if content_type == XLSX_TYPE else data.replace(b"\x00", b"")
 
 
 class ProviderJson(RootModel[Any]):
@@ -147,7 +153,7 @@ class IntakeService(PlatformService):
                 raise _bad_signature()
             now = datetime.now(UTC)
             with reading_payload():
-                message = twilio.parse(endpoint_id, endpoint, request.form, now,
+                message = twilio.parse(endpoint_id, endpoint, read_form(request), now,
                                        self.settings.channels.max_attachments)
             self._record([message], now)
         return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
@@ -233,7 +239,7 @@ class IntakeService(PlatformService):
             if age > channels.mailgun_retry_hours * 3600:
                 raise handlers.stale_signature()
             with reading_payload():
-                message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
+                message = email.parse_mailgun(endpoint_id, endpoint, read_form(request), self._files(request),
                                               channels.max_attachments)
             recorded = handlers.record_mailgun_delivery(self.db(), self.vault, self.settings, message, form["token"],
                                                         fresh=age <= channels.signature_max_age_seconds, now=now)
@@ -249,7 +255,7 @@ class IntakeService(PlatformService):
             _require_form(request, multipart_only=True)
             now = datetime.now(UTC)
             with reading_payload():
-                message = email.parse_sendgrid(endpoint_id, endpoint, request.form, self._files(request), now,
+                message = email.parse_sendgrid(endpoint_id, endpoint, read_form(request), self._files(request), now,
                                                self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
@@ -257,7 +263,7 @@ class IntakeService(PlatformService):
     @staticmethod
     def _files(request) -> list[tuple[str | None, str | None]]:
         """Name and type of each attached file; the bytes are never kept."""
-        return [(item.filename, item.mimetype or None) for _, item in request.files.items(multi=True)
+        return [(without_nul(item.filename), item.mimetype or None) for _, item in request.files.items(multi=True)
                 if item.filename]
 
     # --- web form --------------------------------------------------------------------------------
@@ -266,9 +272,7 @@ class IntakeService(PlatformService):
     def receive_web_form(self, request, endpoint_id):
         endpoint = self._endpoint(endpoint_id, "web_form")
         with metrics.counting_rejections(endpoint.channel.value, endpoint_id):
-            client = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                                    self.web_form_limit.trusted)
-            wait = self.web_form_limit.window.retry_after(client)
+            wait = self.web_form_limit.retry_after(self.db, endpoint_id, self.web_form_limit.client(request))
             if wait is not None:
                 raise ApiError(429, "rate_limited", "Too many messages from this address; try again later.",
                                headers={"Retry-After": str(wait)})
@@ -330,8 +334,8 @@ class IntakeService(PlatformService):
                 content_type = XLSX_TYPE
             elif upload.filename and upload.filename.lower().endswith(".csv"):
                 content_type = "text/csv"
-            return upload.read(), content_type, {**request.args, **request.form}
-        return data, request.mimetype, dict(request.args)
+            return _text_without_nul(upload.read(), content_type), content_type, {**request.args, **read_form(request)}
+        return _text_without_nul(data, request.mimetype), request.mimetype, dict(request.args)
 
     # --- telephony -------------------------------------------------------------------------------
 

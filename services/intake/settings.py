@@ -119,9 +119,8 @@ class ChannelSettings(Section):
     mailgun_retry_hours: float = Field(9, description=(
         "Mailgun retries a refused webhook for 8 hours; a retry of an accepted email signed this long ago "
         "still gets its first answer (200), so that Mailgun stops"))
+    # Per endpoint and client address (ratelimit.py); the proxies believed are `http.trusted_proxies`.
     web_form_rate_limit: RateLimit = RateLimit()
-    trusted_proxies: list[str] = Field(default_factory=list, description=(
-        "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))
 
 
 class GazetteerPlace(Section):

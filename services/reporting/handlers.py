@@ -200,12 +200,21 @@ def case_query(text: str | None, countries: list[str], include_restricted: bool,
     return query
 
 
+# Dates a report or a search can be about. Outside them, the period arithmetic (the trend reaches
+# eight periods back, a period ends the day after) would leave the calendar.
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(args, parameter: str) -> date:
     try:
-        return date.fromisoformat(args[parameter])
+        day = date.fromisoformat(args[parameter])
     except ValueError:
         raise ApiError(400, "invalid_date", f"{parameter} must be a date such as 2026-11-23.",
                        details=[{"field": parameter, "reason": "not an ISO date"}]) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ApiError(400, "invalid_date", f"{parameter} must be between {FIRST_DATE} and {LAST_DATE}.",
+                       details=[{"field": parameter, "reason": "out of range"}])
+    return day
 
 
 def _page_size(value: str | None, default: int) -> int:

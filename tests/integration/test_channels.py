@@ -34,7 +34,7 @@ def intake(database_url):
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     settings = load_settings(load_service("intake")[1], "intake", environ={}, overrides={
         "database": {"url": database_url, "pool_max": 5}, "amqp": {"uri": f"amqp://guest:guest@127.0.0.1:5672/{vhost}"},
-        "tracing": {"exporter": "none"}, "http": {"port": free_port()}, "endpoints": ENDPOINT_SECRETS})
+        "tracing": {"exporter": "none"}, "http": {"port": free_port(), "metrics_port": free_port()}, "endpoints": ENDPOINT_SECRETS})
     container = ServiceContainer(load_service("intake")[0], settings.nameko_config())
     container.start()
     yield RunningService(container, settings)
@@ -59,7 +59,7 @@ def nothing_stored(db):
 
 def metric(intake, name, **labels) -> float:
     """One sample from intake's /metrics; tests compare before and after (the registry is per process)."""
-    return metric_value(requests.get(f"{intake.url}/metrics").text, name, **labels)
+    return metric_value(requests.get(intake.metrics_url).text, name, **labels)
 
 
 def reveal(intake, contact_ref):
@@ -95,7 +95,7 @@ def test_a_signed_twilio_sms_becomes_one_feedback_and_a_retry_gets_the_same_answ
     assert metric(intake, "cfm_intake_messages_received_total", **labels) == received_before + 1
     assert metric(intake, "cfm_intake_provider_retries_total", endpoint="gn_sms_twilio") == retries_before + 1
     assert metric(intake, "cfm_intake_last_received_timestamp_seconds", **labels) > time.time() - 60
-    metrics = requests.get(f"{intake.url}/metrics").text
+    metrics = requests.get(intake.metrics_url).text
     assert "622123456" not in metrics and "+224" not in metrics
 
 
@@ -355,8 +355,8 @@ def test_the_web_form_is_rate_limited_per_real_client_address(run_service, db):
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(run_service, db):
-    intake = run_service("intake", channels={"web_form_rate_limit": {"requests": 1, "per_seconds": 600},
-                                             "trusted_proxies": ["127.0.0.1"]})
+    intake = run_service("intake", channels={"web_form_rate_limit": {"requests": 1, "per_seconds": 600}},
+                         http={"trusted_proxies": ["127.0.0.1"]})
     url = f"{intake.url}/v1/channels/web-form/gn_web"
     send = lambda client: requests.post(url, json={"narrative": f"Message de {client}"},
                                         headers={"X-Forwarded-For": f"{client}, 127.0.0.1"}).status_code
@@ -527,7 +527,7 @@ def test_an_unknown_endpoint_is_refused_and_counted_without_its_name(intake, db)
     wrong_kind = post_gateway(intake.url, gateway_body("Bonjour"), endpoint="gn_whatsapp")
     assert wrong_kind.status_code == 404 and nothing_stored(db)
     assert metric(intake, "cfm_intake_messages_rejected_total", **labels) == before + 2
-    assert "gn_sms_nowhere" not in requests.get(f"{intake.url}/metrics").text
+    assert "gn_sms_nowhere" not in requests.get(intake.metrics_url).text
 
 
 @pytest.mark.parametrize("body, code", [

@@ -87,7 +87,7 @@ def test_bad_input_is_refused_clearly_stores_nothing_and_is_counted(intake, db, 
     assert "Diallo" not in answer.text and "622123456" not in answer.text
     for table in ("feedback", "contacts", "outbox"):
         assert db.execute(f"SELECT count(*) FROM intake.{table}").fetchone()[0] == 0
-    metrics = requests.get(f"{intake.url}/metrics").text
+    metrics = requests.get(intake.metrics_url).text
     assert metric_value(metrics, "cfm_requests_rejected_total", service="intake", route="/v1/feedback",
                         reason=code) >= 1
 
@@ -96,4 +96,4 @@ def test_health_and_metrics_are_served(intake):
     assert requests.get(f"{intake.url}/health/live").json()["status"] == "ok"
     ready = requests.get(f"{intake.url}/health/ready").json()
     assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
-    assert "cfm_outbox_backlog" in requests.get(f"{intake.url}/metrics").text
+    assert "cfm_outbox_backlog" in requests.get(intake.metrics_url).text

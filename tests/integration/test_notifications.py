@@ -31,7 +31,7 @@ def sms_settings(sink):
 
 def handled(service, event_type) -> float:
     """Events of this type the service has handled to the end (first deliveries and duplicates)."""
-    text = requests.get(f"{service.url}/metrics").text
+    text = requests.get(service.metrics_url).text
     return sum(metric_value(text, "cfm_messages_consumed_total", service="notifications", event_type=event_type,
                             outcome=outcome) for outcome in ("processed", "duplicate"))
 
