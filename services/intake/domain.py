@@ -2,6 +2,7 @@
 case references, status requests, repeats, languages and the answers people give
 to disaggregation questions."""
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -86,6 +87,36 @@ def contact_identities(contact: ContactDetails | None) -> list[str]:
 
 def format_reference(country: str, year: int, number: int) -> str:
     return f"{country}-{year:04d}-{number:06d}"
+
+
+REFERENCE_NUMBERS = 999_999  # GN-2026-000001 to GN-2026-999999
+
+
+def reference_number(sequence: int, key: bytes, country: str, year: int) -> int:
+    """The number printed in the `sequence`-th reference of a country and year (1-based).
+
+    A keyed permutation of 1..999999 (a small Feistel network, walked until it lands in range):
+    still unique and six digits long, but no longer in order, so the references an agent sees have
+    no gaps that count the restricted cases hidden from them, nor tell how many messages came in.
+    """
+    if not 1 <= sequence <= REFERENCE_NUMBERS:
+        raise ValueError("a country has room for 999,999 references a year")
+    value = sequence - 1
+    while True:
+        value = _feistel(value, key, f"{country}:{year}".encode())
+        if value < REFERENCE_NUMBERS:
+            return value + 1
+
+
+def _feistel(value: int, key: bytes, tweak: bytes, half_bits: int = 10, rounds: int = 6) -> int:
+    """A permutation of 0..2**20-1 keyed by `key` and `tweak` (four rounds or more are a pseudo-random
+    permutation)."""
+    mask = (1 << half_bits) - 1
+    left, right = value >> half_bits, value & mask
+    for round_number in range(rounds):
+        digest = hmac.new(key, tweak + bytes([round_number]) + right.to_bytes(2, "big"), hashlib.sha256).digest()
+        left, right = right, left ^ (int.from_bytes(digest[:2], "big") & mask)
+    return (left << half_bits) | right
 
 
 _STATUS_REQUEST = re.compile(

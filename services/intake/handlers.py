@@ -86,7 +86,7 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
     if asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
     else:
-        receipt = _feedback(uow, settings, message, contact_ref, now)
+        receipt = _feedback(uow, vault, settings, message, contact_ref, now)
     if message.provider_message_id:
         repository.save_receipt(conn, message.endpoint_id, message.provider_message_id,
                                 receipt.model_dump(mode="json"))
@@ -131,7 +131,8 @@ def _status_request(uow, message: domain.InboundMessage, reference: str, contact
     return MessageReceipt(status="status_requested")
 
 
-def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID | None, now: datetime) -> MessageReceipt:
+def _feedback(uow, vault: ContactVault, settings, message: domain.InboundMessage, contact_ref: UUID | None,
+              now: datetime) -> MessageReceipt:
     conn = uow.conn
     language, detected = domain.choose_language(message.language, message.text)
     digest = domain.text_digest(message.text)
@@ -141,7 +142,8 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         first = repository.find_first_message(conn, contact_ref, digest, message.received_at, window)
     if first is None:
         local_year = now.astimezone(ZoneInfo(settings.countries[message.country].timezone)).year
-        number = repository.next_reference_number(conn, message.country, local_year)
+        sequence = repository.next_reference_number(conn, message.country, local_year)
+        number = domain.reference_number(sequence, vault.reference_key(), message.country, local_year)
         reference = domain.format_reference(message.country, local_year, number)
     else:
         reference = first

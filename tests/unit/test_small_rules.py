@@ -60,3 +60,14 @@ def test_a_date_in_the_case_list_filters_is_a_whole_utc_day():
     for bad in ("2026-11-16T09:30:00", "16/11/2026", "2026-13-01"):
         with pytest.raises(ValueError):
             received_bound(bad, whole_day_included=False)
+
+
+def test_reference_numbers_are_unique_six_digits_and_in_no_order():
+    from services.intake.domain import reference_number
+    key = b"k" * 32
+    numbers = [reference_number(sequence, key, "GN", 2026) for sequence in range(1, 5001)]
+    assert len(set(numbers)) == 5000 and all(1 <= n <= 999_999 for n in numbers)
+    assert sum(abs(b - a) == 1 for a, b in zip(numbers, numbers[1:])) < 5  # gaps say nothing
+    assert reference_number(999_999, key, "GN", 2026) <= 999_999
+    assert numbers[:3] != [reference_number(s, b"j" * 32, "GN", 2026) for s in (1, 2, 3)]  # keyed
+    assert numbers[:3] != [reference_number(s, key, "ML", 2026) for s in (1, 2, 3)]  # per country and year
