@@ -88,6 +88,7 @@ class AlertFacts:
     reference: str
     deadline_kind: str
     due_at: datetime
+    restricted: bool = False  # the case is for focal points only: the alert does not name its deadline
 
 
 def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, recipients, timezone: str,
@@ -102,12 +103,13 @@ def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, 
         alert_id = repository.record_alert(
             uow.conn, alert_id=uuid4(), event_id=envelope.message_id, country=envelope.country,
             case_id=facts.case_id, reference=facts.reference, reason=facts.reason,
-            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now())
+            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now(), restricted=facts.restricted)
     if not recipients:
         log.warning("no supervisor alert recipients configured for %s", envelope.country)
         return
     language = domain.message_language(None, country_languages)
-    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone)
+    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone,
+                             restricted=facts.restricted)
     failed = []
     for recipient in recipients:
         try:

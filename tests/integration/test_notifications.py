@@ -149,9 +149,10 @@ def test_supervisors_on_duty_are_alerted_once_per_warning_breach_and_emergency(r
         "+224620000201": [
             "CFM alerte : dossier GN-2026-000050, le délai de résolution expire le 25/11/2026 à 16:30 "
             "(heure de Conakry).",
-            "CFM alerte : dossier GN-2026-000051, le délai de résolution est dépassé depuis le 25/11/2026 à 16:30 "
+            # Restricted cases: no deadline named (a referral deadline would say the case is sensitive).
+            "CFM alerte : dossier GN-2026-000051, un délai est dépassé depuis le 25/11/2026 à 16:30 "
             "(heure de Conakry).",
-            "CFM URGENCE : dossier GN-2026-000052 à traiter immédiatement, référencement avant le 25/11/2026 à "
+            "CFM URGENCE : dossier GN-2026-000052 à traiter immédiatement, avant le 25/11/2026 à "
             "16:30 (heure de Conakry).",
         ],
         "+224620000202": by_phone["+224620000201"],
@@ -168,6 +169,23 @@ def test_supervisors_on_duty_are_alerted_once_per_warning_breach_and_emergency(r
         ("GN-2026-000050", "deadline_warning", ["gn-duty-1", "gn-duty-2"]),
     ]
     assert "menace" not in str(alerts) and "category" not in str(alerts)
+
+
+@pytest.mark.security
+def test_an_alert_about_a_restricted_case_does_not_say_it_must_be_referred(run_service, amqp_uri, db, sms_sink):
+    """Only sensitive cases have a referral deadline: 'référencement' in an SMS or in the alerts list told
+    supervisors what a case they may not open is about."""
+    notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": SUPERVISORS})
+    publish_event(amqp_uri, "cases", deadline_event(DeadlineWarning, "GN-2026-000070", kind="refer", restricted=True))
+    wait_for(lambda: len(sms_sink.messages) == 2)
+    assert {sms["body"] for sms in sms_sink.messages} == {
+        "CFM alerte : dossier GN-2026-000070, un délai expire le 25/11/2026 à 16:30 (heure de Conakry)."}
+
+    def listed(role):
+        return requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
+                            headers=notifications.headers(role, ("GN",))).json()["alerts"]
+    assert [alert["deadline_kind"] for alert in listed("supervisor")] == [None]
+    assert [alert["deadline_kind"] for alert in listed("focal_point")] == ["refer"]  # who may open it
 
 
 def test_alerts_are_listed_only_for_supervisors_and_focal_points_of_the_country(run_service, db):
@@ -227,9 +245,9 @@ def test_a_threat_to_life_found_by_a_person_alerts_supervisors_unless_they_were_
     # Five deliveries handled (the redelivery may finish before the first delivery's SMS are out).
     wait_for(lambda: handled(notifications, "case_classified.v1") >= 5 and len(sms_sink.messages) >= 4)
     assert [sms["body"] for sms in sms_sink.messages if sms["to"] == "+224620000201"] == [
-        "CFM URGENCE : dossier GN-2026-000070 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "CFM URGENCE : dossier GN-2026-000070 à traiter immédiatement, avant le 25/11/2026 à "
         "16:30 (heure de Conakry).",
-        "CFM URGENCE : dossier GN-2026-000073 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "CFM URGENCE : dossier GN-2026-000073 à traiter immédiatement, avant le 25/11/2026 à "
         "16:30 (heure de Conakry).",
     ]
     assert len(sms_sink.messages) == 4
