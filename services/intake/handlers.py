@@ -252,12 +252,24 @@ class ContactNotFound(LookupError):
     pass
 
 
-def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest) -> RevealContactResponse:
-    """Decrypt one contact, and log who asked and why."""
+class RevealRefused(PermissionError):
+    """intake found nothing it recorded that justifies this reveal; the attempt is logged."""
+
+
+def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now: datetime) -> RevealContactResponse:
+    """Decrypt one contact if intake's own records justify the stated purpose, and log who asked and
+    why, and what was refused. The caller's word is not enough: any process on the bus could say it."""
+    subject_id = getattr(request, domain.REVEAL_SUBJECT[request.purpose])
     with uow:
         sealed = repository.find_contact(uow.conn, request.contact_ref)
         if sealed is None:
             raise ContactNotFound(str(request.contact_ref))
-        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by)
+        grounds = repository.reveal_grounds(uow.conn, request.purpose, request.contact_ref, subject_id)
+        so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
+        refused = domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
+        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
+                                      subject_id, refused)
+    if refused:
+        raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,
                                  contact=vault.open(UUID(str(request.contact_ref)), sealed))

@@ -18,9 +18,10 @@ from services.notifications import domain, repository
 log = logging.getLogger(__name__)
 
 
-def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
+def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str, **grounds):
+    """The contact, for a purpose intake checks against `grounds` (feedback_id or request_id)."""
     answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
-        contact_ref=contact_ref, purpose=purpose, requested_by="notifications").model_dump(mode="json")))
+        contact_ref=contact_ref, purpose=purpose, requested_by="notifications", **grounds).model_dump(mode="json")))
     return answer.contact
 
 
@@ -32,7 +33,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
             return
         if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
             return
-        contact = reveal_contact(intake_rpc, case.contact_ref, purpose)
+        contact = reveal_contact(intake_rpc, case.contact_ref, purpose, feedback_id=case.feedback_id)
         if contact.phone is None:
             return  # reachable by email only: the email channel comes later
         language = domain.message_language(case.language, country_languages)
@@ -64,7 +65,7 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
                 uow.conn, notification_id=notification_id, request_id=answer.request_id, case_id=case_id,
                 reference=reference, country=envelope.country, language=language, sent_at=sent_at):
             return
-        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose)
+        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose, request_id=answer.request_id)
         if contact.phone is None:
             # Status requests come by SMS or WhatsApp, so this is rare; the row stays without a provider id.
             log.info("status request from a contact without a phone: no reply", extra={
