@@ -19,3 +19,16 @@ CREATE TRIGGER contact_reveals_append_only BEFORE UPDATE OR DELETE ON contact_re
 CREATE TRIGGER contact_reveals_no_truncate BEFORE TRUNCATE ON contact_reveals
     FOR EACH STATEMENT EXECUTE FUNCTION contact_reveals_are_append_only();
 CREATE INDEX contact_reveals_by_subject ON contact_reveals (subject_id, purpose) WHERE refused IS NULL;
+
+-- Whoever may write the table may add rows, never change or remove them (the triggers say so too;
+-- in a deployment the service's role owns nothing, so it cannot disable them).
+DO $$
+DECLARE
+    grantee text;
+BEGIN
+    FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
+                   WHERE g.table_schema = current_schema() AND g.table_name = 'contact_reveals'
+                     AND g.grantee NOT IN (current_user, 'PUBLIC') LOOP
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON contact_reveals FROM %I', grantee);
+    END LOOP;
+END $$;
