@@ -71,3 +71,12 @@ def test_reference_numbers_are_unique_six_digits_and_in_no_order():
     assert reference_number(999_999, key, "GN", 2026) <= 999_999
     assert numbers[:3] != [reference_number(s, b"j" * 32, "GN", 2026) for s in (1, 2, 3)]  # keyed
     assert numbers[:3] != [reference_number(s, key, "ML", 2026) for s in (1, 2, 3)]  # per country and year
+
+
+def test_the_broker_definitions_in_deploy_are_those_the_setup_job_applies():
+    import json
+
+    from tools.broker_users import DEFINITIONS, definitions
+    assert json.loads(DEFINITIONS.read_text()) == definitions(), "run python -m tools.broker_users --write"
+    topics = {grant["user"]: grant["write"] for grant in definitions()["topic_permissions"]}
+    assert [user for user, write in topics.items() if "reveal_contact" in write] == ["cfm_notifications"]
