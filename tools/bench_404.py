@@ -58,8 +58,9 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args(argv)
     auth = load_settings(load_service("cases")[1], "cases").auth
-    token = lambda role: mint_token(auth.jwt_secret.get_secret_value(), subject=f"bench-{role}", role=role,  # noqa: E731
-                                    countries=[args.country], issuer=auth.issuer, audience=auth.audience)
+    def token(role: str) -> str:
+        return mint_token(auth.jwt_secret.get_secret_value(), subject=f"bench-{role}", role=role,
+                          countries=[args.country], issuer=auth.issuer, audience=auth.audience)
     restricted, missing = measure(args.url, token("agent"), token("focal_point"), args.country, args.year,
                                   args.requests)
     print(f"404 for a restricted case: median {restricted:.2f} ms; for a missing case: median {missing:.2f} ms "

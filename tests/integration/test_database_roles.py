@@ -27,7 +27,8 @@ def deployed():
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     try:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-q", "-v", "ON_ERROR_STOP=1",
-                        "-v", f"prefix={prefix}", "-v", f"passwords={json.dumps(passwords)}", "-f", str(ROLES_SQL)], check=True, capture_output=True)
+                        "-v", f"prefix={prefix}", "-v", f"passwords={json.dumps(passwords)}", "-f", str(ROLES_SQL)],
+                       check=True, capture_output=True)
 
         def url(role):
             return f"postgresql://{prefix}_{role}:{passwords[role]}@127.0.0.1:5432/{database}"
