@@ -80,3 +80,15 @@ def test_the_broker_definitions_in_deploy_are_those_the_setup_job_applies():
     assert json.loads(DEFINITIONS.read_text()) == definitions(), "run python -m tools.broker_users --write"
     topics = {grant["user"]: grant["write"] for grant in definitions()["topic_permissions"]}
     assert [user for user, write in topics.items() if "reveal_contact" in write] == ["cfm_notifications"]
+
+
+def test_a_contact_is_revealed_only_on_grounds_intake_recorded_recently_and_not_at_will():
+    from datetime import UTC, datetime, timedelta
+
+    from services.intake.domain import reveal_refusal
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert reveal_refusal("acknowledgement", "notifications", now - timedelta(hours=1), 0, now) is None
+    assert reveal_refusal("acknowledgement", "reporting", now, 0, now) == "requester_not_allowed"
+    assert reveal_refusal("status_reply", "notifications", None, 0, now) == "no_grounds"
+    assert reveal_refusal("callback", "notifications", now - timedelta(days=8), 0, now) == "grounds_too_old"
+    assert reveal_refusal("status_reply", "notifications", now, 10, now) == "too_many_reveals"
