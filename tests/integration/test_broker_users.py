@@ -2,7 +2,6 @@
 notifications may ask intake's vault for a contact: another service's user (or a process holding
 its password) is refused by RabbitMQ before intake sees anything."""
 import uuid
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import amqp.exceptions
@@ -10,10 +9,7 @@ import pytest
 import requests
 from kombu import Connection, Exchange, Producer
 
-from contracts.common import Consent
-from contracts.events import CaseOpened
 from tests.conftest import RABBIT_API, RABBIT_AUTH, wait_for
-from tests.helpers import publish_event
 from tests.integration.test_notifications import PHONE, sms_settings, sms_sink  # noqa: F401 (fixture)
 from tools.broker_users import apply, definitions
 
@@ -57,19 +53,19 @@ def test_a_service_user_cannot_read_another_services_queue(broker_users):
             conn.channel().basic_get("rpc-intake")  # to read intake's requests (and the contact_refs in them)
 
 
-def test_intake_and_notifications_work_under_their_own_users(run_service, broker_users, amqp_uri, db,
-                                                            sms_sink):  # noqa: F811
-    intake = run_service("intake", amqp={"uri": broker_users("intake")})
-    run_service("notifications", amqp={"uri": broker_users("notifications")}, sms=sms_settings(sms_sink))
+def test_the_services_work_under_their_own_users(run_service, broker_users, db, sms_sink):  # noqa: F811
+    """A message through intake, cases and notifications, each on its own user, ends in the complainant's
+    acknowledgement; referrals and reporting start and consume under theirs."""
+    services = {name: run_service(name, amqp={"uri": broker_users(name)},
+                                  **({"sms": sms_settings(sms_sink)} if name == "notifications" else {}))
+                for name in ("intake", "cases", "referrals", "notifications", "reporting")}
+    intake = services["intake"]
     submission = {"country": "GN", "channel": "hotline", "language": "fr", "narrative": "Le paiement est en retard.",
                   "contact": {"phone": "622 98 76 54"}, "consent": {"callback": True}}
     reference = requests.post(f"{intake.url}/v1/feedback", json=submission, headers=intake.headers()).json()[
         "reference"]
-    feedback_id, contact_ref = db.execute("SELECT feedback_id, contact_ref FROM intake.feedback").fetchone()
-    now = datetime.now(UTC)
-    publish_event(amqp_uri, "cases", CaseOpened(
-        case_id=uuid.uuid4(), reference=reference, feedback_id=feedback_id, channel="hotline", language="fr",
-        narrative="x", received_at=now, opened_at=now, sensitive=False, restricted=False, priority="normal",
-        deadline_kind="acknowledge", deadline_at=now, contact_ref=contact_ref, consent=Consent(callback=True)))
-    wait_for(lambda: sms_sink.messages, timeout=15)
+    wait_for(lambda: sms_sink.messages, timeout=20)
     assert sms_sink.messages[0]["to"] == PHONE and reference in sms_sink.messages[0]["body"]
+    wait_for(lambda: db.execute("SELECT count(*) FROM reporting.journal").fetchone()[0] >= 2, timeout=20)
+    for service in services.values():
+        assert requests.get(f"{service.url}/health/ready", timeout=10).status_code == 200
