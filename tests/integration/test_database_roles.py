@@ -8,11 +8,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 from psycopg import sql
 
 from chassis.db import apply_migrations
 from chassis.services import SERVICES
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, wait_for
+from tests.integration.test_broker_users import broker_users  # noqa: F401 (fixture)
+from tests.integration.test_notifications import sms_settings, sms_sink  # noqa: F401 (fixture)
+from tools.audit_verify import verify_table
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "roles.sql"
 
@@ -79,3 +83,22 @@ def test_a_service_role_reads_only_its_schema_and_cannot_rewrite_the_audit_trail
         for statement in ("SELECT * FROM cases.cases", "DELETE FROM intake.contact_reveals",
                           "ALTER TABLE intake.contact_reveals DISABLE TRIGGER contact_reveals_append_only"):
             assert refused(intake, statement), statement
+
+
+def test_the_services_work_under_their_own_roles(run_service, deployed, broker_users, sms_sink):  # noqa: F811
+    """Every service on its own database role and broker user: a message becomes a case, an
+    acknowledgement (the vault checked and logged, chained) and a journal entry."""
+    services = {name: run_service(name, database={"url": deployed(name)}, amqp={"uri": broker_users(name)},
+                                  **({"sms": sms_settings(sms_sink)} if name == "notifications" else {}))
+                for name in SERVICES}
+    intake = services["intake"]
+    submission = {"country": "GN", "channel": "hotline", "language": "fr", "narrative": "Le paiement est en retard.",
+                  "contact": {"phone": "622 98 76 54"}, "consent": {"callback": True}}
+    reference = requests.post(f"{intake.url}/v1/feedback", json=submission, headers=intake.headers()).json()[
+        "reference"]
+    wait_for(lambda: sms_sink.messages, timeout=20)
+    assert reference in sms_sink.messages[0]["body"]
+    with psycopg.connect(deployed("migrator")) as owner:
+        wait_for(lambda: owner.execute("SELECT count(*) FROM reporting.journal").fetchone()[0] >= 2, timeout=20)
+        assert verify_table(owner, "intake", "contact_reveals").rows == 1
+        assert verify_table(owner, "cases", "audit_log").broken_at is None
