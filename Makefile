@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: security-check run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
+.PHONY: security-check audit-verify run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ test: infra
 ## Run the attacks of the security tests (tests marked `security`) against real services.
 security-check: infra
 	$(PY) -m pytest -m security
+
+## Check the hash chains of the audit tables (cases.audit_log, intake.contact_reveals); names the first broken row.
+audit-verify: $(VENV)/.installed
+	$(PY) -m tools.audit_verify
 
 ## Mint a development token: make token ROLE=manager COUNTRY=GN,ML
 token: $(VENV)/.installed

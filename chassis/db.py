@@ -60,10 +60,15 @@ def apply_migrations(url: str, service: str) -> list[str]:
         schema = sql.Identifier(service)
         # Several processes may start at once: one migrates, the others wait.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"migrate:{service}"])
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+        # Checked before creating: in a deployment the service's own role may create nothing (its
+        # schema and tables belong to the migration role, deploy/postgres/roles.sql), and PostgreSQL
+        # checks that right before it looks whether the schema exists.
+        if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [service]).fetchone():
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(schema))
-        conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
-                            version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())""")
+        if conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None:
+            conn.execute("""CREATE TABLE schema_migrations (
+                                version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())""")
         done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
         for version, path in migration_files(service):
             if version in done:

@@ -24,6 +24,11 @@ class Settings(DependencyProvider):
         return self.container.config["SETTINGS"]
 
 
+def _parked_scope(principal) -> frozenset[str] | None:
+    """ops see and replay the parked messages of their token's countries; an admin sees all."""
+    return None if principal.role == "admin" else principal.countries
+
+
 class PlatformService:
     name: str
 
@@ -66,13 +71,13 @@ class PlatformService:
     @api("GET", "/admin/parked", roles=("ops", "admin"))
     def list_parked_messages(self, request, principal):
         with self.db() as uow:
-            rows = messaging.list_parked(uow.conn)
+            rows = messaging.list_parked(uow.conn, _parked_scope(principal))
         return ParkedMessages(parked=[ParkedMessage(**row) for row in rows])
 
     @api("POST", "/admin/parked/<int:parked_id>/replay", roles=("ops", "admin"))
     def replay_parked_message(self, request, parked_id, principal):
         with self.db() as uow:
-            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id)
+            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id, _parked_scope(principal))
         if not replayed:
             raise ApiError(404, "not_found", "There is no parked message with this id.")
         metrics.PARKED_NOW.labels(self.name).dec()

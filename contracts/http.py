@@ -392,7 +392,9 @@ class StaffAlert(Contract):
     country: CountryCode
     reference: CaseReference
     reason: Literal["deadline_warning", "deadline_breached", "emergency_case"]
-    deadline_kind: DeadlineKind
+    deadline_kind: DeadlineKind | None = Field(
+        description="None for a restricted case, to anyone but a focal point: a referral deadline says it is "
+                    "sensitive")
     due_at: datetime
     alerted_at: datetime
     recipients: list[str] = Field(description="Ids of the configured recipients the SMS went to")

@@ -2,10 +2,11 @@
 case references, status requests, repeats, languages and the answers people give
 to disaggregation questions."""
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 
@@ -103,6 +104,36 @@ def contact_identities(contact: ContactDetails | None) -> list[str]:
 
 def format_reference(country: str, year: int, number: int) -> str:
     return f"{country}-{year:04d}-{number:06d}"
+
+
+REFERENCE_NUMBERS = 999_999  # GN-2026-000001 to GN-2026-999999
+
+
+def reference_number(sequence: int, key: bytes, country: str, year: int) -> int:
+    """The number printed in the `sequence`-th reference of a country and year (1-based).
+
+    A keyed permutation of 1..999999 (a small Feistel network, walked until it lands in range):
+    still unique and six digits long, but no longer in order, so the references an agent sees have
+    no gaps that count the restricted cases hidden from them, nor tell how many messages came in.
+    """
+    if not 1 <= sequence <= REFERENCE_NUMBERS:
+        raise ValueError("a country has room for 999,999 references a year")
+    value = sequence - 1
+    while True:
+        value = _feistel(value, key, f"{country}:{year}".encode())
+        if value < REFERENCE_NUMBERS:
+            return value + 1
+
+
+def _feistel(value: int, key: bytes, tweak: bytes, half_bits: int = 10, rounds: int = 6) -> int:
+    """A permutation of 0..2**20-1 keyed by `key` and `tweak` (four rounds or more are a pseudo-random
+    permutation)."""
+    mask = (1 << half_bits) - 1
+    left, right = value >> half_bits, value & mask
+    for round_number in range(rounds):
+        digest = hmac.new(key, tweak + bytes([round_number]) + right.to_bytes(2, "big"), hashlib.sha256).digest()
+        left, right = right, left ^ (int.from_bytes(digest[:2], "big") & mask)
+    return (left << half_bits) | right
 
 
 _STATUS_REQUEST = re.compile(
@@ -332,3 +363,27 @@ class BatchRow:
     key: str
     message: InboundMessage | None = None
     problems: list[RowProblem] = field(default_factory=list)
+
+
+# --- who may see a contact -------------------------------------------------------------------------
+
+REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
+MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
+REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id"}
+REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"}}
+
+
+def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,
+                   now: datetime) -> str | None:
+    """Why a contact may not be revealed for this purpose, or None when it may. The grounds are what
+    intake recorded itself: the message whose sender agreed to be called back (acknowledgement,
+    callback) or the status request being answered, of this very contact."""
+    if requested_by not in REVEALERS[purpose]:
+        return "requester_not_allowed"
+    if grounds_recorded_at is None:
+        return "no_grounds"  # no such message or request, not this contact's, or no callback consent
+    if now - grounds_recorded_at > REVEAL_WINDOW:
+        return "grounds_too_old"
+    if reveals_so_far >= MAX_REVEALS_PER_SUBJECT:
+        return "too_many_reveals"
+    return None

@@ -119,7 +119,7 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
     if asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
     else:
-        receipt = _feedback(uow, settings, message, contact_ref, now)
+        receipt = _feedback(uow, vault, settings, message, contact_ref, now)
     if message.provider_message_id:
         repository.save_receipt(conn, message.endpoint_id, message.provider_message_id,
                                 receipt.model_dump(mode="json"))
@@ -164,7 +164,8 @@ def _status_request(uow, message: domain.InboundMessage, reference: str, contact
     return MessageReceipt(status="status_requested")
 
 
-def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID | None, now: datetime) -> MessageReceipt:
+def _feedback(uow, vault: ContactVault, settings, message: domain.InboundMessage, contact_ref: UUID | None,
+              now: datetime) -> MessageReceipt:
     conn = uow.conn
     language, detected = domain.choose_language(message.language, message.text)
     digest = domain.text_digest(message.text)
@@ -174,7 +175,8 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         first = repository.find_first_message(conn, contact_ref, digest, message.received_at, window)
     if first is None:
         local_year = now.astimezone(ZoneInfo(settings.countries[message.country].timezone)).year
-        number = repository.next_reference_number(conn, message.country, local_year)
+        sequence = repository.next_reference_number(conn, message.country, local_year)
+        number = domain.reference_number(sequence, vault.reference_key(), message.country, local_year)
         reference = domain.format_reference(message.country, local_year, number)
     else:
         reference = first
@@ -287,12 +289,24 @@ class ContactNotFound(LookupError):
     pass
 
 
-def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest) -> RevealContactResponse:
-    """Decrypt one contact, and log who asked and why."""
+class RevealRefused(PermissionError):
+    """intake found nothing it recorded that justifies this reveal; the attempt is logged."""
+
+
+def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now: datetime) -> RevealContactResponse:
+    """Decrypt one contact if intake's own records justify the stated purpose, and log who asked and
+    why, and what was refused. The caller's word is not enough: any process on the bus could say it."""
+    subject_id = getattr(request, domain.REVEAL_SUBJECT[request.purpose])
     with uow:
         sealed = repository.find_contact(uow.conn, request.contact_ref)
         if sealed is None:
             raise ContactNotFound(str(request.contact_ref))
-        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by)
+        grounds = repository.reveal_grounds(uow.conn, request.purpose, request.contact_ref, subject_id)
+        so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
+        refused = domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
+        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
+                                      subject_id, refused)
+    if refused:
+        raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,
                                  contact=vault.open(UUID(str(request.contact_ref)), sealed))

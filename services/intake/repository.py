@@ -24,9 +24,31 @@ def find_contact(conn, contact_ref: UUID) -> SealedContact | None:
     return SealedContact(row[0], bytes(row[1]), bytes(row[2])) if row else None
 
 
-def log_contact_reveal(conn, contact_ref: UUID, purpose: str, requested_by: str) -> None:
-    conn.execute("INSERT INTO contact_reveals (contact_ref, purpose, requested_by) VALUES (%s, %s, %s)",
-                 [contact_ref, purpose, requested_by])
+def log_contact_reveal(conn, contact_ref: UUID, purpose: str, requested_by: str, subject_id: UUID | None,
+                       refused: str | None) -> None:
+    conn.execute("""INSERT INTO contact_reveals (contact_ref, purpose, requested_by, subject_id, refused)
+                    VALUES (%s, %s, %s, %s, %s)""", [contact_ref, purpose, requested_by, subject_id, refused])
+
+
+def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | None) -> datetime | None:
+    """When intake recorded what justifies revealing this contact for this purpose; None if nothing does."""
+    if subject_id is None:
+        return None
+    if purpose == "status_reply":
+        row = conn.execute("SELECT recorded_at FROM status_requests WHERE request_id = %s AND contact_ref = %s",
+                           [subject_id, contact_ref]).fetchone()
+    else:
+        row = conn.execute(
+            """SELECT recorded_at FROM feedback
+               WHERE feedback_id = %s AND contact_ref = %s AND consent_callback AND NOT repeat""",
+            [subject_id, contact_ref]).fetchone()
+    return row[0] if row else None
+
+
+def count_reveals(conn, purpose: str, subject_id: UUID) -> int:
+    return conn.execute("""SELECT count(*) FROM contact_reveals
+                           WHERE subject_id = %s AND purpose = %s AND refused IS NULL""",
+                        [subject_id, purpose]).fetchone()[0]
 
 
 def lock_contact_identity(conn, blind_index: bytes) -> None:

@@ -369,9 +369,10 @@ class IntakeService(PlatformService):
 
     # --- the vault -------------------------------------------------------------------------------
 
-    @rpc(expected_exceptions=handlers.ContactNotFound)
+    @rpc(expected_exceptions=(handlers.ContactNotFound, handlers.RevealRefused))
     def reveal_contact(self, request: dict) -> dict:
-        answer = handlers.reveal_contact(self.db(), self.vault, RevealContactRequest.model_validate(request))
+        answer = handlers.reveal_contact(self.db(), self.vault, RevealContactRequest.model_validate(request),
+                                         datetime.now(UTC))
         return answer.model_dump(mode="json")
 
 

@@ -67,6 +67,20 @@ ALERTS = {
         "emergency_case": "CFM EMERGENCY: case {reference} needs action now, {deadline} before {due}.",
     },
 }
+# A restricted case's alert names no deadline: only sensitive cases have a referral deadline, so
+# "référencement" would tell supervisors who may not open the case what it is about.
+NEUTRAL_ALERTS = {
+    "fr": {
+        "deadline_warning": "CFM alerte : dossier {reference}, un délai expire le {due}.",
+        "deadline_breached": "CFM alerte : dossier {reference}, un délai est dépassé depuis le {due}.",
+        "emergency_case": "CFM URGENCE : dossier {reference} à traiter immédiatement, avant le {due}.",
+    },
+    "en": {
+        "deadline_warning": "CFM alert: case {reference}, a deadline expires on {due}.",
+        "deadline_breached": "CFM alert: case {reference}, a deadline passed on {due}.",
+        "emergency_case": "CFM EMERGENCY: case {reference} needs action now, before {due}.",
+    },
+}
 LOCAL_TIME = {"fr": "{date} à {time} (heure de {city})", "en": "{date} at {time} ({city} time)"}
 
 
@@ -118,6 +132,14 @@ def local_time(moment: datetime, timezone: str, language: str) -> str:
 
 
 def alert_text(language: str, reason: str, reference: str, deadline_kind: str, due_at: datetime,
-               timezone: str) -> str:
+               timezone: str, restricted: bool = False) -> str:
+    due = local_time(due_at, timezone, language)
+    if restricted:
+        return NEUTRAL_ALERTS[language][reason].format(reference=reference, due=due)
     return ALERTS[language][reason].format(reference=reference, deadline=DEADLINE_IN_WORDS[language][deadline_kind],
-                                           due=local_time(due_at, timezone, language))
+                                           due=due)
+
+
+def shown_deadline_kind(deadline_kind: str, restricted: bool, sees_restricted_cases: bool) -> str | None:
+    """The deadline an alert lists: not named to someone who may not open the restricted case."""
+    return deadline_kind if sees_restricted_cases or not restricted else None

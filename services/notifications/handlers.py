@@ -38,9 +38,10 @@ def _withheld(purpose: str, reason: str, envelope: Envelope) -> None:
                                                     "message_id": str(envelope.message_id)})
 
 
-def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
+def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str, **grounds):
+    """The contact, for a purpose intake checks against `grounds` (feedback_id or request_id)."""
     answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
-        contact_ref=contact_ref, purpose=purpose, requested_by="notifications").model_dump(mode="json")))
+        contact_ref=contact_ref, purpose=purpose, requested_by="notifications", **grounds).model_dump(mode="json")))
     return answer.contact
 
 
@@ -63,7 +64,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
 
         if domain.unverified_contact(case.contact_verified):
             return withhold("unverified_contact")  # not even revealed: nothing will be sent to it
-        contact = reveal_contact(intake_rpc, case.contact_ref, purpose)
+        contact = reveal_contact(intake_rpc, case.contact_ref, purpose, feedback_id=case.feedback_id)
         if contact.phone is None:
             return  # reachable by email only: the email channel comes later
         reason = guard.withheld(uow.conn, case.contact_ref, contact.phone, now())
@@ -97,7 +98,7 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
                 uow.conn, notification_id=notification_id, request_id=answer.request_id, case_id=case_id,
                 reference=reference, country=envelope.country, language=language, sent_at=sent_at):
             return
-        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose)
+        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose, request_id=answer.request_id)
         if contact.phone is None:
             # Status requests come by SMS or WhatsApp, so this is rare; the row stays without a provider id.
             log.info("status request from a contact without a phone: no reply", extra={
@@ -125,6 +126,7 @@ class AlertFacts:
     reference: str
     deadline_kind: str
     due_at: datetime
+    restricted: bool = False  # the case is for focal points only: the alert does not name its deadline
 
 
 def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, recipients, timezone: str,
@@ -139,12 +141,13 @@ def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, 
         alert_id = repository.record_alert(
             uow.conn, alert_id=uuid4(), event_id=envelope.message_id, country=envelope.country,
             case_id=facts.case_id, reference=facts.reference, reason=facts.reason,
-            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now())
+            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now(), restricted=facts.restricted)
     if not recipients:
         log.warning("no supervisor alert recipients configured for %s", envelope.country)
         return
     language = domain.message_language(None, country_languages)
-    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone)
+    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone,
+                             restricted=facts.restricted)
     failed = []
     for recipient in recipients:
         try:

@@ -48,13 +48,13 @@ def record_provider_message(conn, notification_id, provider_message_id: str, con
 
 
 def record_alert(conn, *, alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
-                 alerted_at):
+                 alerted_at, restricted=False):
     """The alert for an event, created on its first delivery; returns its id either way."""
     conn.execute(
         """INSERT INTO staff_alerts (alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
-                                     alerted_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
-        [alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at, alerted_at])
+                                     alerted_at, restricted)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
+        [alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at, alerted_at, restricted])
     return conn.execute("SELECT alert_id FROM staff_alerts WHERE event_id = %s", [event_id]).fetchone()[0]
 
 
@@ -77,7 +77,7 @@ def record_alert_message_sent(conn, alert_id, recipient: str, provider_message_i
 
 def recent_alerts(conn, country: str, limit: int) -> list[dict]:
     rows = conn.execute(
-        """SELECT a.alert_id, a.country, a.reference, a.reason, a.deadline_kind, a.due_at, a.alerted_at,
+        """SELECT a.alert_id, a.country, a.reference, a.reason, a.deadline_kind, a.due_at, a.alerted_at, a.restricted,
                   coalesce(array_agg(m.recipient ORDER BY m.recipient)
                            FILTER (WHERE m.provider_message_id IS NOT NULL), '{}')
            FROM staff_alerts a LEFT JOIN staff_alert_messages m USING (alert_id)
@@ -85,5 +85,6 @@ def recent_alerts(conn, country: str, limit: int) -> list[dict]:
            GROUP BY a.alert_id
            ORDER BY a.alerted_at DESC, a.alert_id
            LIMIT %s""", [country, limit]).fetchall()
-    keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "recipients")
+    keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "restricted",
+            "recipients")
     return [dict(zip(keys, row)) for row in rows]
