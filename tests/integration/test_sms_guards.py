@@ -15,18 +15,21 @@ from tests.integration.test_notifications import (  # noqa: F401 (fixtures)
 )
 
 
-def contact_of(run_service, db, phone):
-    """A contact sealed in intake's vault as an agent enters it."""
+def contact_of(run_service, db, phone) -> tuple:
+    """A contact sealed in intake's vault as an agent enters it, with the message that gives grounds to
+    reveal it (callback consent): (contact_ref, feedback_id)."""
     intake = run_service("intake")
     reference = requests.post(f"{intake.url}/v1/feedback", headers=intake.headers(), json={
         "country": "GN", "channel": "hotline", "language": "fr", "narrative": f"Appel {uuid4()}",
         "contact": {"phone": phone}, "consent": {"callback": True}}).json()["reference"]
-    return db.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s", [reference]).fetchone()[0]
+    return db.execute("SELECT contact_ref, feedback_id FROM intake.feedback WHERE reference = %s",
+                      [reference]).fetchone()
 
 
-def opened(contact_ref, number, contact_verified=True):
+def opened(contact, number, contact_verified=True):
+    contact_ref, feedback_id = contact
     now = datetime.now(UTC)
-    return CaseOpened(case_id=uuid4(), reference=f"GN-2026-{number:06d}", feedback_id=uuid4(), channel="web_form",
+    return CaseOpened(case_id=uuid4(), reference=f"GN-2026-{number:06d}", feedback_id=feedback_id, channel="web_form",
                       language="fr", narrative="Le paiement est en retard.", received_at=now, opened_at=now,
                       sensitive=False, restricted=False, priority="normal", deadline_kind="acknowledge",
                       deadline_at=now + timedelta(days=2), contact_ref=contact_ref, consent=Consent(callback=True),
@@ -50,7 +53,7 @@ def test_a_contact_the_person_typed_is_never_texted_nor_revealed(run_service, am
     contact_ref = contact_of(run_service, db, "622 98 76 54")
     notifications = run_service("notifications", sms=sms_settings(sms_sink))
     done = handled_now(notifications, "case_opened.v1")
-    counted = metric_value(requests.get(f"{notifications.url}/metrics").text, "cfm_notifications_sms_withheld_total",
+    counted = metric_value(requests.get(notifications.metrics_url).text, "cfm_notifications_sms_withheld_total",
                            purpose="acknowledgement", reason="unverified_contact")
     publish_event(amqp_uri, "cases", opened(contact_ref, 101, contact_verified=False))
     publish_event(amqp_uri, "cases", opened(contact_ref, 102, contact_verified=True))
@@ -58,7 +61,7 @@ def test_a_contact_the_person_typed_is_never_texted_nor_revealed(run_service, am
     assert [sms["body"].split("référence est ")[1][:14] for sms in sms_sink.messages] == ["GN-2026-000102"]
     assert withheld(db) == ["unverified_contact"]
     assert db.execute("SELECT count(*) FROM intake.contact_reveals").fetchone()[0] == 1
-    text = requests.get(f"{notifications.url}/metrics").text
+    text = requests.get(notifications.metrics_url).text
     assert metric_value(text, "cfm_notifications_sms_withheld_total", purpose="acknowledgement",
                         reason="unverified_contact") == counted + 1
 
@@ -68,7 +71,7 @@ def test_a_number_outside_the_programmes_countries_is_never_texted(run_service, 
     notifications = run_service("notifications", sms=sms_settings(sms_sink))
     done = handled_now(notifications, "case_opened.v1", "case_status_answered.v1")
     publish_event(amqp_uri, "cases", opened(foreign, 201))
-    publish_event(amqp_uri, "cases", status_answer(foreign))
+    publish_event(amqp_uri, "cases", status_answer(db, foreign[0]))
     wait_for(lambda: done(**{"case_opened.v1": 1, "case_status_answered.v1": 1}))
     assert sms_sink.messages == []
     assert withheld(db) == ["prefix_not_allowed", "prefix_not_allowed"]
@@ -81,7 +84,7 @@ def test_sms_to_one_contact_are_capped_per_day(run_service, amqp_uri, db, sms_si
     done = handled_now(notifications, "case_opened.v1", "case_status_answered.v1")
     for number in (301, 302, 303):
         publish_event(amqp_uri, "cases", opened(contact_ref, number))
-    publish_event(amqp_uri, "cases", status_answer(contact_ref))
+    publish_event(amqp_uri, "cases", status_answer(db, contact_ref[0]))
     publish_event(amqp_uri, "cases", opened(other, 304))
     wait_for(lambda: done(**{"case_opened.v1": 4, "case_status_answered.v1": 1}))
     assert sorted(sms["to"] for sms in sms_sink.messages) == ["+224622987654", "+224622987654", "+224664001122"]
