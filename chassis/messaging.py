@@ -129,21 +129,34 @@ class EventConsumer(EventHandler):
 consume_event = EventConsumer.decorator
 
 
-def list_parked(conn) -> list[dict]:
+def parked_country(body: bytes) -> str | None:
+    """The country of a parked message's envelope; None when the body is not a readable envelope."""
+    try:
+        country = json.loads(bytes(body)).get("country")
+    except (ValueError, AttributeError):
+        return None
+    return country if isinstance(country, str) else None
+
+
+def list_parked(conn, countries: frozenset[str] | None = None) -> list[dict]:
+    """Parked messages, of the given countries only (`None`: every message, for an admin). A message
+    whose country cannot be read is in no country's scope."""
     rows = conn.execute(
-        """SELECT id, queue, message_id, event_type, attempts, error_type, parked_at
+        """SELECT id, queue, message_id, event_type, attempts, error_type, parked_at, body
            FROM parked_messages ORDER BY id""").fetchall()
     keys = ("id", "queue", "message_id", "event_type", "attempts", "error_type", "parked_at")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row[:-1])) for row in rows
+            if countries is None or parked_country(row[-1]) in countries]
 
 
-def replay_parked(conn, amqp_uri: str, parked_id: int) -> bool:
-    """Put a parked message back on its queue, as it was; False when there is no such message.
-    The row is deleted in the caller's transaction, after the broker confirmed the message."""
+def replay_parked(conn, amqp_uri: str, parked_id: int, countries: frozenset[str] | None = None) -> bool:
+    """Put a parked message back on its queue, as it was; False when there is no such message (or it is
+    of a country outside `countries`). The row is deleted in the caller's transaction, after the broker
+    confirmed the message."""
     row = conn.execute(
         "SELECT queue, message_id, body, content_type, headers FROM parked_messages WHERE id = %s FOR UPDATE",
         [parked_id]).fetchone()
-    if row is None:
+    if row is None or (countries is not None and parked_country(row[2]) not in countries):
         return False
     queue, message_id, body, content_type, headers = row
     # The default exchange routes by queue name: only the consumer that parked it sees it again.

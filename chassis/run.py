@@ -27,14 +27,18 @@ log = logging.getLogger("chassis.run")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chassis.settings import load_settings
+    from chassis.settings import SettingsError, load_settings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", choices=SERVICES)
     args = parser.parse_args(argv)
 
     service_cls, settings_cls = load_service(args.service)
-    settings = load_settings(settings_cls, args.service)
+    try:
+        settings = load_settings(settings_cls, args.service)
+    except SettingsError as exc:
+        print(f"{args.service} not started: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.service, settings.logging.level)
     configure_tracing(settings)
     applied = apply_migrations(settings.database.url, settings.service)

@@ -1,16 +1,16 @@
-"""What every service has: database, tracing, health, metrics and the
-operator's view of parked messages. Services subclass `PlatformService`."""
+"""What every service has: database, tracing, health, metrics (on a port of their own, see
+chassis.server.MetricsServer) and the operator's view of parked messages. Services subclass
+`PlatformService`."""
 import logging
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from werkzeug.wrappers import Response
 
 from chassis import messaging, metrics
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
+from chassis.server import MetricsServer
 from chassis.tracing import Tracing
 from contracts.http import Health, ParkedMessage, ParkedMessages
 
@@ -24,12 +24,18 @@ class Settings(DependencyProvider):
         return self.container.config["SETTINGS"]
 
 
+def _parked_scope(principal) -> frozenset[str] | None:
+    """ops see and replay the parked messages of their token's countries; an admin sees all."""
+    return None if principal.role == "admin" else principal.countries
+
+
 class PlatformService:
     name: str
 
     settings = Settings()
     db = Database()
     tracing = Tracing()
+    metrics_server = MetricsServer()  # /metrics, on http.metrics_port only
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):
@@ -62,20 +68,16 @@ class PlatformService:
         except Exception as exc:
             return f"unreachable: {type(exc).__name__}"
 
-    @api("GET", "/metrics", public=True)
-    def serve_metrics(self, request):
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
-
     @api("GET", "/admin/parked", roles=("ops", "admin"))
     def list_parked_messages(self, request, principal):
         with self.db() as uow:
-            rows = messaging.list_parked(uow.conn)
+            rows = messaging.list_parked(uow.conn, _parked_scope(principal))
         return ParkedMessages(parked=[ParkedMessage(**row) for row in rows])
 
     @api("POST", "/admin/parked/<int:parked_id>/replay", roles=("ops", "admin"))
     def replay_parked_message(self, request, parked_id, principal):
         with self.db() as uow:
-            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id)
+            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id, _parked_scope(principal))
         if not replayed:
             raise ApiError(404, "not_found", "There is no parked message with this id.")
         metrics.PARKED_NOW.labels(self.name).dec()

@@ -93,7 +93,8 @@ def main() -> int:
     print("\nThe platform is up:")
     for name in SERVICES:
         http = settings[name].http
-        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready, /metrics)")
+        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready)   "
+              f"metrics: http://{http.metrics_host}:{http.metrics_port}/metrics")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
     print("\nDemo accounts (development only; sign in at identity, POST /v1/sign-in; new passwords at each start;")
     print("those with a TOTP secret: codes from any authenticator app, or python -c \"import pyotp; "

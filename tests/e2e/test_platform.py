@@ -28,7 +28,8 @@ def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
         "CFM__TRACING__EXPORTER": "file", "CFM__TRACING__FILE_DIR": str(tmp_path / "traces"),
         "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **TEST_AUTH_ENV,
     }
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
+                   for name in SERVICES}
     processes, settings = start_platform(env, service_env, sink_args=(
         "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
     urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}

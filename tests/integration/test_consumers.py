@@ -60,7 +60,7 @@ def test_a_failing_handler_is_retried_then_parked_then_replayed(run_service, amq
     ops = service.headers(role="ops")
     listed = requests.get(f"{service.url}/admin/parked", headers=ops).json()["parked"]
     assert [item["message_id"] for item in listed] == [str(sent.message_id)]
-    metrics = requests.get(f"{service.url}/metrics").text
+    metrics = requests.get(service.metrics_url).text
     assert metric_value(metrics, "cfm_messages_parked_total", service="cases") == 1
     assert metric_value(metrics, "cfm_messages_failed_total", service="cases") == 3
 
