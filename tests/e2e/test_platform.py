@@ -80,7 +80,7 @@ def test_a_message_flows_from_intake_to_search_acknowledgement_and_one_trace(pla
 def test_a_sensitive_message_is_hidden_referred_and_never_searchable_by_agents(platform, db):
     urls, settings, _ = platform
     agent = bearer("agent", subject="e2e-agent")
-    focal = {"Authorization": f"Bearer {token(settings, 'focal_point')}"}
+    focal = bearer("focal_point", subject="e2e-focal_point")
     answer = requests.post(f"{urls['intake']}/v1/feedback", headers=agent, json={
         "country": "GN", "channel": "reception_desk", "language": "fr",
         "narrative": "Le gardien du centre m'a demandé de coucher avec lui pour recevoir le kit.",
