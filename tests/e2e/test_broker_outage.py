@@ -3,12 +3,14 @@ service must come back by itself and every accepted message must end as a case, 
 and an acknowledgement SMS.
 
 The broker here is a private RabbitMQ node (tests/e2e/broker.py), stopped and started with
-rabbitmqctl: the machine's shared RabbitMQ is never touched.
+rabbitmqctl, and once killed outright: the machine's shared RabbitMQ is never touched. A burst of
+calls just before each outage keeps every service busy acking when its connection drops, the moment
+that used to kill a service's container and leave the process wedged.
 """
 import itertools
-import time
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
