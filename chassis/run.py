@@ -1,7 +1,9 @@
 """Run one service: `python -m chassis.run <name>`.
 
 Reads the settings, configures logs and tracing, applies the service's
-migrations and runs it until SIGTERM or Ctrl-C.
+migrations and runs it until SIGTERM or Ctrl-C. If the service dies on its own
+(nameko kills a container whose thread failed), the process exits with status 1
+so that whatever supervises it starts it again, instead of lingering half dead.
 """
 import warnings
 
@@ -52,11 +54,24 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stopping.ready() or stopping.send())
     runner.start()
     log.info("service started on %s:%s", settings.http.host, settings.http.port)
+    died = []
+
+    def watch():
+        try:
+            runner.wait()
+        except Exception as exc:
+            log.critical("the service died; exiting so that it is started again", extra={"reason": type(exc).__name__})
+            died.append(exc)
+            if not stopping.ready():
+                stopping.send()
+
+    eventlet.spawn(watch)
     stopping.wait()
     log.info("stopping")
-    runner.stop()
+    with eventlet.Timeout(20, False):
+        runner.kill() if died else runner.stop()
     shutdown_tracing()
-    return 0
+    return 1 if died else 0
 
 
 if __name__ == "__main__":

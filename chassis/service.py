@@ -7,6 +7,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 
 from chassis import messaging, metrics
+from chassis.amqp import queue_consumer_of
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
@@ -29,6 +30,15 @@ def _parked_scope(principal) -> frozenset[str] | None:
     return None if principal.role == "admin" else principal.countries
 
 
+class ConsumerHealth(DependencyProvider):
+    """How the service's consumers are doing: `(readiness, liveness)`, each "ok" or why not."""
+
+    def get_dependency(self, worker_ctx):
+        consumer = queue_consumer_of(self.container)
+        stall_seconds = self.container.config["SETTINGS"].amqp.stall_seconds
+        return lambda: consumer.health(stall_seconds) if consumer is not None else ("ok", "ok")
+
+
 class PlatformService:
     name: str
 
@@ -36,14 +46,21 @@ class PlatformService:
     db = Database()
     tracing = Tracing()
     metrics_server = MetricsServer()  # /metrics, on http.metrics_port only
+    consumer_health = ConsumerHealth()
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):
+        """Fails when the process is wedged (its consumer stopped or stuck), so that it is restarted;
+        a broker or database that is away is readiness's business, not a reason to restart."""
+        _, live = self.consumer_health()
+        if live != "ok":
+            return json_response(Health(status="unavailable", checks={"consumers": live}), 503)
         return Health(status="ok")
 
     @api("GET", "/health/ready", public=True)
     def health_ready(self, request):
-        checks = {"database": self._check_database(), "broker": self._check_broker()}
+        consumers, _ = self.consumer_health()
+        checks = {"database": self._check_database(), "broker": self._check_broker(), "consumers": consumers}
         checks.update(self.readiness_checks())
         ready = all(value == "ok" for value in checks.values())
         return json_response(Health(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503)

@@ -43,6 +43,12 @@ class DatabaseSettings(Section):
 class AmqpSettings(Section):
     uri: str
     max_workers: int = 10
+    # A dead connection is noticed within about two heartbeats, even without a word from the broker.
+    heartbeat_seconds: int = Field(20, ge=1)
+    # An RPC call gives up after this long: its request or reply may have been lost with a connection.
+    rpc_timeout_seconds: float = Field(30, gt=0)
+    # /health/live fails when the consumer's loop has not moved for this long (a wedged process).
+    stall_seconds: float = Field(60, gt=0)
 
 
 class HttpSettings(Section):
@@ -144,6 +150,7 @@ class ServiceSettings(Section):
             "AMQP_URI": self.amqp.uri,
             "WEB_SERVER_ADDRESS": f"{self.http.host}:{self.http.port}",
             "max_workers": self.amqp.max_workers,
+            "HEARTBEAT": self.amqp.heartbeat_seconds,
             "SETTINGS": self,
         }
 

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from pydantic import RootModel
 from werkzeug.wrappers import Response
 
+from chassis.amqp import rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
 from chassis.service import PlatformService

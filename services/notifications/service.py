@@ -1,8 +1,7 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
 from datetime import UTC, datetime
 
-from nameko.rpc import RpcProxy
-
+from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
 from chassis.http import api
 from chassis.messaging import consume_event

@@ -95,7 +95,7 @@ def test_bad_input_is_refused_clearly_stores_nothing_and_is_counted(intake, db, 
 def test_health_and_metrics_are_served(intake):
     assert requests.get(f"{intake.url}/health/live").json()["status"] == "ok"
     ready = requests.get(f"{intake.url}/health/ready").json()
-    assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "consumers": "ok"}}
     assert "cfm_outbox_backlog" in requests.get(intake.metrics_url).text
 
 
