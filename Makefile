@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: security-check audit-verify run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
+.PHONY: security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -38,9 +38,13 @@ security-check: infra
 audit-verify: $(VENV)/.installed
 	$(PY) -m tools.audit_verify
 
-## Mint a development token: make token ROLE=manager COUNTRY=GN,ML
+## Mint a development token, signed by identity's key: make token ROLE=manager COUNTRY=GN,ML
 token: $(VENV)/.installed
-	@$(PY) -m chassis.auth --role $(ROLE) --country $(COUNTRY)
+	@$(PY) -m services.identity.commands token --role $(ROLE) --country $(COUNTRY)
+
+## A new signing key for identity; the old ones stay published until their tokens expire.
+identity-rotate-key: migrate
+	$(PY) -m services.identity.commands rotate-key
 
 ## Rewrite the JSON Schema snapshots after an intended contract change.
 contracts: $(VENV)/.installed

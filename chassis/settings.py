@@ -15,17 +15,15 @@ secrets) is refused.
 """
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Literal, Mapping, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CFM__"
-# Outside development an access token may live at most this long (until the identity service's tokens).
-PRODUCTION_MAX_TOKEN_MINUTES = 60
-DEVELOPMENT_MAX_TOKEN_MINUTES = 24 * 60
 
 
 class SettingsError(ValueError):
@@ -79,12 +77,16 @@ class ElasticsearchSettings(Section):
 
 
 class AuthSettings(Section):
-    jwt_secret: SecretStr
+    """How tokens are verified: against identity's public keys, never a shared secret."""
+
+    jwks_url: str | None = "http://127.0.0.1:8006/.well-known/jwks.json"
+    jwks: dict | None = None                # public keys given inline instead of fetched (tests, air-gapped sites)
     issuer: str = "cfm-platform"
     audience: str = "cfm"
-    max_token_minutes: int = Field(DEVELOPMENT_MAX_TOKEN_MINUTES, ge=1, description=(
-        "Longest lifetime (exp - iat) of a token accepted; unless set, 60 outside development and "
-        "24 hours in development"))
+    # Identity issues access tokens of 15 minutes: a token claiming to live longer was not made by it.
+    max_token_lifetime: timedelta = Field(timedelta(minutes=15), le=timedelta(minutes=15))
+    revocations_url: str | None = "http://127.0.0.1:8006/v1/ended-sessions"
+    revocations_refresh_seconds: float = 5
 
 
 class TracingSettings(Section):
@@ -137,21 +139,6 @@ class ServiceSettings(Section):
     consumer: ConsumerSettings = ConsumerSettings()
     logging: LoggingSettings = LoggingSettings()
     countries: dict[str, CountrySettings]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _token_lifetime_of_the_environment(cls, data):
-        if isinstance(data, dict) and isinstance(data.get("auth"), dict) and data.get("environment") not in (
-                None, "development") and "max_token_minutes" not in data["auth"]:
-            data = {**data, "auth": {**data["auth"], "max_token_minutes": PRODUCTION_MAX_TOKEN_MINUTES}}
-        return data
-
-    @model_validator(mode="after")
-    def _token_lifetime_cap(self):
-        if self.environment != "development" and self.auth.max_token_minutes > PRODUCTION_MAX_TOKEN_MINUTES:
-            raise ValueError(f"auth.max_token_minutes may be at most {PRODUCTION_MAX_TOKEN_MINUTES} "
-                             "outside development")
-        return self
 
     @property
     def schema(self) -> str:

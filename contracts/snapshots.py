@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import http, rpc
+from contracts import http, identity, rpc
 from contracts.envelope import Envelope, event_types
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -30,7 +30,7 @@ def contract_models() -> dict[str, type[BaseModel]]:
     models: dict[str, type[BaseModel]] = {"envelope": Envelope}
     for event in event_types():
         models[f"event.{event.event_type}.v{event.event_version}"] = event
-    for module, prefix in ((http, "http"), (rpc, "rpc")):
+    for module, prefix in ((http, "http"), (identity, "http"), (rpc, "rpc")):
         for name in module.__all_contracts__:
             models[f"{prefix}.{name}"] = getattr(module, name)
     return models

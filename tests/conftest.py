@@ -11,6 +11,7 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
 
+import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import socket  # noqa: E402
@@ -26,12 +27,17 @@ from psycopg import sql  # noqa: E402
 from chassis.db import apply_migrations  # noqa: E402
 from chassis.services import SERVICES, load_service  # noqa: E402
 from chassis.settings import _deep_merge, load_settings  # noqa: E402
+from tests.tokens import TEST_JWKS, mint_token  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DATABASE = os.environ.get("CFM_TEST_DATABASE", "cfm_test")  # one per checkout run side by side
 RABBIT_API = "http://127.0.0.1:15672/api"
 RABBIT_AUTH = ("guest", "guest")
 ES_URL = "http://127.0.0.1:9200"
+# The services under test trust the test run's own signing key, and fetch no other.
+TEST_AUTH = {"jwks": TEST_JWKS, "jwks_url": None, "revocations_url": None}
+TEST_AUTH_ENV = {"CFM__AUTH__JWKS": json.dumps(TEST_JWKS), "CFM__AUTH__JWKS_URL": "null",
+                 "CFM__AUTH__REVOCATIONS_URL": "null"}
 
 
 def free_port() -> int:
@@ -121,6 +127,7 @@ def make_settings(database_url, amqp_uri, es_prefix):
             "tracing": {"exporter": "none"},
             "http": {"port": free_port(), "metrics_port": free_port()},
             "consumer": {"first_backoff_seconds": 0.05},
+            "auth": TEST_AUTH,
         }
         return load_settings(load_service(service)[1], service, overrides=_deep_merge(base, overrides), environ={})
     return make
@@ -153,9 +160,7 @@ class RunningService:
         self.metrics_url = f"http://127.0.0.1:{settings.http.metrics_port}/metrics"
 
     def token(self, role="agent", countries=("GN",), subject="test-user", **kwargs) -> str:
-        from chassis.auth import mint_token
-        return mint_token(self.settings.auth.jwt_secret.get_secret_value(), subject=subject, role=role,
-                          countries=list(countries), **kwargs)
+        return mint_token(subject=subject, role=role, countries=list(countries), **kwargs)
 
     def headers(self, role="agent", countries=("GN",)) -> dict:
         return {"Authorization": f"Bearer {self.token(role, countries)}"}

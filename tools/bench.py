@@ -19,10 +19,10 @@ import requests
 from elasticsearch import Elasticsearch
 from psycopg import sql
 
-from chassis.auth import mint_token
 from chassis.db import apply_migrations
 from chassis.migrate import declare_queues
 from chassis.services import SERVICES
+from services.identity.commands import dev_token
 from services.reporting.reports import percentile
 from tools.platform import start_platform, stop_platform
 
@@ -70,8 +70,7 @@ def main() -> int:
                                                                       os.devnull))
     es = Elasticsearch(settings["reporting"].elasticsearch.url)
     try:
-        token = mint_token(settings["intake"].auth.jwt_secret.get_secret_value(), subject="bench",
-                           role="agent", countries=["GN"])
+        token = dev_token(settings["identity"], subject="bench", role="agent", countries=["GN"])
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         url = f"http://127.0.0.1:{settings['intake'].http.port}/v1/feedback"

@@ -47,7 +47,6 @@ def measure(base_url: str, agent_token: str, focal_point_token: str, country: st
 
 
 def main(argv=None) -> int:
-    from chassis.auth import mint_token
     from chassis.services import load_service
     from chassis.settings import load_settings
 
@@ -57,10 +56,11 @@ def main(argv=None) -> int:
     parser.add_argument("--year", type=int, default=time.gmtime().tm_year)
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args(argv)
-    auth = load_settings(load_service("cases")[1], "cases").auth
+    from services.identity.commands import dev_token
+    identity = load_settings(load_service("identity")[1], "identity")
+
     def token(role: str) -> str:
-        return mint_token(auth.jwt_secret.get_secret_value(), subject=f"bench-{role}", role=role,
-                          countries=[args.country], issuer=auth.issuer, audience=auth.audience)
+        return dev_token(identity, subject=f"bench-{role}", role=role, countries=[args.country])
     restricted, missing = measure(args.url, token("agent"), token("focal_point"), args.country, args.year,
                                   args.requests)
     print(f"404 for a restricted case: median {restricted:.2f} ms; for a missing case: median {missing:.2f} ms "

@@ -22,12 +22,12 @@ from elasticsearch import Elasticsearch
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from chassis.auth import mint_token
 from contracts.common import Channel, Location, Respondent
 from contracts.envelope import Envelope
 from contracts.events import CaseOpened, CaseStatusChanged, FeedbackReceived
 from services.reporting.reports import percentile
 from tools.bench import RABBIT_API, isolated_resources
+from services.identity.commands import dev_token
 from tools.platform import start_platform, stop_platform
 
 REGIONS = ("Kindia", "Conakry", "Labé", "Kankan", "Nzérékoré", "Boké")
@@ -84,12 +84,14 @@ def main() -> int:
     parser.add_argument("-r", "--repeat", type=int, default=20, help="times each search is run")
     args = parser.parse_args()
 
-    database_url, amqp_uri, vhost, prefix = isolated_resources("cfm_bench_search", ("reporting",))
+    database_url, amqp_uri, vhost, prefix = isolated_resources("cfm_bench_search", ("identity", "reporting"))
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": prefix, "CFM__TRACING__EXPORTER": "none",
-           "CFM__LOGGING__LEVEL": "WARNING", "CFM__HTTP__PORT": "18105", "CFM__HTTP__METRICS_PORT": "19105"}
-    processes, settings = start_platform(env, sink_args=("--port", "18199", "--record-file", os.devnull),
-                                         services=("reporting",))
+           "CFM__LOGGING__LEVEL": "WARNING"}
+    service_env = {"identity": {"CFM__HTTP__PORT": "18106", "CFM__HTTP__METRICS_PORT": "19106"},
+                   "reporting": {"CFM__HTTP__PORT": "18105", "CFM__HTTP__METRICS_PORT": "19105"}}
+    processes, settings = start_platform(env, service_env, sink_args=("--port", "18199", "--record-file",
+                                                                      os.devnull), services=("identity", "reporting"))
     es = Elasticsearch(settings["reporting"].elasticsearch.url)
     try:
         start = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -110,8 +112,7 @@ def main() -> int:
         indexed = time.perf_counter() - started
         es.indices.refresh(index=f"{prefix}-*")
 
-        token = mint_token(settings["reporting"].auth.jwt_secret.get_secret_value(), subject="bench",
-                           role="manager", countries=["GN"])
+        token = dev_token(settings["identity"], subject="bench", role="manager", countries=["GN"])
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         base = f"http://127.0.0.1:{settings['reporting'].http.port}"

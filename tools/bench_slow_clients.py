@@ -16,7 +16,7 @@ import uuid
 import psycopg
 import requests
 
-from chassis.auth import mint_token
+from services.identity.commands import dev_token
 from services.intake.signatures import twilio_signature
 from services.reporting.reports import percentile
 from tools.bench import RABBIT_API, isolated_resources
@@ -55,12 +55,14 @@ def main() -> int:
            "CFM__LOGGING__LEVEL": "WARNING", "CFM__HTTP__BODY_TIMEOUT_SECONDS": "120",
            "CFM__HTTP__HEADER_TIMEOUT_SECONDS": "120"}
     processes, settings = start_platform(env, {"intake": {"CFM__HTTP__PORT": "18201",
-                                                          "CFM__HTTP__METRICS_PORT": "19201"}},
+                                                          "CFM__HTTP__METRICS_PORT": "19201"},
+                                               "identity": {"CFM__HTTP__PORT": "18206",
+                                                            "CFM__HTTP__METRICS_PORT": "19206"}},
                                          sink_args=("--port", "18299", "--record-file", os.devnull),
-                                         services=("intake",))
+                                         services=("identity", "intake"))
     intake = settings["intake"]
     base = f"http://127.0.0.1:{intake.http.port}"
-    token = mint_token(intake.auth.jwt_secret.get_secret_value(), subject="bench", role="agent", countries=["GN"])
+    token = dev_token(settings["identity"], subject="bench", role="agent", countries=["GN"])
     twilio_url = f"{base}/v1/channels/twilio/gn_sms_twilio"
     twilio_token = intake.endpoints["gn_sms_twilio"].secret.get_secret_value()
 

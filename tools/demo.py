@@ -11,9 +11,9 @@ from pathlib import Path
 
 import requests
 
-from chassis.auth import mint_token
 from chassis.services import load_service
 from chassis.settings import load_settings
+from services.identity.commands import dev_token
 
 INTAKE = "http://127.0.0.1:8001"
 CASES = "http://127.0.0.1:8002"
@@ -112,14 +112,10 @@ def ask_status(intake_settings, reference: str, phone: str, who: str) -> None:
 
 def main() -> int:
     intake_settings = load_settings(load_service("intake")[1], "intake")
-    auth = intake_settings.auth
-    secret = auth.jwt_secret.get_secret_value()
-    agent = {"Authorization": "Bearer " + mint_token(secret, subject="demo-agent", role="agent",
-                                                     countries=["GN", "ML"])}
-    focal = {"Authorization": "Bearer " + mint_token(secret, subject="demo-focal", role="focal_point",
-                                                     countries=["GN", "ML"])}
-    manager = {"Authorization": "Bearer " + mint_token(secret, subject="demo-manager", role="manager",
-                                                       countries=["GN", "ML"])}
+    identity_settings = load_settings(load_service("identity")[1], "identity")
+    agent, focal, manager = ({"Authorization": "Bearer " + dev_token(identity_settings, role=role, countries=["GN", "ML"],
+                                                                     subject=f"demo-{role}")}
+                             for role in ("agent", "focal_point", "manager"))
     try:
         requests.get(f"{INTAKE}/health/ready", timeout=2)
     except requests.RequestException:

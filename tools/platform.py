@@ -10,9 +10,9 @@ from pathlib import Path
 
 import requests
 
-from chassis.auth import mint_token
 from chassis.services import SERVICES, load_service
 from chassis.settings import load_settings
+from services.identity.commands import dev_token, seed_demo_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
@@ -42,6 +42,12 @@ def start_platform(env: dict | None = None, service_env: dict[str, dict] | None 
     """Start everything (or only `services`); returns the processes and each service's settings.
     `env` applies to every process, `service_env[name]` to one service only (tests use both)."""
     env = {**os.environ, **(env or {})}
+    if "identity" in services and "CFM__AUTH__JWKS_URL" not in env and "CFM__AUTH__JWKS" not in env:
+        # Every service trusts the keys of the identity service started here.
+        identity_env = {**env, **(service_env or {}).get("identity", {})}
+        identity_http = load_settings(load_service("identity")[1], "identity", environ=identity_env).http
+        env["CFM__AUTH__JWKS_URL"] = f"http://{identity_http.host}:{identity_http.port}/.well-known/jwks.json"
+        env["CFM__AUTH__REVOCATIONS_URL"] = f"http://{identity_http.host}:{identity_http.port}/v1/ended-sessions"
     processes = {"sms-sink": start_process("sms-sink", ["-m", "tools.sms_sink", *sink_args], env)}
     settings = {}
     try:
@@ -84,16 +90,22 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop the children on SIGTERM too, not only Ctrl-C
     print("Starting the platform (logs in var/log/) ...", flush=True)
     processes, settings = start_platform()
-    secret = settings["intake"].auth.jwt_secret.get_secret_value()
     print("\nThe platform is up:")
     for name in SERVICES:
         http = settings[name].http
         print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready)   "
               f"metrics: http://{http.metrics_host}:{http.metrics_port}/metrics")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
-    print("\nDevelopment tokens (8 hours):")
+    print("\nDemo accounts (development only; sign in at identity, POST /v1/sign-in; new passwords at each start;")
+    print("those with a TOTP secret: codes from any authenticator app, or python -c \"import pyotp; "
+          "print(pyotp.TOTP('<secret>').now())\"):")
+    for account in seed_demo_accounts(settings["identity"]):
+        totp = f"   TOTP secret {account['totp_secret']}" if account["totp_secret"] else ""
+        print(f"  {account['username']:<14} {account['role']:<12} {','.join(account['countries']):<6} "
+              f"password {account['password']!r}{totp}")
+    print("\nDevelopment tokens (15 minutes; `make token ROLE=agent COUNTRY=GN` gives a new one):")
     for role, countries in (("agent", ["GN"]), ("focal_point", ["GN", "ML"]), ("manager", ["GN", "ML", "SN"])):
-        token = mint_token(secret, subject=f"dev-{role}", role=role, countries=countries)
+        token = dev_token(settings["identity"], role=role, countries=countries)
         print(f"  {role} ({','.join(countries)}): {token}")
     print("\nTry it:  TOKEN=<agent token above>")
     print('  curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" '

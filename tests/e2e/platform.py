@@ -9,10 +9,10 @@ from pathlib import Path
 
 import requests
 
-from chassis.auth import mint_token
 from chassis.migrate import declare_queues
 from chassis.services import SERVICES
-from tests.conftest import ES_URL, RABBIT_API, RABBIT_AUTH, delete_test_indices, free_port
+from tests.conftest import ES_URL, RABBIT_API, RABBIT_AUTH, TEST_AUTH_ENV, delete_test_indices, free_port
+from tests.tokens import bearer
 from tools.platform import start_platform, stop_platform
 
 
@@ -25,9 +25,7 @@ class Platform:
     work_dir: Path
 
     def headers(self, role: str, countries=("GN",), subject: str | None = None) -> dict:
-        secret = self.settings["intake"].auth.jwt_secret.get_secret_value()
-        token = mint_token(secret, subject=subject or f"e2e-{role}", role=role, countries=list(countries))
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(role, countries, subject=subject or f"e2e-{role}")
 
 
 @contextmanager
@@ -46,7 +44,7 @@ def running_platform(database_url: str, env: dict | None = None, before_start=No
     sink_port = free_port()
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri, "CFM__ELASTICSEARCH__URL": ES_URL,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix, "CFM__TRACING__EXPORTER": "none",
-           "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **(env or {})}
+           "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **TEST_AUTH_ENV, **(env or {})}
     service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
                    for name in SERVICES}
     processes = {}

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chassis.auth import mint_token
 from chassis.migrate import declare_queues
 from chassis.services import SERVICES
-from tests.conftest import ES_URL, free_port, wait_for
+from tests.conftest import ES_URL, TEST_AUTH_ENV, free_port, wait_for
 from tests.helpers import EventRecorder
+from tests.tokens import bearer
 from tools.platform import start_platform, stop_platform
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +27,7 @@ def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
         "CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
         "CFM__ELASTICSEARCH__URL": ES_URL, "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix,
         "CFM__TRACING__EXPORTER": "none", "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}",
+        **TEST_AUTH_ENV,
     }
     service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
                    for name in SERVICES}
@@ -35,20 +36,17 @@ def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
     processes, settings = start_platform(env, service_env, sink_args=(
         "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
     urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
-    secret = settings["cases"].auth.jwt_secret.get_secret_value()
-    yield urls, secret, recorder
+    yield urls, recorder
     stop_platform(processes)
     recorder.close()
 
 
-def bearer(secret, role, subject):
-    return {"Authorization": f"Bearer {mint_token(secret, subject=subject, role=role, countries=['GN'])}"}
 
 
 def test_a_complaint_is_classified_warned_breached_resolved_and_closed(platform):
-    urls, secret, events = platform
-    agent = bearer(secret, "agent", "agent-mariama")
-    admin = bearer(secret, "admin", "admin-ops")
+    urls, events = platform
+    agent = bearer("agent", subject="agent-mariama")
+    admin = bearer("admin", subject="admin-ops")
 
     def set_clock(moment):
         answer = requests.put(f"{urls['cases']}/admin/clock", json={"now": moment.isoformat()}, headers=admin)

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from chassis.services import load_service
 from chassis.settings import load_settings
-from tests.conftest import RABBIT_API, RABBIT_AUTH, RunningService, free_port
+from tests.conftest import RABBIT_API, RABBIT_AUTH, TEST_AUTH, RunningService, free_port
 
 from tests.channel_payloads import (
     BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_NUMBER_ID, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
@@ -34,7 +34,8 @@ def intake(database_url):
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     settings = load_settings(load_service("intake")[1], "intake", environ={}, overrides={
         "database": {"url": database_url, "pool_max": 5}, "amqp": {"uri": f"amqp://guest:guest@127.0.0.1:5672/{vhost}"},
-        "tracing": {"exporter": "none"}, "http": {"port": free_port(), "metrics_port": free_port()}, "endpoints": ENDPOINT_SECRETS})
+        "tracing": {"exporter": "none"}, "http": {"port": free_port(), "metrics_port": free_port()},
+        "endpoints": ENDPOINT_SECRETS, "auth": TEST_AUTH})
     container = ServiceContainer(load_service("intake")[0], settings.nameko_config())
     container.start()
     yield RunningService(container, settings)

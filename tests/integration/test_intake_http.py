@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chassis.auth import mint_token
+from tests.tokens import mint_token
 from contracts.snapshots import EXAMPLE_DIR
 from tests.helpers import metric_value
 
@@ -58,8 +58,7 @@ def test_text_is_stored_exactly_as_received(intake, db):
 
 
 def expired_token(intake):
-    return mint_token(intake.settings.auth.jwt_secret.get_secret_value(), subject="a", role="agent",
-                      countries=["GN"], now=datetime.now(UTC) - timedelta(days=1))
+    return mint_token(subject="a", role="agent", countries=["GN"], now=datetime.now(UTC) - timedelta(days=1))
 
 
 BAD_REQUESTS = [

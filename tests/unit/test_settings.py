@@ -18,7 +18,7 @@ def key() -> str:
 def production_intake_env(**changes) -> dict[str, str]:
     """Every secret intake needs in production, each a fresh random value."""
     settings = load_settings(IntakeSettings, "intake", environ={})
-    env = {"CFM__ENVIRONMENT": "production", "CFM__AUTH__JWT_SECRET": key(),
+    env = {"CFM__ENVIRONMENT": "production",
            "CFM__VAULT__KEYS": f'{{"k7": "{key()}"}}', "CFM__VAULT__ACTIVE_KEY_ID": "k7",
            "CFM__VAULT__INDEX_KEY": key()}
     for endpoint_id, endpoint in settings.endpoints.items():
@@ -43,8 +43,9 @@ def test_a_section_of_another_service_is_not_an_error():
 
 
 def test_a_secret_of_digits_stays_text_and_a_bad_value_is_never_printed():
-    settings = load_settings(ServiceSettings, "cases", environ={"CFM__AUTH__JWT_SECRET": "12345678901234567890"})
-    assert settings.auth.jwt_secret.get_secret_value() == "12345678901234567890"
+    from services.identity.settings import IdentitySettings
+    settings = load_settings(IdentitySettings, "identity", environ={"CFM__SECRET_KEY": "12345678901234567890"})
+    assert settings.secret_key.get_secret_value() == "12345678901234567890"
     with pytest.raises(SettingsError) as refused:
         load_settings(ServiceSettings, "cases", environ={"CFM__HTTP__PORT": "80s3cr3t-value"})
     assert "http.port" in str(refused.value) and "80s3cr3t-value" not in str(refused.value)
@@ -67,7 +68,7 @@ def test_development_is_the_default_and_allows_the_development_secrets():
 
 @pytest.mark.security
 @pytest.mark.parametrize("missing", [
-    "CFM__AUTH__JWT_SECRET", "CFM__VAULT__INDEX_KEY", "CFM__ENDPOINTS__GN_SMS_TWILIO__SECRET",
+    "CFM__VAULT__INDEX_KEY", "CFM__ENDPOINTS__GN_SMS_TWILIO__SECRET",
     "CFM__ENDPOINTS__GN_WHATSAPP__VERIFY_TOKEN", "CFM__VAULT__ACTIVE_KEY_ID",
 ])
 def test_production_refuses_to_start_on_a_development_or_missing_secret(missing):
@@ -85,9 +86,10 @@ def test_production_refuses_to_start_on_a_development_or_missing_secret(missing)
 def test_production_refuses_a_development_value_given_again_in_the_environment():
     development = load_settings(IntakeSettings, "intake", environ={})
     dev_key = development.vault.keys["dev1"].get_secret_value()
-    for env in (production_intake_env(CFM__AUTH__JWT_SECRET=development.auth.jwt_secret.get_secret_value()),
+    index_key = development.vault.index_key.get_secret_value()
+    for env in (production_intake_env(CFM__VAULT__INDEX_KEY=index_key),
                 production_intake_env(CFM__VAULT__KEYS=f'{{"k7": "{dev_key}"}}'),
-                production_intake_env(CFM__AUTH__JWT_SECRET="")):
+                production_intake_env(CFM__VAULT__INDEX_KEY="")):
         with pytest.raises(SettingsError):
             load_settings(IntakeSettings, "intake", environ=env)
 
@@ -113,12 +115,18 @@ def test_the_active_vault_key_must_be_in_the_ring():
 
 @pytest.mark.security
 def test_other_services_need_only_their_own_secrets_in_production():
-    jwt = {"CFM__ENVIRONMENT": "production", "CFM__AUTH__JWT_SECRET": key()}
-    assert load_settings(ServiceSettings, "cases", environ=jwt).environment == "production"
+    from services.identity.settings import IdentitySettings
+    production = {"CFM__ENVIRONMENT": "production"}
+    assert load_settings(ServiceSettings, "cases", environ=production).environment == "production"
     with pytest.raises(SettingsError) as refused:
-        load_settings(NotificationsSettings, "notifications", environ=jwt)
+        load_settings(NotificationsSettings, "notifications", environ=production)
     assert "sms.auth_token" in str(refused.value)
-    load_settings(NotificationsSettings, "notifications", environ={**jwt, "CFM__SMS__AUTH_TOKEN": key()})
+    load_settings(NotificationsSettings, "notifications", environ={**production, "CFM__SMS__AUTH_TOKEN": key()})
+    # identity's key encrypts its signing keys and second factors: never the development one.
+    with pytest.raises(SettingsError) as refused:
+        load_settings(IdentitySettings, "identity", environ=production)
+    assert "secret_key" in str(refused.value)
+    load_settings(IdentitySettings, "identity", environ={**production, "CFM__SECRET_KEY": key()})
 
 
 @pytest.mark.security
@@ -147,14 +155,14 @@ def compose_environment(service: str) -> dict[str, str]:
     return {name: fill(value) for name, value in environment.items()}
 
 
-@pytest.mark.parametrize("service", ["intake", "cases", "referrals", "notifications", "reporting"])
+@pytest.mark.parametrize("service", ["identity", "intake", "cases", "referrals", "notifications", "reporting"])
 def test_the_compose_deployment_runs_in_production_with_every_secret_from_its_env_file(service):
     from chassis.services import load_service
 
     env = compose_environment(service)
     assert env["CFM__ENVIRONMENT"] == "production"
     settings = load_settings(load_service(service)[1], service, environ=env)
-    assert settings.environment == "production" and settings.auth.max_token_minutes == 60
+    assert settings.environment == "production" and settings.auth.max_token_lifetime.total_seconds() == 900
 
 
 def test_null_unsets_an_optional_setting():
