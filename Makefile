@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: chromium security-check identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex evaluate-classifier constraints clean
+.PHONY: chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -40,6 +40,10 @@ security-check: infra chromium
 	$(PY) -m pytest -m security
 	$(PY) -m pytest --confcutdir=tests/browser -m security tests/browser
 
+## Check the hash chains of the audit tables (cases.audit_log, intake.contact_reveals); names the first broken row.
+audit-verify: $(VENV)/.installed
+	$(PY) -m tools.audit_verify
+
 ## Mint a development token, signed by identity's key: make token ROLE=manager COUNTRY=GN,ML
 token: $(VENV)/.installed
 	@$(PY) -m services.identity.commands token --role $(ROLE) --country $(COUNTRY)
@@ -56,6 +60,11 @@ contracts: $(VENV)/.installed
 bench: migrate
 	$(PY) -m tools.bench
 
+## Time hotline and SMS messages while 200 slow clients hold connections to intake (goal: each within 1 s).
+.PHONY: bench-slow-clients
+bench-slow-clients: migrate
+	$(PY) -m tools.bench_slow_clients
+
 ## Measure reporting's indexing throughput and search and report latency on this machine.
 bench-search: migrate
 	$(PY) -m tools.bench_search
@@ -63,6 +72,10 @@ bench-search: migrate
 ## Rebuild the search indices from reporting's journal, with no downtime.
 reindex: migrate
 	$(PY) -m services.reporting.rebuild
+
+## Re-encrypt every contact under the vault's active key (resumable; runs beside the platform), so old keys can go.
+vault-rotate: $(VENV)/.installed
+	$(PY) -m services.intake.vault_rotation
 
 ## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
 evaluate-classifier: $(VENV)/.installed

@@ -60,10 +60,15 @@ def apply_migrations(url: str, service: str) -> list[str]:
         schema = sql.Identifier(service)
         # Several processes may start at once: one migrates, the others wait.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"migrate:{service}"])
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+        # Checked before creating: in a deployment the service's own role may create nothing (its
+        # schema and tables belong to the migration role, deploy/postgres/roles.sql), and PostgreSQL
+        # checks that right before it looks whether the schema exists.
+        if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [service]).fetchone():
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(schema))
-        conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
-                            version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())""")
+        if conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None:
+            conn.execute("""CREATE TABLE schema_migrations (
+                                version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())""")
         done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
         for version, path in migration_files(service):
             if version in done:
@@ -114,21 +119,23 @@ class UnitOfWork:
         return claimed
 
     def emit(self, payload: EventPayload, *, country: str) -> Envelope:
-        """Add an event to the outbox, to be published once this transaction commits."""
+        """Add an event to the outbox, to be published once this transaction commits; during a
+        breaking change, its older versions too (same transaction, so both go out or neither)."""
         data = self._worker_ctx.data if self._worker_ctx is not None else {}
         correlation = data.get("correlation_id")
         causation = data.get("causation_id")
-        envelope = Envelope.wrap(
-            payload, country=country, producer=self._service,
-            correlation_id=UUID(correlation) if correlation else uuid4(),
+        correlation_id = UUID(correlation) if correlation else uuid4()
+        envelopes = [Envelope.wrap(
+            version, country=country, producer=self._service, correlation_id=correlation_id,
             causation_id=UUID(causation) if causation else None,
-        )
-        self.conn.execute(
-            "INSERT INTO outbox (message_id, event_type, routing_key, body, headers) VALUES (%s, %s, %s, %s, %s)",
-            [envelope.message_id, envelope.type, envelope.routing_key,
-             envelope.model_dump_json(), json.dumps(current_trace_headers())])
-        self._emitted += 1
-        return envelope
+        ) for version in (payload, *payload.also_published_as())]
+        for envelope in envelopes:
+            self.conn.execute(
+                "INSERT INTO outbox (message_id, event_type, routing_key, body, headers) VALUES (%s, %s, %s, %s, %s)",
+                [envelope.message_id, envelope.type, envelope.routing_key,
+                 envelope.model_dump_json(), json.dumps(current_trace_headers())])
+        self._emitted += len(envelopes)
+        return envelopes[0]
 
 
 class Database(DependencyProvider):

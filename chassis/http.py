@@ -16,12 +16,14 @@ from uuid import UUID, uuid4
 from eventlet.event import Event
 from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from chassis import metrics
 from chassis.auth import principal_from_header
 from chassis.errors import ApiError
+from chassis.server import GuardedWebServer
 from chassis.tracing import TRACE_HEADER
 from contracts.http import Error, ErrorBody, ErrorDetail
 
@@ -47,16 +49,69 @@ def validation_details(exc: ValidationError) -> list[dict]:
             for error in exc.errors(include_input=False, include_url=False)]
 
 
+# Deeper than any provider's payload (WhatsApp's is 7 levels); far below Python's recursion limit.
+MAX_JSON_DEPTH = 32
+
+
+def without_nul(text: str) -> str:
+    """The text without NUL characters. PostgreSQL cannot store them, and they carry nothing a
+    person could read: they are dropped rather than the message refused, because a refused
+    provider message is lost for good (a provider does not send a 4xx again)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _cleaned(data):
+    """Decoded JSON with NULs dropped from every string and key, walked without recursion;
+    an ApiError when it nests deeper than MAX_JSON_DEPTH."""
+    def clean(value):
+        if isinstance(value, str):
+            return without_nul(value)
+        if isinstance(value, dict):
+            return {without_nul(key): item for key, item in value.items()}
+        return list(value) if isinstance(value, list) else value
+
+    root = [clean(data)]
+    pending = [(root, 0, 0)]
+    while pending:
+        container, key, depth = pending.pop()
+        value = container[key]
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise _too_deep()
+        for child in (value if isinstance(value, dict) else range(len(value))):
+            value[child] = clean(value[child])
+            pending.append((value, child, depth + 1))
+    return root[0]
+
+
+def _too_deep() -> ApiError:
+    return ApiError(400, "nesting_too_deep", f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+
+
+def read_json(data: bytes):
+    """Decoded JSON, without NULs, or an ApiError: `malformed_json`, `nesting_too_deep`."""
+    try:
+        decoded = json.loads(data)
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    return _cleaned(decoded)
+
+
+def read_form(request):
+    """The form fields of a request, NULs dropped from names and values (see without_nul). Check a
+    provider's signature on `request.form` first: it signed what it sent."""
+    return MultiDict([(without_nul(name), without_nul(value)) for name, values in request.form.lists()
+                      for value in values])
+
+
 def parse_body(request, model: type[M]) -> M:
     """The JSON body as `model`, or an ApiError saying exactly what is wrong."""
     if request.mimetype != JSON:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    try:
-        data = json.loads(request.get_data())
-    except RequestEntityTooLarge:
-        raise
-    except ValueError:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    data = read_json(request.get_data())
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -73,6 +128,8 @@ def _correlation_id(request) -> str:
 
 
 class ApiEndpoint(HttpRequestHandler):
+    server = GuardedWebServer()
+
     def __init__(self, method: str, url: str, *, roles: tuple[str, ...] | None = None, public: bool = False,
                  **kwargs):
         if not public and not roles:

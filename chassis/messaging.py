@@ -9,7 +9,10 @@ On top of nameko's event handler it:
   into the worker (the unit of work records the message id for idempotency);
 - retries a failing handler with exponential backoff, then parks the message
   in the service's `parked_messages` table for an operator to list and replay,
-  and only then acks it. If even parking fails, the message is requeued.
+  and only then acks it. If even parking fails, the message is requeued;
+- shares the service's self-healing consumer (chassis.amqp): when the connection
+  is lost, the broker puts unacked messages back, so a message whose connection
+  is gone is neither retried nor parked here: its redelivery is handled instead.
 """
 import json
 import logging
@@ -27,6 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from pydantic import ValidationError
 
 from chassis import metrics
+from chassis.amqp import QueueConsumer, message_is_live
 from chassis.tracing import TRACE_HEADER
 from contracts.envelope import Envelope, EventPayload, UnknownEventType
 
@@ -38,6 +42,8 @@ def consumer_queue_name(consumer_service: str, source_service: str, event: type[
 
 
 class EventConsumer(EventHandler):
+    queue_consumer = QueueConsumer()
+
     def __init__(self, source_service: str, event: type[EventPayload], **kwargs):
         self.event_model = event
         super().__init__(source_service, event.routing_key(), requeue_on_error=False, **kwargs)
@@ -54,6 +60,8 @@ class EventConsumer(EventHandler):
         self._attempt(body, message, attempt=1)
 
     def _attempt(self, body, message, attempt: int):
+        if not message_is_live(message):
+            return  # the broker has it back and delivers it again on the new connection
         try:
             envelope = Envelope.model_validate(body)
             if (envelope.type, envelope.version) != (self.event_model.event_type, self.event_model.event_version):
@@ -91,7 +99,10 @@ class EventConsumer(EventHandler):
         log.warning("event handler failed", extra={
             "event_type": self.event_type, "attempt": attempt, "reason": error_type,
             "message_id": worker_ctx.data.get("causation_id")})
-        if attempt < self.retry.attempts:
+        if not message_is_live(message):
+            log.info("connection lost while handling; the broker redelivers the message",
+                     extra={"event_type": self.event_type, "message_id": worker_ctx.data.get("causation_id")})
+        elif attempt < self.retry.attempts:
             delay = self.retry.first_backoff_seconds * 2 ** (attempt - 1)
             eventlet.spawn_after(delay, self._attempt, body, message, attempt + 1)
         else:
@@ -129,21 +140,34 @@ class EventConsumer(EventHandler):
 consume_event = EventConsumer.decorator
 
 
-def list_parked(conn) -> list[dict]:
+def parked_country(body: bytes) -> str | None:
+    """The country of a parked message's envelope; None when the body is not a readable envelope."""
+    try:
+        country = json.loads(bytes(body)).get("country")
+    except (ValueError, AttributeError):
+        return None
+    return country if isinstance(country, str) else None
+
+
+def list_parked(conn, countries: frozenset[str] | None = None) -> list[dict]:
+    """Parked messages, of the given countries only (`None`: every message, for an admin). A message
+    whose country cannot be read is in no country's scope."""
     rows = conn.execute(
-        """SELECT id, queue, message_id, event_type, attempts, error_type, parked_at
+        """SELECT id, queue, message_id, event_type, attempts, error_type, parked_at, body
            FROM parked_messages ORDER BY id""").fetchall()
     keys = ("id", "queue", "message_id", "event_type", "attempts", "error_type", "parked_at")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row[:-1])) for row in rows
+            if countries is None or parked_country(row[-1]) in countries]
 
 
-def replay_parked(conn, amqp_uri: str, parked_id: int) -> bool:
-    """Put a parked message back on its queue, as it was; False when there is no such message.
-    The row is deleted in the caller's transaction, after the broker confirmed the message."""
+def replay_parked(conn, amqp_uri: str, parked_id: int, countries: frozenset[str] | None = None) -> bool:
+    """Put a parked message back on its queue, as it was; False when there is no such message (or it is
+    of a country outside `countries`). The row is deleted in the caller's transaction, after the broker
+    confirmed the message."""
     row = conn.execute(
         "SELECT queue, message_id, body, content_type, headers FROM parked_messages WHERE id = %s FOR UPDATE",
         [parked_id]).fetchone()
-    if row is None:
+    if row is None or (countries is not None and parked_country(row[2]) not in countries):
         return False
     queue, message_id, body, content_type, headers = row
     # The default exchange routes by queue name: only the consumer that parked it sees it again.

@@ -51,7 +51,7 @@ def declare_queues(amqp_uri: str, services=SERVICES) -> list[str]:
 def main() -> int:
     for name in SERVICES:
         _, settings_cls = load_service(name)
-        settings = load_settings(settings_cls, name)
+        settings = load_settings(settings_cls, name, require_secrets=False)  # it uses none of them
         ensure_database(settings.database.url)
         applied = apply_migrations(settings.database.url, name)
         print(f"{name}: {len(applied)} migration(s) applied" + (f" ({', '.join(applied)})" if applied else ""))

@@ -1,11 +1,22 @@
 """The outbox relay: publishes committed events with publisher confirms.
 
-Rows are taken in commit order with FOR UPDATE SKIP LOCKED, so several
+Rows are taken oldest id first with FOR UPDATE SKIP LOCKED, so several
 instances of a service can relay side by side. A row is stamped published
 only after the broker confirmed it; a crash in between publishes it again on
 restart (consumers drop the duplicate). Events are published `mandatory`: one
 that no queue is bound for stays in the outbox and is tried again later
 instead of vanishing.
+
+No order is promised, not even per case: an id is taken at insert, not at
+commit, so a transaction committing later may hold a smaller id; a row kept
+back for a missing queue goes out after younger ones; relays run side by
+side. Nor could publication order survive the way to a consumer: each event
+type has its own queue, a consumer's workers run concurrently, and a failed
+handler is retried after the messages behind it. So consumers must give the
+same result in any order (reporting keeps the case version that set each
+group of fields; referrals refers a case once, whichever of CaseOpened and
+CaseClassified comes first); tests/unit/test_event_order.py and
+tests/integration/test_event_order.py hold them to it.
 """
 import logging
 import threading

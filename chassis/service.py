@@ -1,16 +1,17 @@
-"""What every service has: database, tracing, health, metrics and the
-operator's view of parked messages. Services subclass `PlatformService`."""
+"""What every service has: database, tracing, health, metrics (on a port of their own, see
+chassis.server.MetricsServer) and the operator's view of parked messages. Services subclass
+`PlatformService`."""
 import logging
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from werkzeug.wrappers import Response
 
 from chassis import messaging, metrics
+from chassis.amqp import queue_consumer_of
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
+from chassis.server import MetricsServer
 from chassis.tracing import Tracing
 from contracts.http import Health, ParkedMessage, ParkedMessages
 
@@ -24,20 +25,42 @@ class Settings(DependencyProvider):
         return self.container.config["SETTINGS"]
 
 
+def _parked_scope(principal) -> frozenset[str] | None:
+    """ops see and replay the parked messages of their token's countries; an admin sees all."""
+    return None if principal.role == "admin" else principal.countries
+
+
+class ConsumerHealth(DependencyProvider):
+    """How the service's consumers are doing: `(readiness, liveness)`, each "ok" or why not."""
+
+    def get_dependency(self, worker_ctx):
+        consumer = queue_consumer_of(self.container)
+        stall_seconds = self.container.config["SETTINGS"].amqp.stall_seconds
+        return lambda: consumer.health(stall_seconds) if consumer is not None else ("ok", "ok")
+
+
 class PlatformService:
     name: str
 
     settings = Settings()
     db = Database()
     tracing = Tracing()
+    metrics_server = MetricsServer()  # /metrics, on http.metrics_port only
+    consumer_health = ConsumerHealth()
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):
+        """Fails when the process is wedged (its consumer stopped or stuck), so that it is restarted;
+        a broker or database that is away is readiness's business, not a reason to restart."""
+        _, live = self.consumer_health()
+        if live != "ok":
+            return json_response(Health(status="unavailable", checks={"consumers": live}), 503)
         return Health(status="ok")
 
     @api("GET", "/health/ready", public=True)
     def health_ready(self, request):
-        checks = {"database": self._check_database(), "broker": self._check_broker()}
+        consumers, _ = self.consumer_health()
+        checks = {"database": self._check_database(), "broker": self._check_broker(), "consumers": consumers}
         checks.update(self.readiness_checks())
         ready = all(value == "ok" for value in checks.values())
         return json_response(Health(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503)
@@ -62,20 +85,16 @@ class PlatformService:
         except Exception as exc:
             return f"unreachable: {type(exc).__name__}"
 
-    @api("GET", "/metrics", public=True)
-    def serve_metrics(self, request):
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
-
     @api("GET", "/admin/parked", roles=("ops", "admin"))
     def list_parked_messages(self, request, principal):
         with self.db() as uow:
-            rows = messaging.list_parked(uow.conn)
+            rows = messaging.list_parked(uow.conn, _parked_scope(principal))
         return ParkedMessages(parked=[ParkedMessage(**row) for row in rows])
 
     @api("POST", "/admin/parked/<int:parked_id>/replay", roles=("ops", "admin"))
     def replay_parked_message(self, request, parked_id, principal):
         with self.db() as uow:
-            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id)
+            replayed = messaging.replay_parked(uow.conn, self.settings.amqp.uri, parked_id, _parked_scope(principal))
         if not replayed:
             raise ApiError(404, "not_found", "There is no parked message with this id.")
         metrics.PARKED_NOW.labels(self.name).dec()

@@ -4,12 +4,18 @@ An event on the bus is an `Envelope` whose `payload` is one of the registered
 `EventPayload` models. Its routing key is `<type>.v<version>`, so a breaking
 change (a new version) can be published beside the old one while consumers
 move over (see VERSIONING.md).
+
+Tolerant readers, strict writers: a producer builds its payload from the
+model, which refuses a field it does not declare; a consumer reading an
+envelope ignores fields it does not know (in the envelope and at any depth of
+the payload), so a producer that adds an optional field can be deployed
+before its consumers.
 """
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
 from contracts.common import Contract, CountryCode
 
@@ -39,6 +45,12 @@ class EventPayload(Contract):
     def routing_key(cls) -> str:
         return f"{cls.event_type}.v{cls.event_version}"
 
+    def also_published_as(self) -> list["EventPayload"]:
+        """The same fact in the older versions still published beside this one (VERSIONING.md:
+        a breaking change is published in both versions until no consumer reads the old one).
+        A new version overrides this to return the old version's payload."""
+        return []
+
 
 def payload_model(event_type: str, version: int) -> type[EventPayload]:
     try:
@@ -52,6 +64,9 @@ def event_types() -> list[type[EventPayload]]:
 
 
 class Envelope(Contract):
+    # Only `Envelope.wrap` writes envelopes; a reader ignores envelope fields a newer producer adds.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     message_id: UUID = Field(description="Unique per message; consumers use it to drop redeliveries")
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     version: int = Field(ge=1)
@@ -89,5 +104,6 @@ class Envelope(Contract):
         return f"{self.type}.v{self.version}"
 
     def open(self) -> EventPayload:
-        """The payload as its contract model; raises if unknown or invalid."""
-        return payload_model(self.type, self.version).model_validate(self.payload)
+        """The payload as its contract model, without the fields the model does not know (a newer
+        producer's additions); raises if the type is unknown or a known field is invalid."""
+        return payload_model(self.type, self.version).model_validate(self.payload, extra="ignore")

@@ -29,13 +29,14 @@ class FeedbackReceived(EventPayload):
     reference: CaseReference
     channel: Channel
     language: LanguageTag | None = None
-    narrative: Narrative
+    narrative: Narrative = Field(description="The message, with the complainant's own name replaced by [name]")
     received_at: AwareDatetime
     contact_ref: UUID | None = Field(None, description="Contact in intake's vault; None when anonymous")
     consent: Consent = Consent()
     submitted_by: str | None = Field(None, description="Subject of the staff member who entered it")
     language_detected: bool = Field(False, description="True when intake guessed the language from the text")
-    location: Location | None = None
+    location: Location | None = Field(None, description=(
+        "Each level given, as the country's gazetteer names it, or `other`: never the text as typed"))
     respondent: Respondent | None = None
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
     endpoint: str | None = Field(None, description="Configured endpoint the message came in on, e.g. gn-sms-main")
@@ -44,6 +45,10 @@ class FeedbackReceived(EventPayload):
         "The same contact sent the same text within the repeat window: `reference` is the first message's "
         "case, and no new case is opened"))
     call_id: str | None = Field(None, description="The hotline call this message was taken on (see CallRecorded)")
+    contact_verified: bool | None = Field(None, description=(
+        "True when the contact is the sender's own number or address as the provider gave it (or a staff "
+        "member took it from the person); False when the person typed it (web form, Kobo, a box slip) and "
+        "it may be anyone's: never texted automatically. None: no contact, or a producer that does not say"))
     agent_assessment: AgentAssessment | None = Field(
         None, description="The agent's judgement while listening (FeedbackSubmission); cases honours it at opening")
 
@@ -71,6 +76,8 @@ class CaseOpened(EventPayload):
     deadline_at: AwareDatetime
     contact_ref: UUID | None = None
     consent: Consent = Consent()
+    contact_verified: bool | None = Field(None, description=(
+        "As FeedbackReceived.contact_verified: False means the contact may be anyone's and gets no automatic SMS"))
 
 
 class ReferralCreated(EventPayload):

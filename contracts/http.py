@@ -394,7 +394,9 @@ class StaffAlert(Contract):
     country: CountryCode
     reference: CaseReference
     reason: Literal["deadline_warning", "deadline_breached", "emergency_case"]
-    deadline_kind: DeadlineKind
+    deadline_kind: DeadlineKind | None = Field(
+        description="None for a restricted case, to anyone but a focal point: a referral deadline says it is "
+                    "sensitive")
     due_at: datetime
     alerted_at: datetime
     recipients: list[str] = Field(description="Ids of the configured recipients the SMS went to")
@@ -412,8 +414,11 @@ class Health(Contract):
 
 class Count(Contract):
     key: str
-    count: int
-    previous: int | None = Field(None, description="The same figure in the previous period")
+    count: int | None = Field(description="None only when suppressed")
+    previous: int | None = Field(None, description="The same figure in the previous period (None when suppressed)")
+    suppressed: bool = Field(False, description=(
+        "In a table about people (location, sex, age group, disability), a figure from 1 to 4 is withheld "
+        "(None here, `<5` in files) so that a restricted case cannot be singled out"))
 
 
 class MessageFigures(Contract):

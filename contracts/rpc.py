@@ -2,15 +2,22 @@
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from contracts.common import ContactDetails, Contract
 
 
 class RevealContactRequest(Contract):
-    """intake.reveal_contact: decrypt a contact from the vault for one stated purpose."""
+    """intake.reveal_contact: decrypt a contact from the vault for one stated purpose. intake checks the
+    purpose against what it recorded itself: the message (with callback consent) or the status request
+    the reveal is for; a request it cannot check is refused."""
 
     contact_ref: UUID
     purpose: Literal["acknowledgement", "callback", "status_reply"]
     requested_by: str
+    feedback_id: UUID | None = Field(None, description="acknowledgement, callback: the message whose sender "
+                                                       "agreed to be called back")
+    request_id: UUID | None = Field(None, description="status_reply: the status request being answered")
 
 
 class RevealContactResponse(Contract):

@@ -125,7 +125,7 @@ def make_settings(database_url, amqp_uri, es_prefix):
             "amqp": {"uri": amqp_uri},
             "elasticsearch": {"url": ES_URL, "index_prefix": es_prefix},
             "tracing": {"exporter": "none"},
-            "http": {"port": free_port()},
+            "http": {"port": free_port(), "metrics_port": free_port()},
             "consumer": {"first_backoff_seconds": 0.05},
             "auth": TEST_AUTH,
         }
@@ -157,6 +157,7 @@ class RunningService:
         self.container = container
         self.settings = settings
         self.url = f"http://127.0.0.1:{settings.http.port}"
+        self.metrics_url = f"http://127.0.0.1:{settings.http.metrics_port}/metrics"
 
     def token(self, role="agent", countries=("GN",), subject="test-user", **kwargs) -> str:
         return mint_token(subject=subject, role=role, countries=list(countries), **kwargs)

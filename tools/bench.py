@@ -64,7 +64,8 @@ def main() -> int:
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": prefix, "CFM__TRACING__EXPORTER": "none",
            "CFM__LOGGING__LEVEL": "WARNING"}
-    service_env = {name: {"CFM__HTTP__PORT": str(18000 + i)} for i, name in enumerate(SERVICES, start=1)}
+    service_env = {name: {"CFM__HTTP__PORT": str(18000 + i), "CFM__HTTP__METRICS_PORT": str(19000 + i)}
+                   for i, name in enumerate(SERVICES, start=1)}
     processes, settings = start_platform(env, service_env, sink_args=("--port", "18099", "--record-file",
                                                                       os.devnull))
     es = Elasticsearch(settings["reporting"].elasticsearch.url)

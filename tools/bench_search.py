@@ -88,7 +88,8 @@ def main() -> int:
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": prefix, "CFM__TRACING__EXPORTER": "none",
            "CFM__LOGGING__LEVEL": "WARNING"}
-    service_env = {"identity": {"CFM__HTTP__PORT": "18106"}, "reporting": {"CFM__HTTP__PORT": "18105"}}
+    service_env = {"identity": {"CFM__HTTP__PORT": "18106", "CFM__HTTP__METRICS_PORT": "19106"},
+                   "reporting": {"CFM__HTTP__PORT": "18105", "CFM__HTTP__METRICS_PORT": "19105"}}
     processes, settings = start_platform(env, service_env, sink_args=("--port", "18199", "--record-file",
                                                                       os.devnull), services=("identity", "reporting"))
     es = Elasticsearch(settings["reporting"].elasticsearch.url)

@@ -169,7 +169,8 @@ def show_weekly_report(manager: dict) -> None:
     messages = report["messages"]
     print(f"\nthis week's report for Guinea ({report['start']} to {report['end']}): {messages['total']} messages")
     for table in ("by_channel", "by_category", "by_sex", "by_location"):
-        counted = ", ".join(f"{item['key']} {item['count']}" for item in messages[table] if item["count"])
+        counted = ", ".join(f"{item['key']} {'<5' if item['count'] is None else item['count']}"
+                            for item in messages[table] if item["count"] != 0)
         print(f"  {table.replace('_', ' ')}: {counted}")
     print(f"  calls received {report['calls']['received']}, referrals made "
           f"{sum(partner['made'] for partner in report['referrals'])}, replies sent {report['replies_sent']}")

@@ -93,7 +93,8 @@ def main() -> int:
     print("\nThe platform is up:")
     for name in SERVICES:
         http = settings[name].http
-        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready, /metrics)")
+        print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready)   "
+              f"metrics: http://{http.metrics_host}:{http.metrics_port}/metrics")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
     console = settings["console"].http
     print(f"\nThe console: open http://{console.host}:{console.port}/ in a browser and sign in with an account below.")

@@ -143,7 +143,8 @@ SETTLED_BY: dict[str, tuple[str, ...]] = {
     "acknowledged": ("acknowledge",),
     "in_progress": ("acknowledge",),
     "waiting_for_complainant": ("acknowledge", "first_response"),
-    "referred": ("acknowledge", "refer"),
+    # Sending a case to a partner tells the complainant nothing: it does not acknowledge them.
+    "referred": ("refer",),
     "resolved": ("acknowledge", "first_response", "resolve"),
 }
 
@@ -171,9 +172,11 @@ class DeadlinePolicy:
 
     def spans(self, category_code: int | None, sensitive: bool, emergency: bool) -> dict[str, Span]:
         """The deadlines a case of this category and priority has, by kind."""
-        if sensitive:
-            return {"refer": Span.hours(self.emergency_refer_hours if emergency else self.refer_hours)}
+        # A person who reported abuse is owed an acknowledgement as much as anyone: a sensitive case
+        # has both deadlines, the referral on the clock and the acknowledgement in business days.
         spans = {"acknowledge": Span.business_days(self.acknowledge_business_days)}
+        if sensitive:
+            return {"refer": Span.hours(self.emergency_refer_hours if emergency else self.refer_hours), **spans}
         if category_code in self.first_response_business_days:
             spans["first_response"] = Span.business_days(self.first_response_business_days[category_code])
         if category_code in self.resolve_business_days:

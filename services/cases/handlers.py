@@ -164,18 +164,17 @@ def _act(uow, settings: CasesSettings, reference: str, caller: Caller, expected_
             change.finish()
             change.audit(caller, action)
             return case_view(uow.conn, change.case)
-    _audit_denied(uow, case, caller, action)
+        _audit_denied(uow.conn, reference, case, caller, action)
     raise NOT_FOUND
 
 
-def _audit_denied(uow, case: dict | None, caller: Caller, action: str) -> None:
-    """Someone tried to see or change a restricted case they may not: worth knowing."""
-    if case is None or not case["restricted"]:
-        return
-    with uow:
-        repository.audit(uow.conn, actor=caller.principal.subject, role=caller.principal.role,
-                         action=f"{action}_denied", case_id=case["case_id"], reference=case["reference"],
-                         client_address=caller.address, user_agent=caller.user_agent)
+def _audit_denied(conn, reference: str, case: dict | None, caller: Caller, action: str) -> None:
+    """Someone asked for a case they may not see, or one that does not exist: worth knowing, and
+    the same work either way, in the same transaction as the look-up, so that the time a 404 takes
+    does not tell a restricted case from a missing one."""
+    repository.audit(conn, actor=caller.principal.subject, role=caller.principal.role,
+                     action=f"{action}_denied", case_id=case["case_id"] if case else None, reference=reference[:64],
+                     client_address=caller.address, user_agent=caller.user_agent)
 
 
 # --- opening cases ----------------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
             sensitive=case["sensitive"], restricted=case["restricted"],
             sensitivity_reasons=case["sensitivity_reasons"], priority=case["priority"],
             deadline_kind=first.kind, deadline_at=first.due_at, contact_ref=feedback.contact_ref,
-            consent=feedback.consent,
+            consent=feedback.consent, contact_verified=feedback.contact_verified,
         ), country=country)
         change = Change(uow, case, SYSTEM, now, settings)
         change.record("opened", channel=case["channel"], priority=case["priority"],
@@ -286,8 +285,8 @@ def get_case(uow, reference: str, caller: Caller) -> CaseView:
                                  action="read", case_id=case["case_id"], reference=reference,
                                  client_address=caller.address, user_agent=caller.user_agent)
             return case_view(uow.conn, case)
-    # Out of scope and restricted look the same as missing: a case's existence must not leak.
-    _audit_denied(uow, case, caller, "read")
+        # Out of scope and restricted look the same as missing: a case's existence must not leak.
+        _audit_denied(uow.conn, reference, case, caller, "read")
     raise NOT_FOUND
 
 

@@ -63,7 +63,7 @@ def list_filters(args) -> dict:
         for name in ("received_from", "received_to"):
             filters[name] = received_bound(args[name], whole_day_included=name == "received_to") \
                 if args.get(name) else None
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         raise ApiError(422, "invalid_filter", "category is a number; received_from and received_to are dates "
                                               "(2026-11-16) or ISO 8601 times with a time zone.") from None
     if filters["deadline_state"] not in (None, "ok", "warning", "breached"):

@@ -38,8 +38,12 @@ class PlatformApis:
         self.urls = urls
 
     def call(self, service: str, method: str, path: str, *, token: str | None = None, json: dict | None = None,
-             params: dict | None = None) -> Answer:
+             params: dict | None = None, for_browser: str | None = None) -> Answer:
+        """`for_browser`: the browser's address, passed on (X-Forwarded-For) where the service counts
+        by client address, so that identity's lockout is per person's address, not the console's."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if for_browser:
+            headers["X-Forwarded-For"] = for_browser
         url = getattr(self.urls, service) + path
         try:
             response = requests.request(method, url, headers=headers, json=json, params=params,

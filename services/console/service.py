@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from nameko.extensions import DependencyProvider
 
 from chassis.http import api
+from chassis.server import client_address, trusted_networks
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from services.console import domain, web
@@ -25,6 +26,7 @@ class ConsoleTools(DependencyProvider):
         settings = self.container.config["SETTINGS"]
         self.apis = PlatformApis(settings.apis)
         self.sessions = Sessions(settings, self.apis)
+        self.trusted_proxies = trusted_networks(settings.http.trusted_proxies)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -119,7 +121,9 @@ class ConsoleService(PlatformService):
     def sign_in(self, request):
         def view(session, now):
             answer = self.tools.apis.call("identity", "POST", "/v1/sign-in", json={
-                "username": request.form.get("username", "")[:200], "password": request.form.get("password", "")[:1024]})
+                "username": request.form.get("username", "")[:200], "password": request.form.get("password", "")[:1024]},
+                for_browser=client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                           self.tools.trusted_proxies))
             next_page = self._after_sign_in_step(session, answer)
             if next_page is not None:
                 return next_page

@@ -2,12 +2,15 @@
 case references, status requests, repeats, languages and the answers people give
 to disaggregation questions."""
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
+
+from chassis.redact import NameMask
 
 from contracts.common import (
     AgentAssessment, AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location,
@@ -55,6 +58,10 @@ class InboundMessage:
     # Anyone could have typed this contact (the public web form): it gets a contact_ref of its own and
     # is never joined to, nor found by, the messages of whoever really owns that number or address.
     unverified_contact: bool = False
+    # The contact is the sender's own address as the provider reports it (SMS, WhatsApp, email), or was
+    # taken by a staff member from the person: only such a contact may be texted automatically. A number
+    # the person typed (web form, Kobo, a box slip) could be anyone's.
+    contact_verified: bool = False
 
 
 def normalize_phone(raw: str, country: str) -> str:
@@ -66,6 +73,17 @@ def normalize_phone(raw: str, country: str) -> str:
     if not phonenumbers.is_possible_number(number):
         raise InvalidPhoneNumber("not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# An alphanumeric sender id as operators and brands use them ("Orange", "MTN-INFO", "Info 224"):
+# letters, digits, spaces and a little punctuation, with at least one letter, at most 16 characters
+# (11 on most networks; some gateways pass longer ones).
+_SENDER_NAME = re.compile(r"^(?=.*[^\W\d_])[\w .&'+-]{1,16}$")
+
+
+def is_sender_name(raw: str) -> bool:
+    """Whether an SMS sender that is not a phone number is an alphanumeric sender id."""
+    return bool(_SENDER_NAME.match(raw.strip()))
 
 
 def normalize_contact(contact: ContactDetails | None, country: str) -> ContactDetails | None:
@@ -88,6 +106,36 @@ def contact_identities(contact: ContactDetails | None) -> list[str]:
 
 def format_reference(country: str, year: int, number: int) -> str:
     return f"{country}-{year:04d}-{number:06d}"
+
+
+REFERENCE_NUMBERS = 999_999  # GN-2026-000001 to GN-2026-999999
+
+
+def reference_number(sequence: int, key: bytes, country: str, year: int) -> int:
+    """The number printed in the `sequence`-th reference of a country and year (1-based).
+
+    A keyed permutation of 1..999999 (a small Feistel network, walked until it lands in range):
+    still unique and six digits long, but no longer in order, so the references an agent sees have
+    no gaps that count the restricted cases hidden from them, nor tell how many messages came in.
+    """
+    if not 1 <= sequence <= REFERENCE_NUMBERS:
+        raise ValueError("a country has room for 999,999 references a year")
+    value = sequence - 1
+    while True:
+        value = _feistel(value, key, f"{country}:{year}".encode())
+        if value < REFERENCE_NUMBERS:
+            return value + 1
+
+
+def _feistel(value: int, key: bytes, tweak: bytes, half_bits: int = 10, rounds: int = 6) -> int:
+    """A permutation of 0..2**20-1 keyed by `key` and `tweak` (four rounds or more are a pseudo-random
+    permutation)."""
+    mask = (1 << half_bits) - 1
+    left, right = value >> half_bits, value & mask
+    for round_number in range(rounds):
+        digest = hmac.new(key, tweak + bytes([round_number]) + right.to_bytes(2, "big"), hashlib.sha256).digest()
+        left, right = right, left ^ (int.from_bytes(digest[:2], "big") & mask)
+    return (left << half_bits) | right
 
 
 _STATUS_REQUEST = re.compile(
@@ -279,6 +327,14 @@ def attachment_kind(content_type: str | None) -> AttachmentKind:
     return AttachmentKind.OTHER
 
 
+def without_own_name(text: str, contact: ContactDetails | None) -> str:
+    """The text with the complainant's own name (whole, and each part of three letters or more)
+    replaced by [name], as it travels to the other services; intake keeps the text as received."""
+    if contact is None or not contact.name:
+        return text
+    return NameMask([contact.name]).mask(text)
+
+
 def too_long(text: str) -> bool:
     """Whether a message is longer than a feedback may hold: refused whole, never cut."""
     return len(text) > MAX_NARRATIVE_LENGTH
@@ -309,3 +365,27 @@ class BatchRow:
     key: str
     message: InboundMessage | None = None
     problems: list[RowProblem] = field(default_factory=list)
+
+
+# --- who may see a contact -------------------------------------------------------------------------
+
+REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
+MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
+REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id"}
+REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"}}
+
+
+def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,
+                   now: datetime) -> str | None:
+    """Why a contact may not be revealed for this purpose, or None when it may. The grounds are what
+    intake recorded itself: the message whose sender agreed to be called back (acknowledgement,
+    callback) or the status request being answered, of this very contact."""
+    if requested_by not in REVEALERS[purpose]:
+        return "requester_not_allowed"
+    if grounds_recorded_at is None:
+        return "no_grounds"  # no such message or request, not this contact's, or no callback consent
+    if now - grounds_recorded_at > REVEAL_WINDOW:
+        return "grounds_too_old"
+    if reveals_so_far >= MAX_REVEALS_PER_SUBJECT:
+        return "too_many_reveals"
+    return None

@@ -61,19 +61,52 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
         endpoint_id=endpoint_id, country=submission.country, channel=submission.channel, text=submission.narrative,
         received_at=submission.received_at or now, contact=contact, language=submission.language, consent=consent,
         location=submission.location, respondent=submission.respondent, submitted_by=submitted_by,
-        call_id=interaction.call_id if interaction else None, agent_assessment=submission.agent_assessment)
+        call_id=interaction.call_id if interaction else None, agent_assessment=submission.agent_assessment,
+        # A staff member took the contact from the person, on the call or at the desk.
+        contact_verified=contact is not None)
     recorded = record_messages(uow, vault, settings, [message], now)[0]
     receipt = recorded.receipt
     return FeedbackAccepted(feedback_id=receipt.feedback_id, reference=receipt.reference,
                             status=receipt.status), recorded
 
 
+def message_too_long() -> ApiError:
+    return ApiError(422, "message_too_long",
+                    f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
+                    [{"field": "narrative", "reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+
+
+def stale_signature() -> ApiError:
+    return ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
+
+
+def record_mailgun_delivery(uow, vault: ContactVault, settings, message: domain.InboundMessage, token: str,
+                            fresh: bool, now: datetime) -> Recorded:
+    """One Mailgun delivery. Mailgun signs only timestamp+token, never the content, so each token may bring
+    one email only: a token seen before gets the answer of the email it brought (a replay with another body
+    records nothing). A signature older than the replay window is taken only from a retry of an email
+    accepted before (Mailgun may retry with the first attempt's signature for 8 hours): it gets the first
+    answer, 200, so that Mailgun stops; anything else stale is refused."""
+    with uow:
+        conn = uow.conn
+        bound = repository.claim_mailgun_token(conn, message.endpoint_id, token, message.provider_message_id)
+        if bound is not None and bound != message.provider_message_id:
+            earlier = repository.find_receipt(conn, message.endpoint_id, bound)
+            if earlier is not None:
+                return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
+            raise stale_signature()
+        if not fresh:
+            earlier = repository.find_receipt(conn, message.endpoint_id, message.provider_message_id)
+            if earlier is None:
+                raise stale_signature()
+            return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
+        return _record(uow, vault, settings, message, now)
+
+
 def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, now: datetime) -> Recorded:
     # Checked here, where every channel's message becomes a feedback, and before anything is written.
     if domain.too_long(message.text):
-        raise ApiError(422, "message_too_long",
-                       f"A message may hold at most {domain.MAX_NARRATIVE_LENGTH} characters; it was not recorded.",
-                       [{"reason": f"longer than {domain.MAX_NARRATIVE_LENGTH} characters"}])
+        raise message_too_long()
     if len(message.provider_message_id or "") > domain.MAX_PROVIDER_MESSAGE_ID_LENGTH:
         raise malformed(f"longer than {domain.MAX_PROVIDER_MESSAGE_ID_LENGTH} characters", "message id")
     conn = uow.conn
@@ -86,7 +119,7 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
     if asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
     else:
-        receipt = _feedback(uow, settings, message, contact_ref, now)
+        receipt = _feedback(uow, vault, settings, message, contact_ref, now)
     if message.provider_message_id:
         repository.save_receipt(conn, message.endpoint_id, message.provider_message_id,
                                 receipt.model_dump(mode="json"))
@@ -131,7 +164,8 @@ def _status_request(uow, message: domain.InboundMessage, reference: str, contact
     return MessageReceipt(status="status_requested")
 
 
-def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID | None, now: datetime) -> MessageReceipt:
+def _feedback(uow, vault: ContactVault, settings, message: domain.InboundMessage, contact_ref: UUID | None,
+              now: datetime) -> MessageReceipt:
     conn = uow.conn
     language, detected = domain.choose_language(message.language, message.text)
     digest = domain.text_digest(message.text)
@@ -141,7 +175,8 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         first = repository.find_first_message(conn, contact_ref, digest, message.received_at, window)
     if first is None:
         local_year = now.astimezone(ZoneInfo(settings.countries[message.country].timezone)).year
-        number = repository.next_reference_number(conn, message.country, local_year)
+        sequence = repository.next_reference_number(conn, message.country, local_year)
+        number = domain.reference_number(sequence, vault.reference_key(), message.country, local_year)
         reference = domain.format_reference(message.country, local_year, number)
     else:
         reference = first
@@ -156,13 +191,17 @@ def _feedback(uow, settings, message: domain.InboundMessage, contact_ref: UUID |
         provider_message_id=message.provider_message_id, repeat=first is not None, language_detected=detected,
         text_digest=digest,
         details={key: _jsonable(value) for key, value in details.items() if value})
+    # What leaves intake: the places as the gazetteer names them, and the text without the
+    # complainant's own name (it stays in the vault; staff see it by revealing the contact).
     uow.emit(FeedbackReceived(
         feedback_id=feedback_id, reference=reference, channel=message.channel, language=language,
-        narrative=message.text, received_at=message.received_at, contact_ref=contact_ref, consent=consent,
-        submitted_by=message.submitted_by, language_detected=detected, location=message.location,
+        narrative=domain.without_own_name(message.text, message.contact), received_at=message.received_at,
+        contact_ref=contact_ref, consent=consent, submitted_by=message.submitted_by, language_detected=detected,
+        location=settings.gazetteers[message.country].locate(message.location),
         respondent=message.respondent, attachments=list(message.attachments), endpoint=message.endpoint_id,
         provider_message_id=message.provider_message_id, repeat=first is not None, call_id=message.call_id,
         agent_assessment=message.agent_assessment,
+        contact_verified=message.contact_verified if contact_ref is not None else None,
     ), country=message.country)
     return MessageReceipt(status="repeat" if first else "received", reference=reference, feedback_id=feedback_id)
 
@@ -251,12 +290,24 @@ class ContactNotFound(LookupError):
     pass
 
 
-def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest) -> RevealContactResponse:
-    """Decrypt one contact, and log who asked and why."""
+class RevealRefused(PermissionError):
+    """intake found nothing it recorded that justifies this reveal; the attempt is logged."""
+
+
+def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now: datetime) -> RevealContactResponse:
+    """Decrypt one contact if intake's own records justify the stated purpose, and log who asked and
+    why, and what was refused. The caller's word is not enough: any process on the bus could say it."""
+    subject_id = getattr(request, domain.REVEAL_SUBJECT[request.purpose])
     with uow:
         sealed = repository.find_contact(uow.conn, request.contact_ref)
         if sealed is None:
             raise ContactNotFound(str(request.contact_ref))
-        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by)
+        grounds = repository.reveal_grounds(uow.conn, request.purpose, request.contact_ref, subject_id)
+        so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
+        refused = domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
+        repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
+                                      subject_id, refused)
+    if refused:
+        raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,
                                  contact=vault.open(UUID(str(request.contact_ref)), sealed))

@@ -24,9 +24,31 @@ def find_contact(conn, contact_ref: UUID) -> SealedContact | None:
     return SealedContact(row[0], bytes(row[1]), bytes(row[2])) if row else None
 
 
-def log_contact_reveal(conn, contact_ref: UUID, purpose: str, requested_by: str) -> None:
-    conn.execute("INSERT INTO contact_reveals (contact_ref, purpose, requested_by) VALUES (%s, %s, %s)",
-                 [contact_ref, purpose, requested_by])
+def log_contact_reveal(conn, contact_ref: UUID, purpose: str, requested_by: str, subject_id: UUID | None,
+                       refused: str | None) -> None:
+    conn.execute("""INSERT INTO contact_reveals (contact_ref, purpose, requested_by, subject_id, refused)
+                    VALUES (%s, %s, %s, %s, %s)""", [contact_ref, purpose, requested_by, subject_id, refused])
+
+
+def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | None) -> datetime | None:
+    """When intake recorded what justifies revealing this contact for this purpose; None if nothing does."""
+    if subject_id is None:
+        return None
+    if purpose == "status_reply":
+        row = conn.execute("SELECT recorded_at FROM status_requests WHERE request_id = %s AND contact_ref = %s",
+                           [subject_id, contact_ref]).fetchone()
+    else:
+        row = conn.execute(
+            """SELECT recorded_at FROM feedback
+               WHERE feedback_id = %s AND contact_ref = %s AND consent_callback AND NOT repeat""",
+            [subject_id, contact_ref]).fetchone()
+    return row[0] if row else None
+
+
+def count_reveals(conn, purpose: str, subject_id: UUID) -> int:
+    return conn.execute("""SELECT count(*) FROM contact_reveals
+                           WHERE subject_id = %s AND purpose = %s AND refused IS NULL""",
+                        [subject_id, purpose]).fetchone()[0]
 
 
 def lock_contact_identity(conn, blind_index: bytes) -> None:
@@ -53,6 +75,26 @@ def claim_provider_message(conn, endpoint: str, provider_message_id: str) -> dic
         return None
     return conn.execute("SELECT receipt FROM provider_messages WHERE endpoint = %s AND provider_message_id = %s",
                         [endpoint, provider_message_id]).fetchone()[0]
+
+
+def find_receipt(conn, endpoint: str, provider_message_id: str) -> dict | None:
+    """The answer given when this message was recorded, or None (never recorded, or being recorded now)."""
+    row = conn.execute("""SELECT receipt FROM provider_messages
+                          WHERE endpoint = %s AND provider_message_id = %s AND receipt <> '{}'""",
+                       [endpoint, provider_message_id]).fetchone()
+    return row[0] if row else None
+
+
+def claim_mailgun_token(conn, endpoint: str, token: str, provider_message_id: str) -> str | None:
+    """Bind a Mailgun token to the email it brings; returns the email it was bound to before, if any.
+    A concurrent delivery with the same token waits here for the first to commit."""
+    inserted = conn.execute(
+        """INSERT INTO mailgun_tokens (endpoint, token, provider_message_id) VALUES (%s, %s, %s)
+           ON CONFLICT DO NOTHING""", [endpoint, token, provider_message_id]).rowcount
+    if inserted:
+        return None
+    return conn.execute("SELECT provider_message_id FROM mailgun_tokens WHERE endpoint = %s AND token = %s",
+                        [endpoint, token]).fetchone()[0]
 
 
 def save_receipt(conn, endpoint: str, provider_message_id: str, receipt: dict) -> None:
@@ -113,3 +155,45 @@ def find_batch_report(conn, endpoint: str, file_sha256: str) -> dict | None:
 def insert_batch(conn, endpoint: str, file_sha256: str, uploaded_by: str, report: dict) -> None:
     conn.execute("INSERT INTO batch_uploads (endpoint, file_sha256, uploaded_by, report) VALUES (%s, %s, %s, %s)",
                  [endpoint, file_sha256, uploaded_by, json.dumps(report)])
+
+
+# --- vault key rotation --------------------------------------------------------------------------
+
+def lock_contacts_to_reseal(conn, active_key_id: str, after: UUID | None, limit: int) -> list[tuple]:
+    """The next contacts (by contact_ref, after `after`) still sealed under another key than the
+    active one, locked; rows another transaction holds are left for a later pass."""
+    return conn.execute(
+        """SELECT contact_ref, key_id, nonce, ciphertext FROM contacts
+           WHERE key_id <> %s AND (%s::uuid IS NULL OR contact_ref > %s::uuid)
+           ORDER BY contact_ref LIMIT %s FOR UPDATE SKIP LOCKED""",
+        [active_key_id, after, after, limit]).fetchall()
+
+
+def reseal_contact(conn, contact_ref: UUID, previous_key_id: str, sealed: SealedContact) -> None:
+    conn.execute("UPDATE contacts SET key_id = %s, nonce = %s, ciphertext = %s WHERE contact_ref = %s AND key_id = %s",
+                 [sealed.key_id, sealed.nonce, sealed.ciphertext, contact_ref, previous_key_id])
+
+
+def contacts_by_key(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT key_id, count(*) FROM contacts GROUP BY key_id ORDER BY key_id").fetchall())
+
+
+def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds: float) -> float | None:
+    """Count one web form message of `client` on `endpoint_id` if fewer than `limit` were taken in
+    the last `seconds`: None then, else the seconds until the oldest leaves the window. The
+    database's clock, so replicas agree; one client's messages are serialised by a lock."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"web_form:{endpoint_id}:{client}"])
+    window = "make_interval(secs => %s)"
+    conn.execute(f"""DELETE FROM web_form_hits WHERE endpoint_id = %s AND client = %s
+                     AND hit_at <= clock_timestamp() - {window}""", [endpoint_id, client, seconds])
+    taken, wait = conn.execute(
+        f"""SELECT count(*), EXTRACT(EPOCH FROM min(hit_at) + {window} - clock_timestamp())::float
+            FROM web_form_hits WHERE endpoint_id = %s AND client = %s""", [seconds, endpoint_id, client]).fetchone()
+    if taken >= limit:
+        return wait
+    conn.execute("INSERT INTO web_form_hits (endpoint_id, client) VALUES (%s, %s)", [endpoint_id, client])
+    # Forget other clients' expired messages too; rows another transaction holds are left for later.
+    conn.execute(f"""DELETE FROM web_form_hits WHERE ctid IN (
+                         SELECT ctid FROM web_form_hits WHERE hit_at <= clock_timestamp() - {window}
+                         LIMIT 100 FOR UPDATE SKIP LOCKED)""", [seconds])
+    return None

@@ -11,20 +11,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from pydantic import RootModel
 from werkzeug.wrappers import Response
 
+from chassis.amqp import rpc
 from chassis.errors import ApiError
-from chassis.http import api, parse_body
+from chassis.http import api, parse_body, read_form, without_nul
 from chassis.service import PlatformService
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
-from services.intake import handlers, metrics, signatures
+from services.intake import domain, handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
-from services.intake.ratelimit import WebFormRateLimit, client_address
+from services.intake.ratelimit import WebFormRateLimit
 from services.intake.settings import IntakeSettings
 from services.intake.vault import ContactVault
 
@@ -59,9 +59,28 @@ def _body(request, limit: int) -> bytes:
     return data
 
 
+def _text_without_nul(data: bytes, content_type: str) -> bytes:
+    """A CSV file without NUL bytes (see chassis.http.without_nul); an XLSX workbook is a zip,
+    and its XML cannot hold a NUL."""
+    return data if content_type == XLSX_TYPE else data.replace(b"\x00", b"")
+
+
 class ProviderJson(RootModel[Any]):
     """A provider's JSON body, whatever its shape: chassis reads the JSON, the provider's format
     module (formats/) says whether it is right."""
+
+
+def _parse_submission(request, model):
+    """An agent's or the web form's JSON body as its contract; a narrative longer than a feedback
+    holds is `message_too_long`, as on every channel, not a contract error."""
+    try:
+        return parse_body(request, model)
+    except ApiError as exc:
+        if exc.code == "validation_failed" and any(detail.get("field") == "narrative" for detail in exc.details):
+            narrative = (request.get_json(silent=True) or {}).get("narrative")
+            if isinstance(narrative, str) and domain.too_long(narrative):
+                raise handlers.message_too_long() from None
+        raise
 
 
 def _require_form(request, multipart_only: bool = False):
@@ -112,7 +131,7 @@ class IntakeService(PlatformService):
     @api("POST", "/v1/feedback", roles=CHANNEL_ROLES)
     def submit_feedback(self, request, principal):
         _body(request, self.settings.channels.json_body_bytes)
-        submission = parse_body(request, FeedbackSubmission)
+        submission = _parse_submission(request, FeedbackSubmission)
         principal.require_country(submission.country)
         now = datetime.now(UTC)
         accepted, recorded = handlers.submit_feedback(self.db(), self.vault, self.settings, submission,
@@ -134,7 +153,7 @@ class IntakeService(PlatformService):
                 raise _bad_signature()
             now = datetime.now(UTC)
             with reading_payload():
-                message = twilio.parse(endpoint_id, endpoint, request.form, now,
+                message = twilio.parse(endpoint_id, endpoint, read_form(request), now,
                                        self.settings.channels.max_attachments)
             self._record([message], now)
         return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
@@ -154,7 +173,7 @@ class IntakeService(PlatformService):
             body = parse_body(request, ProviderJson).root
             now = datetime.now(UTC)
             with reading_payload():
-                message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments)
+                message = rapidpro.parse(endpoint_id, endpoint, body, self.settings.channels.max_attachments, now)
             recorded = self._record([message], now)
         return recorded[0].receipt
 
@@ -216,13 +235,16 @@ class IntakeService(PlatformService):
                 age = abs(now.timestamp() - int(form["timestamp"]))
             except ValueError:
                 raise _bad_signature() from None
-            if age > self.settings.channels.signature_max_age_seconds:
-                raise ApiError(403, "stale_signature", "The signature's timestamp is too old; replays are refused.")
+            channels = self.settings.channels
+            if age > channels.mailgun_retry_hours * 3600:
+                raise handlers.stale_signature()
             with reading_payload():
-                message = email.parse_mailgun(endpoint_id, endpoint, form, self._files(request),
-                                              self.settings.channels.max_attachments)
-            recorded = self._record([message], now)
-        return recorded[0].receipt
+                message = email.parse_mailgun(endpoint_id, endpoint, read_form(request), self._files(request),
+                                              channels.max_attachments)
+            recorded = handlers.record_mailgun_delivery(self.db(), self.vault, self.settings, message, form["token"],
+                                                        fresh=age <= channels.signature_max_age_seconds, now=now)
+            self._count([recorded], now)
+        return recorded.receipt
 
     @api("POST", "/v1/channels/sendgrid/<endpoint_id>", public=True)
     def receive_sendgrid(self, request, endpoint_id):
@@ -233,7 +255,7 @@ class IntakeService(PlatformService):
             _require_form(request, multipart_only=True)
             now = datetime.now(UTC)
             with reading_payload():
-                message = email.parse_sendgrid(endpoint_id, endpoint, request.form, self._files(request), now,
+                message = email.parse_sendgrid(endpoint_id, endpoint, read_form(request), self._files(request), now,
                                                self.settings.channels.max_attachments)
             recorded = self._record([message], now)
         return recorded[0].receipt
@@ -241,7 +263,7 @@ class IntakeService(PlatformService):
     @staticmethod
     def _files(request) -> list[tuple[str | None, str | None]]:
         """Name and type of each attached file; the bytes are never kept."""
-        return [(item.filename, item.mimetype or None) for _, item in request.files.items(multi=True)
+        return [(without_nul(item.filename), item.mimetype or None) for _, item in request.files.items(multi=True)
                 if item.filename]
 
     # --- web form --------------------------------------------------------------------------------
@@ -250,14 +272,12 @@ class IntakeService(PlatformService):
     def receive_web_form(self, request, endpoint_id):
         endpoint = self._endpoint(endpoint_id, "web_form")
         with metrics.counting_rejections(endpoint.channel.value, endpoint_id):
-            client = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                                    self.web_form_limit.trusted)
-            wait = self.web_form_limit.window.retry_after(client)
+            wait = self.web_form_limit.retry_after(self.db, endpoint_id, self.web_form_limit.client(request))
             if wait is not None:
                 raise ApiError(429, "rate_limited", "Too many messages from this address; try again later.",
                                headers={"Retry-After": str(wait)})
             _body(request, self.settings.channels.json_body_bytes)
-            form = parse_body(request, WebFormSubmission)
+            form = _parse_submission(request, WebFormSubmission)
             now = datetime.now(UTC)
             with reading_payload():
                 message = web_form.to_message(endpoint_id, endpoint, form, now)
@@ -314,8 +334,8 @@ class IntakeService(PlatformService):
                 content_type = XLSX_TYPE
             elif upload.filename and upload.filename.lower().endswith(".csv"):
                 content_type = "text/csv"
-            return upload.read(), content_type, {**request.args, **request.form}
-        return data, request.mimetype, dict(request.args)
+            return _text_without_nul(upload.read(), content_type), content_type, {**request.args, **read_form(request)}
+        return _text_without_nul(data, request.mimetype), request.mimetype, dict(request.args)
 
     # --- telephony -------------------------------------------------------------------------------
 
@@ -349,9 +369,10 @@ class IntakeService(PlatformService):
 
     # --- the vault -------------------------------------------------------------------------------
 
-    @rpc(expected_exceptions=handlers.ContactNotFound)
+    @rpc(expected_exceptions=(handlers.ContactNotFound, handlers.RevealRefused))
     def reveal_contact(self, request: dict) -> dict:
-        answer = handlers.reveal_contact(self.db(), self.vault, RevealContactRequest.model_validate(request))
+        answer = handlers.reveal_contact(self.db(), self.vault, RevealContactRequest.model_validate(request),
+                                         datetime.now(UTC))
         return answer.model_dump(mode="json")
 
 

@@ -7,12 +7,14 @@ URLs, events and metric labels; its address (the number, form id or email)
 never leaves this file. Secrets are overridden in production by environment
 variables, e.g. `CFM__ENDPOINTS__GN_SMS_TWILIO__SECRET`.
 """
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
 from contracts.common import Channel
+from services.intake.places import Gazetteer
 
 
 class VaultSettings(Section):
@@ -21,6 +23,12 @@ class VaultSettings(Section):
     # Key of the blind index (HMAC of a phone or email) that lets one person keep one contact_ref.
     # Unlike the encryption keys it cannot rotate without re-indexing every contact.
     index_key: SecretStr
+
+    @model_validator(mode="after")
+    def _active_key_in_the_ring(self):
+        if self.active_key_id not in self.keys:
+            raise ValueError("active_key_id names no key of the ring (vault.keys)")
+        return self
 
 
 # The wire formats intake understands; each endpoint speaks one.
@@ -75,6 +83,9 @@ class EndpointSettings(Section):
     verify_token: SecretStr | None = Field(None, description="WhatsApp webhook verification token")
     assume_callback_consent: bool = Field(False, description=(
         "The programme tells people it answers on this channel: writing in counts as agreeing to a reply"))
+    rapidpro_result: str | None = Field(None, description=(
+        "RapidPro: the flow result (its key, e.g. `complaint`) that holds the person's message, read when "
+        "the webhook body has no input text; by default the only result, else all of them"))
     kobo_fields: KoboFields | None = None
     # KoboToolbox writes `_submission_time` in UTC without an offset (kobotoolbox/kpi#3941); `country`
     # is for a server known to write local time.
@@ -103,16 +114,51 @@ class ChannelSettings(Section):
     upload_body_bytes: int = 2 * 1024 * 1024
     email_body_bytes: int = 10 * 1024 * 1024
     max_upload_rows: int = 2000
-    signature_max_age_seconds: int = Field(300, description="Mailgun timestamps older than this are refused")
+    signature_max_age_seconds: int = Field(300, description=(
+        "Mailgun timestamps older than this are refused, except for a retry of an email already accepted"))
+    mailgun_retry_hours: float = Field(9, description=(
+        "Mailgun retries a refused webhook for 8 hours; a retry of an accepted email signed this long ago "
+        "still gets its first answer (200), so that Mailgun stops"))
+    # Per endpoint and client address (ratelimit.py); the proxies believed are `http.trusted_proxies`.
     web_form_rate_limit: RateLimit = RateLimit()
-    trusted_proxies: list[str] = Field(default_factory=list, description=(
-        "Peer addresses whose X-Forwarded-For is believed (the platform's own reverse proxies)"))
+
+
+class GazetteerPlace(Section):
+    """One place of a country's gazetteer, as OCHA's administrative boundaries (COD-AB) list them."""
+
+    code: str = Field(description="p-code, e.g. GN-D for the Kindia region")
+    name: str = Field(description="The name shown in the search index and in reports")
+    level: Literal["adm1", "adm2", "site"]
+    parent: str | None = Field(None, description="p-code of the place it lies in (none for a region)")
+    spellings: list[str] = Field(default_factory=list, description="Other ways people write it")
 
 
 class IntakeSettings(ServiceSettings):
+    # A key ring or endpoint list from the environment replaces the development one: no development
+    # key stays in the ring, no development endpoint stays open.
+    replaced_whole = ("vault.keys", "endpoints")
+    explicit_outside_development = ("vault.active_key_id",)
+
     vault: VaultSettings
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
+    gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
+        "By country code, the places a typed location is matched to; anything else is `other`"))
+
+    @cached_property
+    def gazetteers(self) -> dict[str, Gazetteer]:
+        """Every configured country's gazetteer (an empty one where none is configured)."""
+        return {country: Gazetteer(self.gazetteer.get(country, [])) for country in self.countries}
+
+    @model_validator(mode="after")
+    def _gazetteer_parents_exist(self):
+        for country, places in self.gazetteer.items():
+            codes = {place.code for place in places}
+            for place in places:
+                if (place.parent is None) != (place.level == "adm1") or (place.parent and place.parent not in codes):
+                    raise ValueError(f"gazetteer {country}: {place.code} needs a parent in the gazetteer, "
+                                     "and only a region has none")
+        return self
 
     @model_validator(mode="after")
     def _endpoints_in_configured_countries(self):

@@ -53,11 +53,29 @@ class ContactVault:
             raise RuntimeError("the vault has no index key configured")
         return hmac.new(self._index_key, identity.encode(), hashlib.sha256).digest()
 
+    def reference_key(self) -> bytes:
+        """The key that orders case reference numbers (domain.reference_number), derived from the
+        index key: kept as long as the vault's data, like it, so numbers already given never recur."""
+        return hmac.new(self.blind_index_key(), b"case-reference-numbers", hashlib.sha256).digest()
+
+    def blind_index_key(self) -> bytes:
+        if not self._index_key:
+            raise RuntimeError("the vault has no index key configured")
+        return self._index_key
+
     def seal(self, contact_ref: UUID, contact: ContactDetails) -> SealedContact:
         nonce = os.urandom(12)
         plaintext = contact.model_dump_json(exclude_none=True).encode()
         ciphertext = self._keys[self._active].encrypt(nonce, plaintext, contact_ref.bytes)
         return SealedContact(self._active, nonce, ciphertext)
+
+    @property
+    def active_key_id(self) -> str:
+        return self._active
+
+    def reseal(self, contact_ref: UUID, sealed: SealedContact) -> SealedContact:
+        """The same contact sealed under the active key (with a new nonce), for key rotation."""
+        return self.seal(contact_ref, self.open(contact_ref, sealed))
 
     def open(self, contact_ref: UUID, sealed: SealedContact) -> ContactDetails:
         try:

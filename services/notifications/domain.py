@@ -67,11 +67,41 @@ ALERTS = {
         "emergency_case": "CFM EMERGENCY: case {reference} needs action now, {deadline} before {due}.",
     },
 }
+# A restricted case's alert names no deadline: only sensitive cases have a referral deadline, so
+# "référencement" would tell supervisors who may not open the case what it is about.
+NEUTRAL_ALERTS = {
+    "fr": {
+        "deadline_warning": "CFM alerte : dossier {reference}, un délai expire le {due}.",
+        "deadline_breached": "CFM alerte : dossier {reference}, un délai est dépassé depuis le {due}.",
+        "emergency_case": "CFM URGENCE : dossier {reference} à traiter immédiatement, avant le {due}.",
+    },
+    "en": {
+        "deadline_warning": "CFM alert: case {reference}, a deadline expires on {due}.",
+        "deadline_breached": "CFM alert: case {reference}, a deadline passed on {due}.",
+        "emergency_case": "CFM EMERGENCY: case {reference} needs action now, before {due}.",
+    },
+}
 LOCAL_TIME = {"fr": "{date} à {time} (heure de {city})", "en": "{date} at {time} ({city} time)"}
 
 
 def wants_acknowledgement(has_contact: bool, callback_consent: bool) -> bool:
     return has_contact and callback_consent
+
+
+def unverified_contact(contact_verified: bool | None) -> bool:
+    """A contact the person typed (web form, Kobo, a box slip) may be anyone's: never texted automatically.
+    None (a producer that does not say) is left to the allow-list and the daily cap."""
+    return contact_verified is False
+
+
+def sms_withheld(phone: str, allowed_prefixes: list[str], sent_in_last_day: int, daily_limit: int) -> str | None:
+    """Why an SMS to a complainant must not go out, or None: a number outside the programme's countries
+    (E.164 prefixes), or a contact who had their day's share already."""
+    if not any(phone.startswith(prefix) for prefix in allowed_prefixes):
+        return "prefix_not_allowed"
+    if sent_in_last_day >= daily_limit:
+        return "daily_limit"
+    return None
 
 
 def message_language(case_language: str | None, country_languages: list[str]) -> str:
@@ -102,6 +132,14 @@ def local_time(moment: datetime, timezone: str, language: str) -> str:
 
 
 def alert_text(language: str, reason: str, reference: str, deadline_kind: str, due_at: datetime,
-               timezone: str) -> str:
+               timezone: str, restricted: bool = False) -> str:
+    due = local_time(due_at, timezone, language)
+    if restricted:
+        return NEUTRAL_ALERTS[language][reason].format(reference=reference, due=due)
     return ALERTS[language][reason].format(reference=reference, deadline=DEADLINE_IN_WORDS[language][deadline_kind],
-                                           due=local_time(due_at, timezone, language))
+                                           due=due)
+
+
+def shown_deadline_kind(deadline_kind: str, restricted: bool, sees_restricted_cases: bool) -> str | None:
+    """The deadline an alert lists: not named to someone who may not open the restricted case."""
+    return deadline_kind if sees_restricted_cases or not restricted else None

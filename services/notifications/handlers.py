@@ -7,35 +7,69 @@ finds its unique key taken and sends nothing.
 """
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from contracts.envelope import Envelope
 from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSent
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.notifications import domain, repository
+from services.notifications import domain, metrics, repository
 
 log = logging.getLogger(__name__)
 
 
-def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str):
+@dataclass(frozen=True)
+class SmsGuard:
+    """Who a complainant's SMS may go to: the country's E.164 prefixes, and a cap per contact and day."""
+
+    allowed_prefixes: list[str]
+    daily_limit: int
+
+    def withheld(self, conn, contact_ref: UUID, phone: str, now: datetime) -> str | None:
+        """Why this SMS must not go out, or None; holds the contact's lock until the transaction ends."""
+        repository.lock_contact(conn, contact_ref)
+        sent = repository.sms_sent_since(conn, contact_ref, now - timedelta(days=1))
+        return domain.sms_withheld(phone, self.allowed_prefixes, sent, self.daily_limit)
+
+
+def _withheld(purpose: str, reason: str, envelope: Envelope) -> None:
+    metrics.SMS_WITHHELD.labels(purpose, reason).inc()
+    log.info("SMS to a complainant withheld", extra={"purpose": purpose, "reason": reason,
+                                                    "message_id": str(envelope.message_id)})
+
+
+def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str, **grounds):
+    """The contact, for a purpose intake checks against `grounds` (feedback_id or request_id)."""
     answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
-        contact_ref=contact_ref, purpose=purpose, requested_by="notifications").model_dump(mode="json")))
+        contact_ref=contact_ref, purpose=purpose, requested_by="notifications", **grounds).model_dump(mode="json")))
     return answer.contact
 
 
 def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope, country_languages: list[str],
-                     now) -> None:
+                     now, guard: SmsGuard) -> None:
     purpose = "acknowledgement"
     with uow:
         if not uow.claim_message() or repository.already_sent(uow.conn, case.case_id, purpose):
             return
         if not domain.wants_acknowledgement(case.contact_ref is not None, case.consent.callback):
             return
-        contact = reveal_contact(intake_rpc, case.contact_ref, purpose)
+        language = domain.message_language(case.language, country_languages)
+
+        def withhold(reason: str) -> None:
+            repository.insert_notification(
+                uow.conn, notification_id=uuid4(), case_id=case.case_id, reference=case.reference,
+                country=envelope.country, purpose=purpose, channel="sms", language=language,
+                provider_message_id=None, sent_at=now(), contact_ref=case.contact_ref, withheld=reason)
+            _withheld(purpose, reason, envelope)
+
+        if domain.unverified_contact(case.contact_verified):
+            return withhold("unverified_contact")  # not even revealed: nothing will be sent to it
+        contact = reveal_contact(intake_rpc, case.contact_ref, purpose, feedback_id=case.feedback_id)
         if contact.phone is None:
             return  # reachable by email only: the email channel comes later
-        language = domain.message_language(case.language, country_languages)
+        reason = guard.withheld(uow.conn, case.contact_ref, contact.phone, now())
+        if reason is not None:
+            return withhold(reason)
         provider_message_id = sms.send(country=envelope.country, to=contact.phone,
                                        body=domain.acknowledgement_text(language, case.reference))
         sent_at: datetime = now()
@@ -43,7 +77,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
         repository.insert_notification(
             uow.conn, notification_id=notification_id, case_id=case.case_id, reference=case.reference,
             country=envelope.country, purpose=purpose, channel="sms", language=language,
-            provider_message_id=provider_message_id, sent_at=sent_at)
+            provider_message_id=provider_message_id, sent_at=sent_at, contact_ref=case.contact_ref)
         uow.emit(NotificationSent(
             notification_id=notification_id, case_id=case.case_id, reference=case.reference, purpose=purpose,
             channel="sms", language=language, sent_at=sent_at, provider_message_id=provider_message_id,
@@ -51,7 +85,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
 
 
 def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, envelope: Envelope,
-                          country_languages: list[str], now) -> None:
+                          country_languages: list[str], now, guard: SmsGuard) -> None:
     """Reply once per request: the status when the contact owns the case, else words that reveal nothing."""
     purpose = "status_reply"
     with uow:
@@ -64,15 +98,19 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
                 uow.conn, notification_id=notification_id, request_id=answer.request_id, case_id=case_id,
                 reference=reference, country=envelope.country, language=language, sent_at=sent_at):
             return
-        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose)
+        contact = reveal_contact(intake_rpc, answer.contact_ref, purpose, request_id=answer.request_id)
         if contact.phone is None:
             # Status requests come by SMS or WhatsApp, so this is rare; the row stays without a provider id.
             log.info("status request from a contact without a phone: no reply", extra={
                 "message_id": str(envelope.message_id)})
             return
+        reason = guard.withheld(uow.conn, answer.contact_ref, contact.phone, now())
+        if reason is not None:
+            repository.withhold(uow.conn, notification_id, answer.contact_ref, reason)
+            return _withheld(purpose, reason, envelope)
         provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=domain.status_reply_text(
             language, answer.reference, answer.owned, answer.status))
-        repository.record_provider_message(uow.conn, notification_id, provider_message_id)
+        repository.record_provider_message(uow.conn, notification_id, provider_message_id, answer.contact_ref)
         uow.emit(NotificationSent(
             notification_id=notification_id, case_id=case_id, reference=reference, purpose=purpose, channel="sms",
             language=language, sent_at=sent_at, provider_message_id=provider_message_id,
@@ -88,6 +126,7 @@ class AlertFacts:
     reference: str
     deadline_kind: str
     due_at: datetime
+    restricted: bool = False  # the case is for focal points only: the alert does not name its deadline
 
 
 def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, recipients, timezone: str,
@@ -102,12 +141,13 @@ def alert_supervisors(unit_of_work, sms, facts: AlertFacts, envelope: Envelope, 
         alert_id = repository.record_alert(
             uow.conn, alert_id=uuid4(), event_id=envelope.message_id, country=envelope.country,
             case_id=facts.case_id, reference=facts.reference, reason=facts.reason,
-            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now())
+            deadline_kind=facts.deadline_kind, due_at=facts.due_at, alerted_at=now(), restricted=facts.restricted)
     if not recipients:
         log.warning("no supervisor alert recipients configured for %s", envelope.country)
         return
     language = domain.message_language(None, country_languages)
-    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone)
+    body = domain.alert_text(language, facts.reason, facts.reference, facts.deadline_kind, facts.due_at, timezone,
+                             restricted=facts.restricted)
     failed = []
     for recipient in recipients:
         try:

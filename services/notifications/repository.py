@@ -7,12 +7,29 @@ def already_sent(conn, case_id, purpose: str) -> bool:
 
 
 def insert_notification(conn, *, notification_id, case_id, reference, country, purpose, channel, language,
-                        provider_message_id, sent_at) -> None:
+                        provider_message_id, sent_at, contact_ref=None, withheld=None) -> None:
     conn.execute(
         """INSERT INTO notifications (notification_id, case_id, reference, country, purpose, channel, language,
-                                      provider_message_id, sent_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        [notification_id, case_id, reference, country, purpose, channel, language, provider_message_id, sent_at])
+                                      provider_message_id, sent_at, contact_ref, withheld)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        [notification_id, case_id, reference, country, purpose, channel, language, provider_message_id, sent_at,
+         contact_ref, withheld])
+
+
+def lock_contact(conn, contact_ref) -> None:
+    """Serialise the SMS to one contact, so that two at once cannot both pass the daily cap."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sms-to:{contact_ref}"])
+
+
+def sms_sent_since(conn, contact_ref, since) -> int:
+    return conn.execute(
+        """SELECT count(*) FROM notifications
+           WHERE contact_ref = %s AND sent_at >= %s AND withheld IS NULL""", [contact_ref, since]).fetchone()[0]
+
+
+def withhold(conn, notification_id, contact_ref, reason: str) -> None:
+    conn.execute("UPDATE notifications SET withheld = %s, contact_ref = %s WHERE notification_id = %s",
+                 [reason, contact_ref, notification_id])
 
 
 def claim_status_reply(conn, *, notification_id, request_id, case_id, reference, country, language,
@@ -25,19 +42,19 @@ def claim_status_reply(conn, *, notification_id, request_id, case_id, reference,
         [notification_id, request_id, case_id, reference, country, language, sent_at]).rowcount == 1
 
 
-def record_provider_message(conn, notification_id, provider_message_id: str) -> None:
-    conn.execute("UPDATE notifications SET provider_message_id = %s WHERE notification_id = %s",
-                 [provider_message_id, notification_id])
+def record_provider_message(conn, notification_id, provider_message_id: str, contact_ref=None) -> None:
+    conn.execute("UPDATE notifications SET provider_message_id = %s, contact_ref = %s WHERE notification_id = %s",
+                 [provider_message_id, contact_ref, notification_id])
 
 
 def record_alert(conn, *, alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
-                 alerted_at):
+                 alerted_at, restricted=False):
     """The alert for an event, created on its first delivery; returns its id either way."""
     conn.execute(
         """INSERT INTO staff_alerts (alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at,
-                                     alerted_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
-        [alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at, alerted_at])
+                                     alerted_at, restricted)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
+        [alert_id, event_id, country, case_id, reference, reason, deadline_kind, due_at, alerted_at, restricted])
     return conn.execute("SELECT alert_id FROM staff_alerts WHERE event_id = %s", [event_id]).fetchone()[0]
 
 
@@ -60,7 +77,7 @@ def record_alert_message_sent(conn, alert_id, recipient: str, provider_message_i
 
 def recent_alerts(conn, country: str, limit: int) -> list[dict]:
     rows = conn.execute(
-        """SELECT a.alert_id, a.country, a.reference, a.reason, a.deadline_kind, a.due_at, a.alerted_at,
+        """SELECT a.alert_id, a.country, a.reference, a.reason, a.deadline_kind, a.due_at, a.alerted_at, a.restricted,
                   coalesce(array_agg(m.recipient ORDER BY m.recipient)
                            FILTER (WHERE m.provider_message_id IS NOT NULL), '{}')
            FROM staff_alerts a LEFT JOIN staff_alert_messages m USING (alert_id)
@@ -68,5 +85,6 @@ def recent_alerts(conn, country: str, limit: int) -> list[dict]:
            GROUP BY a.alert_id
            ORDER BY a.alerted_at DESC, a.alert_id
            LIMIT %s""", [country, limit]).fetchall()
-    keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "recipients")
+    keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "restricted",
+            "recipients")
     return [dict(zip(keys, row)) for row in rows]

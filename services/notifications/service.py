@@ -1,15 +1,14 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
 from datetime import UTC, datetime
 
-from nameko.rpc import RpcProxy
-
+from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
 from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import CaseClassified, CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import handlers, repository
+from services.notifications import domain, handlers, repository
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
@@ -35,11 +34,12 @@ class NotificationsService(PlatformService):
         if case.priority == "emergency":
             try:
                 self._alert(AlertFacts("emergency_case", case.case_id, case.reference, case.deadline_kind,
-                                       case.deadline_at), envelope)
+                                       case.deadline_at, case.restricted), envelope)
             except Exception as exc:
                 alert_failure = exc
         handlers.acknowledge_case(self.db(), self.intake, self.sms, case, envelope,
-                                  self.settings.countries[envelope.country].languages, now=now)
+                                  self.settings.countries[envelope.country].languages, now=now,
+                                  guard=self._sms_guard(envelope.country))
         if alert_failure is not None:
             raise alert_failure
 
@@ -48,23 +48,28 @@ class NotificationsService(PlatformService):
         """A person found a threat to life in a case that was not an emergency: alert as on opening.
         (The automatic classification at opening is CaseOpened's to alert.)"""
         if case.confirmed and case.priority == "emergency" and case.refer_by is not None:
-            self._alert(AlertFacts("emergency_case", case.case_id, case.reference, "refer", case.refer_by),
-                        envelope, once_per_case=True)
+            self._alert(AlertFacts("emergency_case", case.case_id, case.reference, "refer", case.refer_by,
+                                   case.restricted), envelope, once_per_case=True)
 
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):
         handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
-                                       self.settings.countries[envelope.country].languages, now=now)
+                                       self.settings.countries[envelope.country].languages, now=now,
+                                       guard=self._sms_guard(envelope.country))
+
+    def _sms_guard(self, country: str) -> handlers.SmsGuard:
+        sms = self.settings.sms
+        return handlers.SmsGuard(sms.allowed_prefixes.get(country, []), sms.daily_limit_per_contact)
 
     @consume_event("cases", DeadlineWarning)
     def on_deadline_warning(self, warning: DeadlineWarning, envelope):
         self._alert(AlertFacts("deadline_warning", warning.case_id, warning.reference, warning.kind,
-                               warning.due_at), envelope)
+                               warning.due_at, warning.restricted), envelope)
 
     @consume_event("cases", DeadlineBreached)
     def on_deadline_breached(self, breach: DeadlineBreached, envelope):
         self._alert(AlertFacts("deadline_breached", breach.case_id, breach.reference, breach.kind,
-                               breach.due_at), envelope)
+                               breach.due_at, breach.restricted), envelope)
 
     def _alert(self, facts: AlertFacts, envelope, once_per_case: bool = False):
         country = self.settings.countries[envelope.country]
@@ -80,7 +85,14 @@ class NotificationsService(PlatformService):
         principal.require_country(country)
         with self.db() as uow:
             rows = repository.recent_alerts(uow.conn, country, MAX_ALERTS_LISTED)
-        return StaffAlerts(alerts=[StaffAlert(**row) for row in rows])
+        return StaffAlerts(alerts=[_as_seen_by(principal, row) for row in rows])
+
+
+def _as_seen_by(principal, row: dict) -> StaffAlert:
+    restricted = row.pop("restricted")
+    row["deadline_kind"] = domain.shown_deadline_kind(row["deadline_kind"], restricted,
+                                                      principal.sees_restricted_cases)
+    return StaffAlert(**row)
 
 
 SERVICE = NotificationsService

@@ -1,5 +1,5 @@
 """Settings of the notifications service."""
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from chassis.settings import Section, ServiceSettings
 
@@ -10,6 +10,12 @@ class SmsSettings(Section):
     auth_token: SecretStr
     senders: dict[str, str]
     timeout_seconds: float = 10
+    # Complainants are texted only at numbers starting with one of their country's prefixes (E.164,
+    # e.g. {"GN": ["+224"]}); a country without a list texts no complainant. Staff alerts are exempt
+    # (their numbers come from this configuration, not from a message).
+    allowed_prefixes: dict[str, list[str]] = {}
+    daily_limit_per_contact: int = Field(5, ge=0, description=(
+        "At most this many SMS (acknowledgements and status replies) to one contact in 24 hours"))
 
 
 class AlertRecipient(Section):

@@ -52,11 +52,11 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
             uow.emit(referral, country=country)
 
 
-def answer_referral(uow, referral_id: UUID, *, partner_id: str, answered_by: str, accepted: bool,
+def answer_referral(uow, referral_id: UUID, *, partner_id: str, countries, answered_by: str, accepted: bool,
                     decline_reason: str | None, now: datetime) -> dict:
     """Record the partner's accept or decline and tell the platform; returns the referral as listed."""
     with uow:
-        referral = repository.lock_partner_referral(uow.conn, referral_id, partner_id)
+        referral = repository.lock_partner_referral(uow.conn, referral_id, partner_id, sorted(countries))
         if referral is None:
             # Someone else's referral answers as one that does not exist.
             raise ApiError(404, "referral_not_found", "There is no referral with this id for your organisation.")

@@ -20,14 +20,11 @@ def insert_referral(conn, referral: ReferralCreated, country: str, status: str) 
 
 def list_referrals(conn, *, partner_id: str | None, countries: list[str], status: str | None,
                    limit: int) -> list[dict]:
-    """Newest first, for one partner or for the given countries."""
-    conditions, params = [], []
+    """Newest first, of the given countries (a token's scope), for one partner or for all."""
+    conditions, params = ["country = ANY(%s)"], [countries]
     if partner_id is not None:
         conditions.append("partner_id = %s")
         params.append(partner_id)
-    else:
-        conditions.append("country = ANY(%s)")
-        params.append(countries)
     if status == "overdue":
         conditions.append("status = 'sent' AND overdue_at IS NOT NULL")
     elif status is not None:
@@ -38,11 +35,13 @@ def list_referrals(conn, *, partner_id: str | None, countries: list[str], status
     return [dict(zip(VIEW_COLUMNS, row)) for row in rows]
 
 
-def lock_partner_referral(conn, referral_id, partner_id: str) -> dict | None:
-    """The partner's own referral, locked until the answer commits; None for anyone else's."""
+def lock_partner_referral(conn, referral_id, partner_id: str, countries: list[str]) -> dict | None:
+    """The partner's own referral in the token's countries, locked until the answer commits; None for
+    anyone else's or another country's."""
     row = conn.execute(
         """SELECT referral_id, case_id, reference, country, status FROM referrals
-           WHERE referral_id = %s AND partner_id = %s FOR UPDATE""", [referral_id, partner_id]).fetchone()
+           WHERE referral_id = %s AND partner_id = %s AND country = ANY(%s) FOR UPDATE""",
+        [referral_id, partner_id, countries]).fetchone()
     return dict(zip(("referral_id", "case_id", "reference", "country", "status"), row)) if row else None
 
 

@@ -49,7 +49,8 @@ class ReferralsService(PlatformService):
 
     @api("GET", "/v1/referrals", roles=("partner", "focal_point"))
     def list_referrals(self, request, principal):
-        """A partner sees its own referrals; a focal point those of its countries (?status=overdue to re-route)."""
+        """A partner sees its own referrals, a focal point all of them: in the token's countries only
+        (?status=overdue to re-route)."""
         status = request.args.get("status") or None
         if status is not None and status not in domain.LISTED_STATUSES:
             raise ApiError(400, "invalid_status", f"status must be one of {', '.join(domain.LISTED_STATUSES)}.")
@@ -83,7 +84,7 @@ class ReferralsService(PlatformService):
 
     def _answer(self, referral_id, principal, accepted: bool, decline_reason: str | None) -> ReferralView:
         view = handlers.answer_referral(self.db(), referral_id, partner_id=self._partner_of(principal),
-                                        answered_by=principal.subject, accepted=accepted,
+                                        countries=principal.countries, answered_by=principal.subject, accepted=accepted,
                                         decline_reason=decline_reason, now=datetime.now(UTC))
         return as_view(view)
 

@@ -12,18 +12,32 @@ the message was received, on which channel) are simply written again.
 """
 import re
 
+from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
     CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
-    CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
+    CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
+    FeedbackReceived,
     NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# Seven or more digits, allowing spaces, dots and dashes between groups, with an optional +.
-PHONE = re.compile(r"\+?\d[\d .\-]{5,}\d")
-ID_NUMBER = re.compile(r"\b[A-Z]{1,3}\d{6,}\b")
+# Digits in groups, with an optional +, separated by one space, dot, dash, slash or comma (people
+# write 622 12 34 56, 622.12.34.56, 622/12/34/56 and 622,98,76,54); a phone once it holds 7 digits.
+DIGIT_GROUPS = re.compile(r"\+?\d+(?:[ .\-/,]\d+)*")
+PHONE_MIN_DIGITS = 7
+# A date (12/11/2026, 1.3.26) is not a phone: dates help a search and name no one.
+DATE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-](\d{2}|\d{4})")
+# Letters then six or more digits (passport, voter or refugee card: AB1234567, gn 123456, GN-1234567),
+# in any case; and any number announced as one (N° 123456, No. 4521, numéro 12345).
+ID_NUMBER = re.compile(r"\b[A-Za-z]{1,3}[ \-]?\d{6,}\b")
+NUMBERED = re.compile(r"(?<!\w)(?:n\s?[°º]|no\.?|num(?:[ée]ro)?\.?)\s*:?\s*\d[\d .\-/]*\d", re.IGNORECASE)
 
+# intake sends places as the gazetteer names them; an event from before that (or from any other
+# producer) may carry what a person typed, and a value that cannot be a place's name is kept as
+# `other`: digits (a phone), an @, or a character a spreadsheet would run.
+PLACE_NAME = re.compile(r"[^\W\d_][^\W\d_ .'’()-]*(?:[ .'’()-]+[^\W\d_]+)*[.)]?")
+OTHER_PLACE = "other"
 NOT_KEPT = "[not kept]"  # stands for free text reporting has no use for, where the contract needs some
 # CaseOpened carries no version: it describes the case as cases created it, version 1.
 OPENED_VERSION = 1
@@ -31,10 +45,21 @@ OPENED_VERSION = 1
 DEADLINE_RANK = {"scheduled": 0, "warning": 1, "breached": 2, "settled": 3}
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, names: NameMask | None = None) -> str:
+    """`text` without emails, identity numbers, phone numbers and the `names` given (staff of the
+    country). Idempotent: scrubbing scrubbed text changes nothing."""
     text = EMAIL.sub("[email]", text)
+    text = NUMBERED.sub("[id]", text)
     text = ID_NUMBER.sub("[id]", text)
-    return PHONE.sub("[phone]", text)
+    text = DIGIT_GROUPS.sub(_phone_or_number, text)
+    return names.mask(text) if names else text
+
+
+def _phone_or_number(match: re.Match) -> str:
+    found = match.group(0)
+    if DATE.fullmatch(found) or sum(char.isdigit() for char in found) < PHONE_MIN_DIGITS:
+        return found
+    return "[phone]"
 
 
 def case_reference(event) -> str | None:
@@ -47,8 +72,9 @@ def case_reference(event) -> str | None:
     return event.reference
 
 
-def apply_event(document: dict, envelope: Envelope, event) -> dict:
-    """The case document after `event`; `document` is left unchanged ({} for a case not seen yet)."""
+def apply_event(document: dict, envelope: Envelope, event, names: NameMask | None = None) -> dict:
+    """The case document after `event`; `document` is left unchanged ({} for a case not seen yet).
+    `names`: the staff names of the event's country, kept out of the narrative."""
     doc = {**document, "versions": dict(document.get("versions", {})),
            "deadlines": {kind: dict(entry) for kind, entry in document.get("deadlines", {}).items()}}
     doc.setdefault("reference", event.reference)
@@ -59,9 +85,9 @@ def apply_event(document: dict, envelope: Envelope, event) -> dict:
     if isinstance(event, FeedbackReceived):
         _apply_feedback(doc, event)
     elif isinstance(event, CaseOpened):
-        _apply_opened(doc, event)
+        _apply_opened(doc, event, names)
     elif isinstance(event, CaseEvent):
-        _apply_case_event(doc, event)
+        _apply_case_event(doc, event, names)
     elif isinstance(event, ReferralCreated):
         if doc.get("referral_id") == str(event.referral_id):  # its answer or overdue mark came first
             doc.update(partner_id=event.partner_id, referred_at=event.created_at.isoformat(),
@@ -102,15 +128,23 @@ def _apply_feedback(doc: dict, event: FeedbackReceived) -> None:
         sex=respondent.sex.value if respondent and respondent.sex else None,
         age_group=respondent.age_group.value if respondent and respondent.age_group else None,
         disability=respondent.disability if respondent else None,
-        adm1=location.adm1 if location else None, adm2=location.adm2 if location else None,
-        adm3=location.adm3 if location else None,
+        adm1=place_name(location.adm1) if location else None, adm2=place_name(location.adm2) if location else None,
+        adm3=place_name(location.adm3) if location else None,
     )
 
 
-def _apply_opened(doc: dict, event: CaseOpened) -> None:
+def place_name(value: str | None) -> str | None:
+    """`value` when it can be a place's name (letters, with spaces, apostrophes, dots, hyphens), else `other`."""
+    if value is None:
+        return None
+    return value if len(value) <= 100 and PLACE_NAME.fullmatch(value) else OTHER_PLACE
+
+
+def _apply_opened(doc: dict, event: CaseOpened, names: NameMask | None) -> None:
     doc.update(channel=event.channel.value, language=event.language, received_at=event.received_at.isoformat(),
-               opened_at=event.opened_at.isoformat(), priority=event.priority,
-               has_contact=event.contact_ref is not None)
+               opened_at=event.opened_at.isoformat(), has_contact=event.contact_ref is not None)
+    if _newer(doc, "priority", OPENED_VERSION):
+        doc["priority"] = event.priority
     if _newer(doc, "status", OPENED_VERSION):
         doc["status"] = "new"
     if _newer(doc, "restricted", OPENED_VERSION):
@@ -121,16 +155,18 @@ def _apply_opened(doc: dict, event: CaseOpened) -> None:
                     {"due_at": event.deadline_at.isoformat(), "started_at": event.received_at.isoformat(),
                      "paused": False, "state": "open"})
     if "narrative" not in doc:  # a later unrestriction may have brought the text already
-        doc["narrative"] = scrub(event.narrative)
+        doc["narrative"] = scrub(event.narrative, names)
 
 
-def _apply_case_event(doc: dict, event: CaseEvent) -> None:
+def _apply_case_event(doc: dict, event: CaseEvent, names: NameMask | None) -> None:
     version = event.case_version
     doc["updated_at"] = max(doc.get("updated_at", ""), event.at.isoformat())
     if _newer(doc, "status", version):
         doc["status"] = event.status
     if _newer(doc, "restricted", version):
         doc["restricted"] = event.restricted
+    if isinstance(event, DeadlineTimerFired) and _newer(doc, "priority", version):
+        doc["priority"] = event.priority  # the timer read the case's priority when it fired
     if isinstance(event, CaseStatusChanged):
         if event.status in ("resolved", "closed") and _newer(doc, f"{event.status}_at", version):
             doc[f"{event.status}_at"] = event.at.isoformat()
@@ -141,8 +177,10 @@ def _apply_case_event(doc: dict, event: CaseEvent) -> None:
             doc.update(category_code=event.category_code, sub_category=event.sub_category,
                        taxonomy_version=event.taxonomy_version, sensitive=event.sensitive,
                        classification_confirmed=event.confirmed)
+        if event.priority is not None and _newer(doc, "priority", version):
+            doc["priority"] = event.priority
         if event.narrative and not event.restricted and doc["versions"].get("restricted") == version:
-            doc["narrative"] = scrub(event.narrative)  # the restriction was lifted by this very change
+            doc["narrative"] = scrub(event.narrative, names)  # the restriction was lifted by this very change
     elif isinstance(event, CaseAssigned) and _newer(doc, "assignment", version):
         doc.update(assignee=event.assignee, team=event.team)
     elif isinstance(event, CaseLinked):
@@ -225,16 +263,19 @@ def event_time(event, envelope: Envelope):
     return envelope.occurred_at
 
 
-def journal_envelope(envelope: Envelope, event) -> dict:
+def journal_envelope(envelope: Envelope, event, names: NameMask | None = None) -> dict:
     """The envelope as reporting keeps it, enough to rebuild the index and no more: a restricted
     case's narrative and the message as intake received it are not kept, other free text is scrubbed.
     A contact_ref is an opaque key into intake's vault and stays."""
     body = envelope.model_dump(mode="json")
-    payload = body["payload"]
+    # Only the fields reporting knows: a field a newer producer added (perhaps free text) is not kept.
+    payload = body["payload"] = event.model_dump(mode="json")
     if isinstance(event, FeedbackReceived) or (isinstance(event, CaseOpened) and event.restricted):
         payload["narrative"] = NOT_KEPT
     elif isinstance(event, (CaseOpened, CaseClassified)) and payload.get("narrative"):
-        payload["narrative"] = None if event.restricted else scrub(payload["narrative"])
+        payload["narrative"] = None if event.restricted else scrub(payload["narrative"], names)
+    if isinstance(event, FeedbackReceived) and payload.get("location"):
+        payload["location"] = {level: place_name(value) for level, value in payload["location"].items()}
     if isinstance(event, CaseStatusChanged) and event.no_contact_reason:
         payload["no_contact_reason"] = NOT_KEPT
     return body

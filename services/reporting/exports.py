@@ -3,6 +3,11 @@ trend chart, real dates and numbers), CSV, and CSV with HXL hashtags.
 
 Cells hold typed values (dates, integers, fractions), never numbers as text,
 so that Excel can sum, filter and chart them.
+
+Text that reached a report from outside (a place, a sub-category, a partner id) is written as text,
+never as a formula: a cell starting with =, +, -, @, a tab or a carriage return is an XLSX string
+cell shown with a quote prefix, and a CSV field of that kind starts with an apostrophe (OWASP's
+advice on CSV injection), so that `=HYPERLINK(...)` typed into a web form stays inert.
 """
 import csv
 import io
@@ -15,9 +20,21 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
 
 from contracts.http import Count, Report
+from services.reporting import reports
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT, DATE_FORMAT = "0.0%", "yyyy-mm-dd"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_field(value) -> str:
+    """A value as a CSV field that no spreadsheet will run."""
+    text = _text(value)
+    return "'" + text if looks_like_formula(value) else text
 
 
 @dataclass(frozen=True)
@@ -36,9 +53,9 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
     def breakdown(title: str, counts: list[Count], with_label: bool = False) -> Table:
         if with_label:
             return Table(title, ("Category", "Name", "Messages", "Previous period"),
-                         [(_number(c.key), label(c.key), c.count, c.previous) for c in counts])
+                         [(_number(c.key), label(c.key), *_shown(c)) for c in counts])
         return Table(title, (title.removeprefix("By ").capitalize(), "Messages", "Previous period"),
-                     [(c.key, c.count, c.previous) for c in counts])
+                     [(c.key, *_shown(c)) for c in counts])
 
     m, calls = report.messages, report.calls
     deadlines = [report.acknowledge, report.resolve]
@@ -86,6 +103,13 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
     ]
 
 
+def _shown(count: Count) -> tuple:
+    """(this period, previous period) as a file shows them: `<5` for a withheld figure."""
+    if not count.suppressed:
+        return count.count, count.previous
+    return reports.shown_count(count.count), reports.shown_count(count.previous)
+
+
 def _number(key: str):
     return int(key) if key.isdigit() else key
 
@@ -106,7 +130,9 @@ def to_xlsx(report: Report, category_labels: dict[int, str]) -> bytes:
             sheet.append(list(row))
         for number, row in enumerate(sheet.iter_rows(min_row=start_row + 1)):
             for cell in row:
-                if isinstance(cell.value, date):
+                if looks_like_formula(cell.value):
+                    _as_text(cell)
+                elif isinstance(cell.value, date):
                     cell.number_format = DATE_FORMAT
                 elif isinstance(cell.value, float) and (
                         cell.column - 1 in table.percent_columns or number in table.percent_rows):
@@ -120,6 +146,13 @@ def to_xlsx(report: Report, category_labels: dict[int, str]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _as_text(cell) -> None:
+    """A string cell (openpyxl makes one starting with = a formula), with Excel's quote prefix, so that
+    editing the cell does not turn it into a formula either."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
 
 def _write_heading(sheet, report: Report) -> None:
@@ -157,7 +190,7 @@ def to_csv(report: Report, category_labels: dict[int, str]) -> str:
         for row in table.rows:
             for measure, value in zip(table.headers[1:], row[1:]):
                 writer.writerow([report.scope, report.period, report.start.isoformat(), report.end.isoformat(),
-                                 table.title, _text(row[0]), measure, _text(value)])
+                                 table.title, csv_field(row[0]), measure, csv_field(value)])
     return out.getvalue()
 
 
@@ -174,7 +207,7 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
 
     `cases`: the period's case documents (only the fields counted here). A restricted case keeps
     only its country, category and status: in a small place, a region and a channel beside an
-    abuse category could point to a person.
+    abuse category could point to a person. A row of 1 to 4 cases says `<5`.
     """
     counted = Counter(
         (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
@@ -187,9 +220,10 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
     writer.writerow([hashtag for _, hashtag in HXL_COLUMNS])
     for (country, region, channel, category, sub_category, status), count in sorted(
             counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
-        writer.writerow([report.start.isoformat(), report.end.isoformat(), country, region, channel,
-                         "" if category is None else category, category_labels.get(category, ""), sub_category,
-                         status, count])
+        writer.writerow([csv_field(value) for value in (
+            report.start.isoformat(), report.end.isoformat(), country, region, channel,
+            "" if category is None else category, category_labels.get(category, ""), sub_category, status,
+            count if count >= reports.SMALL_CELL else reports.SUPPRESSED)])
     return out.getvalue()
 
 

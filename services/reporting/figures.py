@@ -15,6 +15,10 @@ from services.reporting.reports import Period
 BREAKDOWNS = {"by_country": "country", "by_channel": "channel", "by_category": "category_code", "by_sex": "sex",
               "by_age_group": "age_group", "by_disability": "disability", "by_location": "adm1"}
 EXPECTED = {"by_sex": reports.SEX_VALUES, "by_disability": ("true", "false")}
+# Tables about people: with a small count a reader could tell who a restricted case is about (the one
+# woman over 60 from a region who wrote this week). Channels, categories and countries describe the
+# programme and are shown whole.
+ABOUT_PEOPLE = ("by_location", "by_sex", "by_age_group", "by_disability")
 MISSING_LABELS = {"by_category": reports.UNCLASSIFIED}
 
 
@@ -27,12 +31,13 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
     current_messages = _message_aggregations(indexes, in_scope, period)
     previous_messages = _message_aggregations(indexes, in_scope, previous)
     total, previous_total = current_messages["total"], previous_messages["total"]
-    previous_counts = {name: {reports.bucket_key(bucket): bucket["doc_count"]
-                              for bucket in previous_messages["aggs"][name]["buckets"]} for name in BREAKDOWNS}
+    previous_counts = {name: _with_missing({reports.bucket_key(bucket): bucket["doc_count"]
+                                            for bucket in previous_messages["aggs"][name]["buckets"]},
+                                           previous_total, MISSING_LABELS.get(name, reports.NOT_STATED))
+                       for name in BREAKDOWNS}
     messages = MessageFigures(
         total=total, previous_total=previous_total, change_percent=reports.change_percent(total, previous_total),
-        **{name: reports.counts(current_messages["aggs"][name]["buckets"], total, previous_counts[name],
-                                EXPECTED.get(name, ()), MISSING_LABELS.get(name, reports.NOT_STATED))
+        **{name: _breakdown(name, current_messages["aggs"][name]["buckets"], total, previous_counts[name])
            for name in BREAKDOWNS})
 
     return Report(
@@ -51,6 +56,18 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
         trend=_trend(indexes, in_scope, reports.trend_periods(period)),
         daily=_daily(indexes, in_scope, period),
     )
+
+
+def _breakdown(name: str, buckets: list[dict], total: int, previous: dict[str, int]):
+    counts = reports.counts(buckets, total, previous, EXPECTED.get(name, ()),
+                            MISSING_LABELS.get(name, reports.NOT_STATED))
+    return reports.suppress_small_cells(counts) if name in ABOUT_PEOPLE else counts
+
+
+def _with_missing(found: dict[str, int], total: int, missing_label: str) -> dict[str, int]:
+    """`found` with the documents that had no value counted under `missing_label`, as counts() shows them."""
+    missing = total - sum(found.values())
+    return {**found, missing_label: found.get(missing_label, 0) + missing} if missing > 0 else found
 
 
 def _within(in_scope: dict, field: str, period: Period, *more: dict) -> dict:

@@ -41,7 +41,14 @@ SORTS = {
 MAX_PAGE_SIZE = 100
 
 
-def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope) -> None:
+def staff_name_masks(settings) -> dict[str, domain.NameMask]:
+    return {country: domain.NameMask(names) for country, names in settings.staff_names.items()}
+
+
+def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope,
+                 staff: dict[str, domain.NameMask] | None = None) -> None:
+    """`staff`: by country, the names of staff kept out of the narratives."""
+    names = (staff or {}).get(envelope.country)
     with uow:
         if not uow.claim_message():
             return
@@ -50,13 +57,14 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope) -> None
             """INSERT INTO journal (message_id, event_type, country, occurred_at, reference, envelope)
                VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING""",
             [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at, reference,
-             Jsonb(domain.journal_envelope(envelope, event))])
-        document = index_event(indexes, event, envelope)
+             Jsonb(domain.journal_envelope(envelope, event, names))])
+        document = index_event(indexes, event, envelope, names=names)
         if document and document.get("restricted"):
             _forget_narratives(uow.conn, reference)
 
 
-def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict | None = None) -> dict | None:
+def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict | None = None,
+                names: domain.NameMask | None = None) -> dict | None:
     """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild);
     returns the case document it changed, if any."""
     targets = targets or {}
@@ -65,7 +73,7 @@ def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
     elif reference is not None:
-        document = indexes.update_case(reference, lambda current: domain.apply_event(current, envelope, event),
+        document = indexes.update_case(reference, lambda current: domain.apply_event(current, envelope, event, names),
                                        index=targets.get("cases"))
     indexes.add_timeline_entry(domain.timeline_entry(envelope, reference, event), index=targets.get("events"))
     return document
@@ -85,7 +93,7 @@ def _forget_narratives(conn: Connection, reference: str) -> None:
 # --- rebuild -----------------------------------------------------------------------------------
 
 
-def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
+def rebuild_index(conn: Connection, indexes: SearchIndexes, staff: dict[str, domain.NameMask] | None = None) -> dict:
     """Rebuild every index from the journal behind the aliases, then swap, with no downtime.
 
     While the new indices fill, events keep landing in the old ones and in the
@@ -100,7 +108,8 @@ def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
     for seq, body in conn.execute("SELECT seq, envelope FROM journal ORDER BY seq"):
         replayed.add(seq)
         envelope = Envelope.model_validate(body)
-        actions.extend(_replay_actions(envelope, envelope.open(), cases, generation))
+        names = (staff or {}).get(envelope.country)
+        actions.extend(_replay_actions(envelope, envelope.open(), cases, generation, names))
     actions.extend({"_index": generation["cases"], "_id": reference, "_source": document}
                    for reference, document in cases.items())
     indexes.bulk(actions)
@@ -112,19 +121,19 @@ def rebuild_index(conn: Connection, indexes: SearchIndexes) -> dict:
             if seq not in replayed]
         for _, body in late:
             envelope = Envelope.model_validate(body)
-            index_event(indexes, envelope.open(), envelope)
+            index_event(indexes, envelope.open(), envelope, names=(staff or {}).get(envelope.country))
     indexes.delete_indices(retired)
     log.info("index rebuilt", extra={"events": len(replayed) + len(late), "cases": len(cases)})
     return {"events": len(replayed) + len(late), "cases": len(cases), "indices": sorted(generation.values())}
 
 
-def _replay_actions(envelope, event, cases, generation):
+def _replay_actions(envelope, event, cases, generation, names):
     """Bulk actions for one journalled event; case documents are merged in memory and written at the end."""
     reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
     elif reference is not None:
-        cases[reference] = domain.apply_event(cases.get(reference, {}), envelope, event)
+        cases[reference] = domain.apply_event(cases.get(reference, {}), envelope, event, names)
     entry = domain.timeline_entry(envelope, reference, event)
     yield {"_index": generation["events"], "_id": entry["message_id"], "_source": entry}
 
@@ -191,12 +200,21 @@ def case_query(text: str | None, countries: list[str], include_restricted: bool,
     return query
 
 
+# Dates a report or a search can be about. Outside them, the period arithmetic (the trend reaches
+# eight periods back, a period ends the day after) would leave the calendar.
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(args, parameter: str) -> date:
     try:
-        return date.fromisoformat(args[parameter])
+        day = date.fromisoformat(args[parameter])
     except ValueError:
         raise ApiError(400, "invalid_date", f"{parameter} must be a date such as 2026-11-23.",
                        details=[{"field": parameter, "reason": "not an ISO date"}]) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ApiError(400, "invalid_date", f"{parameter} must be between {FIRST_DATE} and {LAST_DATE}.",
+                       details=[{"field": parameter, "reason": "out of range"}])
+    return day
 
 
 def _page_size(value: str | None, default: int) -> int:
@@ -322,14 +340,17 @@ def generate_due_reports(conn: Connection, indexes: SearchIndexes, settings, now
 
 
 def stored_reports(conn: Connection, principal: Principal, args) -> StoredReports:
+    # The caller's countries are part of the query, so that the limit counts only reports they may read.
     rows = conn.execute(
-        """SELECT report_id, scope, period, period_start, generated_at, body->'countries' FROM reports
+        """SELECT report_id, scope, period, period_start, generated_at FROM reports
            WHERE (%(scope)s::text IS NULL OR scope = %(scope)s) AND (%(period)s::text IS NULL OR period = %(period)s)
+             AND body->'countries' <@ %(countries)s
            ORDER BY period_start DESC, scope LIMIT 200""",
-        {"scope": args.get("scope"), "period": args.get("period")}).fetchall()
+        {"scope": args.get("scope"), "period": args.get("period"),
+         "countries": Jsonb(sorted(principal.countries))}).fetchall()
     return StoredReports(reports=[
         StoredReport(report_id=row[0], scope=row[1], period=row[2], start=row[3], generated_at=row[4])
-        for row in rows if set(row[5]) <= principal.countries])
+        for row in rows])
 
 
 def stored_report(conn: Connection, principal: Principal, report_id: str, args, category_labels) -> Response:

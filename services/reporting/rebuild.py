@@ -10,7 +10,7 @@ import psycopg  # noqa: E402
 
 from chassis.search import make_client  # noqa: E402
 from chassis.settings import load_settings  # noqa: E402
-from services.reporting.handlers import rebuild_index  # noqa: E402
+from services.reporting.handlers import rebuild_index, staff_name_masks  # noqa: E402
 from services.reporting.index import SearchIndexes  # noqa: E402
 from services.reporting.settings import ReportingSettings  # noqa: E402
 
@@ -21,7 +21,7 @@ def main() -> int:
     indexes = SearchIndexes(client, settings.elasticsearch.index_prefix)
     indexes.ensure()
     with psycopg.connect(settings.database.url, options=f"-c search_path={settings.schema}") as conn:
-        summary = rebuild_index(conn, indexes)
+        summary = rebuild_index(conn, indexes, staff_name_masks(settings))
     print(f"rebuilt from {summary['events']} events: {summary['cases']} cases; now serving "
           + ", ".join(summary["indices"]))
     return 0

@@ -16,6 +16,9 @@ TREND_LENGTH = 8
 BACKLOG_AGES = (("0-2", 0, 3), ("3-7", 3, 8), ("8-14", 8, 15), ("15-30", 15, 31), ("31+", 31, None))
 SEX_VALUES = ("female", "male", "other", "not_said")
 NOT_STATED = "not_stated"
+# Small-cell suppression: a figure from 1 to SMALL_CELL - 1 is withheld in tables about people.
+SMALL_CELL = 5
+SUPPRESSED = f"<{SMALL_CELL}"
 UNCLASSIFIED = "unclassified"  # held for a focal point before any category was given
 
 
@@ -86,10 +89,11 @@ def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = No
            expected: tuple[str, ...] = (), missing_label: str = NOT_STATED) -> list[Count]:
     """Terms buckets as counts, with the documents that have no value shown as `missing_label`.
 
-    Values in `expected` appear even at zero, so that tables keep their shape week after week.
+    Values in `expected`, and every key the previous period had, appear even at zero: tables keep
+    their shape week after week, and a channel that went silent shows as a fall to 0.
     """
     found = {bucket_key(bucket): bucket["doc_count"] for bucket in buckets}
-    for key in expected:
+    for key in (*expected, *(key for key, count in (previous or {}).items() if count)):
         found.setdefault(key, 0)
     missing = total - sum(found.values())
     if missing > 0:
@@ -97,6 +101,28 @@ def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = No
     ordered = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     return [Count(key=key, count=count, previous=None if previous is None else previous.get(key, 0))
             for key, count in ordered]
+
+
+def suppress_small_cells(counts: list[Count]) -> list[Count]:
+    """`counts` with every figure from 1 to 4 withheld (count or previous None, `suppressed`), the
+    withheld rows last and by key, since an order by their exact counts would tell them."""
+    def small(value) -> bool:
+        return value is not None and 0 < value < SMALL_CELL
+
+    shown, withheld = [], []
+    for count in counts:
+        if small(count.count) or small(count.previous):
+            withheld.append(count.model_copy(update={
+                "count": None if small(count.count) else count.count,
+                "previous": None if small(count.previous) else count.previous, "suppressed": True}))
+        else:
+            shown.append(count)
+    return shown + sorted(withheld, key=lambda count: count.key)
+
+
+def shown_count(value: int | None) -> int | str:
+    """A figure as a file shows it: the number, or `<5` when it was withheld."""
+    return SUPPRESSED if value is None else value
 
 
 def bucket_key(bucket: dict) -> str:

@@ -43,84 +43,95 @@ class Indexes(DependencyProvider):
         return self.indexes
 
 
+class StaffNames(DependencyProvider):
+    """By country, the staff names kept out of narratives, compiled once."""
+
+    def setup(self):
+        self.masks = handlers.staff_name_masks(self.container.config["SETTINGS"])
+
+    def get_dependency(self, worker_ctx):
+        return self.masks
+
+
 class ReportingService(PlatformService):
     name = "reporting"
 
     indexes = Indexes()
+    staff_names = StaffNames()
 
     # Every event the platform publishes: case events update the case's document, all of them
     # enter the timeline (status requests without the reference they asked about).
     @consume_event("intake", FeedbackReceived)
     def on_feedback_received(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("intake", CallRecorded)
     def on_call_recorded(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("intake", StatusRequested)
     def on_status_requested(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseClassified)
     def on_case_classified(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseStatusChanged)
     def on_case_status_changed(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseAssigned)
     def on_case_assigned(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseNoteAdded)
     def on_case_note_added(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseLinked)
     def on_case_linked(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", DeadlineScheduled)
     def on_deadline_scheduled(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", DeadlineWarning)
     def on_deadline_warning(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", DeadlineBreached)
     def on_deadline_breached(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", DeadlineSettled)
     def on_deadline_settled(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("referrals", ReferralAnswered)
     def on_referral_answered(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("referrals", ReferralOverdue)
     def on_referral_overdue(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("notifications", NotificationSent)
     def on_notification_sent(self, event, envelope):
-        handlers.record_event(self.db(), self.indexes, event, envelope)
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @api("GET", "/v1/search", roles=("agent", "supervisor", "focal_point", "manager"))
     def search(self, request, principal):

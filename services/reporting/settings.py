@@ -25,3 +25,6 @@ class ReportSettings(Section):
 class ReportingSettings(ServiceSettings):
     search_page_size: int = 20
     reports: ReportSettings = ReportSettings()
+    staff_names: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "By country code, the names of the programme's staff and partners' staff, replaced by [name] in "
+        "every narrative reporting keeps (people name the agent they complain about)"))

@@ -45,7 +45,8 @@ def running_platform(database_url: str, env: dict | None = None, before_start=No
     env = {"CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri, "CFM__ELASTICSEARCH__URL": ES_URL,
            "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix, "CFM__TRACING__EXPORTER": "none",
            "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **TEST_AUTH_ENV, **(env or {})}
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
+                   for name in SERVICES}
     processes = {}
     try:
         processes, settings = start_platform(env, service_env, sink_args=(

@@ -29,7 +29,8 @@ def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
         "CFM__TRACING__EXPORTER": "none", "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}",
         **TEST_AUTH_ENV,
     }
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
+                   for name in SERVICES}
     # Only this test configuration lets an admin move the cases clock; production leaves it off.
     service_env["cases"].update({"CFM__CLOCK__ADJUSTABLE": "true", "CFM__DEADLINES__SCAN_SECONDS": "0.2"})
     processes, settings = start_platform(env, service_env, sink_args=(

@@ -28,7 +28,8 @@ def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
         "CFM__TRACING__EXPORTER": "file", "CFM__TRACING__FILE_DIR": str(tmp_path / "traces"),
         "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}", **TEST_AUTH_ENV,
     }
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port())} for name in SERVICES}
+    service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
+                   for name in SERVICES}
     processes, settings = start_platform(env, service_env, sink_args=(
         "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
     urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
@@ -79,7 +80,7 @@ def test_a_message_flows_from_intake_to_search_acknowledgement_and_one_trace(pla
 def test_a_sensitive_message_is_hidden_referred_and_never_searchable_by_agents(platform, db):
     urls, settings, _ = platform
     agent = bearer("agent", subject="e2e-agent")
-    focal = {"Authorization": f"Bearer {token(settings, 'focal_point')}"}
+    focal = bearer("focal_point", subject="e2e-focal_point")
     answer = requests.post(f"{urls['intake']}/v1/feedback", headers=agent, json={
         "country": "GN", "channel": "reception_desk", "language": "fr",
         "narrative": "Le gardien du centre m'a demandé de coucher avec lui pour recevoir le kit.",

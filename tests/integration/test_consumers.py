@@ -19,14 +19,25 @@ def feedback(reference="GN-2026-000001"):
                             narrative="Quand aura lieu la prochaine distribution ?", received_at=datetime.now(UTC))
 
 
+def consumed(service, outcome: str) -> float:
+    """FeedbackReceived events cases has handled to the end with this outcome (processed, duplicate)."""
+    return metric_value(requests.get(f"{service.url}/metrics").text, "cfm_messages_consumed_total",
+                        service="cases", event_type="feedback_received.v1", outcome=outcome)
+
+
 def test_a_message_delivered_twice_opens_one_case(run_service, amqp_uri, db):
-    run_service("cases")
+    cases = run_service("cases")
+    # The counters live as long as the test process: count from here.
+    processed, duplicates = consumed(cases, "processed"), consumed(cases, "duplicate")
     envelope = Envelope.wrap(feedback(), country="GN", producer="intake", correlation_id=uuid4())
     publish_event(amqp_uri, "intake", None, envelope=envelope)
     publish_event(amqp_uri, "intake", None, envelope=envelope)
-    wait_for(lambda: db.execute("SELECT count(*) FROM cases.processed_messages").fetchone()[0] == 1)
-    wait_for(lambda: db.execute("SELECT count(*) FROM cases.outbox WHERE event_type = 'case_opened'")
-             .fetchone()[0] == 1)
+    # Both deliveries handled to the end (the second seen as a duplicate) before anything is counted.
+    wait_for(lambda: consumed(cases, "processed") + consumed(cases, "duplicate") >= processed + duplicates + 2)
+    assert consumed(cases, "processed") == processed + 1
+    assert consumed(cases, "duplicate") == duplicates + 1
+    assert db.execute("SELECT count(*) FROM cases.processed_messages").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM cases.outbox WHERE event_type = 'case_opened'").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM cases.cases").fetchone()[0] == 1
 
 
@@ -60,7 +71,7 @@ def test_a_failing_handler_is_retried_then_parked_then_replayed(run_service, amq
     ops = service.headers(role="ops")
     listed = requests.get(f"{service.url}/admin/parked", headers=ops).json()["parked"]
     assert [item["message_id"] for item in listed] == [str(sent.message_id)]
-    metrics = requests.get(f"{service.url}/metrics").text
+    metrics = requests.get(service.metrics_url).text
     assert metric_value(metrics, "cfm_messages_parked_total", service="cases") == 1
     assert metric_value(metrics, "cfm_messages_failed_total", service="cases") == 3
 

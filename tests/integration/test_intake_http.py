@@ -1,5 +1,6 @@
 """POST /v1/feedback over real HTTP: what is stored, what is published, what is refused."""
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,8 +28,8 @@ def test_an_agent_entry_is_accepted_with_a_case_reference(intake, db):
     answer = post(intake, AGENT_ENTRY)
     assert answer.status_code == 202
     reference = answer.json()["reference"]
-    assert reference == f"GN-{datetime.now(UTC).year}-000001"
-    assert post(intake, {**AGENT_ENTRY, "narrative": "Autre chose"}).json()["reference"].endswith("-000002")
+    assert re.fullmatch(rf"GN-{datetime.now(UTC).year}-\d{{6}}", reference)
+    assert post(intake, {**AGENT_ENTRY, "narrative": "Autre chose"}).json()["reference"] != reference
 
     stored = db.execute("SELECT narrative, contact_ref, consent_callback FROM intake.feedback WHERE reference = %s",
                         [reference]).fetchone()
@@ -86,7 +87,7 @@ def test_bad_input_is_refused_clearly_stores_nothing_and_is_counted(intake, db, 
     assert "Diallo" not in answer.text and "622123456" not in answer.text
     for table in ("feedback", "contacts", "outbox"):
         assert db.execute(f"SELECT count(*) FROM intake.{table}").fetchone()[0] == 0
-    metrics = requests.get(f"{intake.url}/metrics").text
+    metrics = requests.get(intake.metrics_url).text
     assert metric_value(metrics, "cfm_requests_rejected_total", service="intake", route="/v1/feedback",
                         reason=code) >= 1
 
@@ -94,5 +95,15 @@ def test_bad_input_is_refused_clearly_stores_nothing_and_is_counted(intake, db, 
 def test_health_and_metrics_are_served(intake):
     assert requests.get(f"{intake.url}/health/live").json()["status"] == "ok"
     ready = requests.get(f"{intake.url}/health/ready").json()
-    assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
-    assert "cfm_outbox_backlog" in requests.get(f"{intake.url}/metrics").text
+    assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "consumers": "ok"}}
+    assert "cfm_outbox_backlog" in requests.get(intake.metrics_url).text
+
+
+@pytest.mark.security
+def test_references_do_not_count_the_cases_an_agent_cannot_see(intake, db):
+    """An agent who sees GN-2026-000041 and GN-2026-000043 knew 000042 was hidden (restricted) and how
+    many messages came in: the numbers are unique but in no order."""
+    numbers = [int(post(intake, {**AGENT_ENTRY, "narrative": f"Message {n}"}).json()["reference"][-6:])
+               for n in range(6)]
+    assert len(set(numbers)) == 6
+    assert numbers != sorted(numbers) and any(abs(b - a) > 1000 for a, b in zip(numbers, numbers[1:]))

@@ -31,7 +31,7 @@ def sms_settings(sink):
 
 def handled(service, event_type) -> float:
     """Events of this type the service has handled to the end (first deliveries and duplicates)."""
-    text = requests.get(f"{service.url}/metrics").text
+    text = requests.get(service.metrics_url).text
     return sum(metric_value(text, "cfm_messages_consumed_total", service="notifications", event_type=event_type,
                             outcome=outcome) for outcome in ("processed", "duplicate"))
 
@@ -46,14 +46,19 @@ def contact_ref(run_service, db):
     """A complainant's contact in intake's vault, as intake stores it when a message comes in."""
     intake = run_service("intake")
     submission = {"country": "GN", "channel": "sms", "language": "fr", "narrative": "Le paiement est en retard.",
-                  "contact": {"phone": "622 98 76 54"}}
+                  "contact": {"phone": "622 98 76 54"}, "consent": {"callback": True}}
     reference = requests.post(f"{intake.url}/v1/feedback", json=submission, headers=intake.headers()).json()[
         "reference"]
     return db.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s", [reference]).fetchone()[0]
 
 
-def status_answer(contact_ref, owned=True, status="in_progress", language="fr", reference="GN-2026-000042"):
-    return CaseStatusAnswered(request_id=uuid4(), contact_ref=contact_ref, language=language, reference=reference,
+def status_answer(db, contact_ref, owned=True, status="in_progress", language="fr", reference="GN-2026-000042"):
+    """cases' answer to a status request this contact sent, which intake recorded (and checks before it
+    reveals the contact to reply)."""
+    request_id = uuid4()
+    db.execute("""INSERT INTO intake.status_requests (request_id, reference, contact_ref, channel, received_at)
+                  VALUES (%s, %s, %s, 'sms', now())""", [request_id, reference, contact_ref])
+    return CaseStatusAnswered(request_id=request_id, contact_ref=contact_ref, language=language, reference=reference,
                               owned=owned, case_id=uuid4() if owned else None, status=status if owned else None)
 
 
@@ -63,7 +68,7 @@ def test_the_owner_of_a_case_gets_its_status_once_per_request(run_service, amqp_
     for logger in ("services", "chassis"):
         caplog.set_level(logging.DEBUG, logger=logger)
     notifications = run_service("notifications", sms=sms_settings(sms_sink))
-    answer = status_answer(contact_ref)
+    answer = status_answer(db, contact_ref)
     first = publish_event(amqp_uri, "cases", answer)
     publish_event(amqp_uri, "cases", None, envelope=first)  # the broker redelivers it
     publish_event(amqp_uri, "cases", answer)  # the same answer emitted twice by cases
@@ -84,8 +89,8 @@ def test_a_reference_the_contact_does_not_own_gets_the_same_neutral_answer(run_s
                                                                          contact_ref):
     run_service("notifications", sms=sms_settings(sms_sink))
     # Someone else's case and a case that does not exist look the same to cases: owned=False, no status.
-    publish_event(amqp_uri, "cases", status_answer(contact_ref, owned=False, reference="GN-2026-000043"))
-    publish_event(amqp_uri, "cases", status_answer(contact_ref, owned=False, reference="GN-2026-999999"))
+    publish_event(amqp_uri, "cases", status_answer(db, contact_ref, owned=False, reference="GN-2026-000043"))
+    publish_event(amqp_uri, "cases", status_answer(db, contact_ref, owned=False, reference="GN-2026-999999"))
 
     wait_for(lambda: len(notification_events(db, "status_reply")) == 2)
     first, second = (sms["body"] for sms in sms_sink.messages)
@@ -106,7 +111,7 @@ def test_the_status_is_told_in_the_persons_language_without_hinting_at_a_referra
         ("fr", "referred"): "Votre dossier GN-2026-000042 est en cours de traitement.",
     }
     for language, status in expected:
-        publish_event(amqp_uri, "cases", status_answer(contact_ref, status=status, language=language))
+        publish_event(amqp_uri, "cases", status_answer(db, contact_ref, status=status, language=language))
     wait_for(lambda: len(sms_sink.messages) == 3)
     assert sorted(sms["body"] for sms in sms_sink.messages) == sorted(expected.values())
 
@@ -149,9 +154,10 @@ def test_supervisors_on_duty_are_alerted_once_per_warning_breach_and_emergency(r
         "+224620000201": [
             "CFM alerte : dossier GN-2026-000050, le délai de résolution expire le 25/11/2026 à 16:30 "
             "(heure de Conakry).",
-            "CFM alerte : dossier GN-2026-000051, le délai de résolution est dépassé depuis le 25/11/2026 à 16:30 "
+            # Restricted cases: no deadline named (a referral deadline would say the case is sensitive).
+            "CFM alerte : dossier GN-2026-000051, un délai est dépassé depuis le 25/11/2026 à 16:30 "
             "(heure de Conakry).",
-            "CFM URGENCE : dossier GN-2026-000052 à traiter immédiatement, référencement avant le 25/11/2026 à "
+            "CFM URGENCE : dossier GN-2026-000052 à traiter immédiatement, avant le 25/11/2026 à "
             "16:30 (heure de Conakry).",
         ],
         "+224620000202": by_phone["+224620000201"],
@@ -168,6 +174,23 @@ def test_supervisors_on_duty_are_alerted_once_per_warning_breach_and_emergency(r
         ("GN-2026-000050", "deadline_warning", ["gn-duty-1", "gn-duty-2"]),
     ]
     assert "menace" not in str(alerts) and "category" not in str(alerts)
+
+
+@pytest.mark.security
+def test_an_alert_about_a_restricted_case_does_not_say_it_must_be_referred(run_service, amqp_uri, db, sms_sink):
+    """Only sensitive cases have a referral deadline: 'référencement' in an SMS or in the alerts list told
+    supervisors what a case they may not open is about."""
+    notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": SUPERVISORS})
+    publish_event(amqp_uri, "cases", deadline_event(DeadlineWarning, "GN-2026-000070", kind="refer", restricted=True))
+    wait_for(lambda: len(sms_sink.messages) == 2)
+    assert {sms["body"] for sms in sms_sink.messages} == {
+        "CFM alerte : dossier GN-2026-000070, un délai expire le 25/11/2026 à 16:30 (heure de Conakry)."}
+
+    def listed(role):
+        return requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"},
+                            headers=notifications.headers(role, ("GN",))).json()["alerts"]
+    assert [alert["deadline_kind"] for alert in listed("supervisor")] == [None]
+    assert [alert["deadline_kind"] for alert in listed("focal_point")] == ["refer"]  # who may open it
 
 
 def test_alerts_are_listed_only_for_supervisors_and_focal_points_of_the_country(run_service, db):
@@ -191,7 +214,8 @@ def test_a_supervisor_the_provider_refuses_keeps_nobody_else_from_being_told(run
     notifications = run_service("notifications", sms=sms_settings(sms_sink), alerts={"recipients": recipients},
                                 consumer={"attempts": 3})
     emergency = opened("GN-2026-000060", "emergency").model_copy(update={
-        "contact_ref": contact_ref, "consent": Consent(callback=True)})
+        "contact_ref": contact_ref, "consent": Consent(callback=True), "feedback_id": db.execute(
+            "SELECT feedback_id FROM intake.feedback WHERE contact_ref = %s", [contact_ref]).fetchone()[0]})
     publish_event(amqp_uri, "cases", emergency)
 
     wait_for(lambda: db.execute("SELECT count(*) FROM notifications.parked_messages").fetchone()[0] == 1)
@@ -227,9 +251,9 @@ def test_a_threat_to_life_found_by_a_person_alerts_supervisors_unless_they_were_
     # Five deliveries handled (the redelivery may finish before the first delivery's SMS are out).
     wait_for(lambda: handled(notifications, "case_classified.v1") >= 5 and len(sms_sink.messages) >= 4)
     assert [sms["body"] for sms in sms_sink.messages if sms["to"] == "+224620000201"] == [
-        "CFM URGENCE : dossier GN-2026-000070 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "CFM URGENCE : dossier GN-2026-000070 à traiter immédiatement, avant le 25/11/2026 à "
         "16:30 (heure de Conakry).",
-        "CFM URGENCE : dossier GN-2026-000073 à traiter immédiatement, référencement avant le 25/11/2026 à "
+        "CFM URGENCE : dossier GN-2026-000073 à traiter immédiatement, avant le 25/11/2026 à "
         "16:30 (heure de Conakry).",
     ]
     assert len(sms_sink.messages) == 4

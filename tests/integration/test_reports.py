@@ -158,9 +158,10 @@ def test_the_weekly_report_counts_what_the_week_sent(run_service, amqp_uri, db, 
     messages = report["messages"]
     assert (messages["total"], messages["previous_total"], messages["change_percent"]) == (6, 2, 200.0)
     assert by_key(messages["by_channel"]) == {"hotline": 3, "sms": 1, "whatsapp": 1, "web_form": 1}
-    assert by_key(messages["by_sex"]) == {"female": 3, "male": 2, "other": 0, "not_said": 0, "not_stated": 1}
-    assert by_key(messages["by_disability"]) == {"true": 1, "false": 0, "not_stated": 5}
-    assert by_key(messages["by_location"])["Kindia"] == 3
+    # Tables about people withhold counts of 1 to 4 (a restricted case could be singled out).
+    assert by_key(messages["by_sex"]) == {"female": None, "male": None, "other": 0, "not_said": 0, "not_stated": None}
+    assert by_key(messages["by_disability"]) == {"true": None, "false": 0, "not_stated": 5}
+    assert by_key(messages["by_location"])["Kindia"] is None
     assert by_key(messages["by_category"]) == {"4": 3, "1": 1, "7": 1, "2": 1}
     assert report["calls"] == {"received": 4, "answered": 3, "abandoned": 1, "average_wait_seconds": 60.0,
                                "previous_received": 1}
@@ -224,11 +225,11 @@ def test_csv_and_hxl_downloads(run_service, amqp_uri, db, es_prefix):
     lines = list(csv.reader(io.StringIO(get_report(reporting, country="GN", format="hxl").text)))
     assert lines[1][:6] == ["#date+start", "#date+end", "#country+code", "#adm1+name", "#channel", "#x_category+code"]
     records = [dict(zip(lines[1], line)) for line in lines[2:]]
-    assert sum(int(record["#meta+count"]) for record in records) == 6
+    assert len(records) == 6 and {record["#meta+count"] for record in records} == {"<5"}  # every row is small
     kindia_cash = [r for r in records if r["#adm1+name"] == "Kindia" and r["#sector"] == "cash"]
-    assert sum(int(r["#meta+count"]) for r in kindia_cash) == 2
+    assert [r["#channel"] for r in kindia_cash] == ["hotline", "sms"]
     fraud = [r for r in records if r["#x_category+code"] == "7"]
-    assert [(r["#adm1+name"], r["#channel"], r["#meta+count"]) for r in fraud] == [("", "", "1")]
+    assert [(r["#adm1+name"], r["#channel"], r["#meta+count"]) for r in fraud] == [("", "", "<5")]
 
 
 def test_weekly_and_monthly_reports_are_made_once_on_schedule_and_kept(

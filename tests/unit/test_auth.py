@@ -63,3 +63,41 @@ def test_scope_checks_answer_403_with_a_reason():
         principal.require_role("ops")
     assert refused.value.code == "role_not_allowed"
     assert not principal.sees_restricted_cases
+
+
+def raw_token(claims: dict) -> str:
+    """A token signed with the test key (as identity would) with exactly these times, or none."""
+    from tests.tokens import _private_key
+    base = {"sub": "a", "role": "admin", "countries": ["GN"], "iss": "cfm-platform", "aud": "cfm"}
+    return jwt.encode({**base, **claims}, _private_key, algorithm="EdDSA", headers={"kid": TEST_KID})
+
+
+@pytest.mark.security
+def test_a_token_valid_for_a_hundred_years_is_refused_even_with_a_recent_issue_time():
+    now = datetime.now(UTC)
+    assert refusal(mint_token(subject="a", role="admin", countries=["GN"], ttl=timedelta(days=36500))) == (
+        401, "token_lifetime_too_long")
+    # Claiming a recent issue time does not help: what is left of it counts too.
+    late_iat = raw_token({"iat": now + timedelta(days=36499), "exp": now + timedelta(days=36500)})
+    assert refusal(late_iat)[1] in ("token_lifetime_too_long", "invalid_token")
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("times", ["none", "iat only", "exp only"])
+def test_a_token_without_expiry_or_issue_time_is_refused(times):
+    now = datetime.now(UTC)    # made when the test runs: a token made at import time could expire first
+    claims = {"none": {}, "iat only": {"iat": now}, "exp only": {"exp": now + timedelta(minutes=5)}}[times]
+    assert refusal(raw_token(claims)) == (401, "token_without_expiry")
+
+
+def test_a_token_within_the_cap_is_accepted():
+    token = mint_token(subject="a", role="agent", countries=["GN"], ttl=timedelta(minutes=15))
+    assert principal_from_token(token, KEYS).subject == "a"
+
+
+def test_no_service_may_be_configured_to_accept_tokens_longer_than_identity_issues():
+    from chassis.settings import ServiceSettings, SettingsError, load_settings
+
+    assert load_settings(ServiceSettings, "cases", environ={}).auth.max_token_lifetime == timedelta(minutes=15)
+    with pytest.raises(SettingsError):
+        load_settings(ServiceSettings, "cases", environ={"CFM__AUTH__MAX_TOKEN_LIFETIME": "PT10H"})

@@ -50,7 +50,7 @@ def test_each_category_brings_its_own_deadlines():
     kinds = lambda text: [d.kind for d in domain.opening_deadlines(POLICY, CONAKRY, suggest(text), monday)]  # noqa: E731
     assert kinds("Quand est la prochaine distribution ?") == ["acknowledge", "first_response"]
     assert kinds("Le paiement est en retard depuis deux mois") == ["acknowledge", "resolve"]
-    assert kinds("On m'a demandé un pot de vin pour être sur la liste") == ["refer"]
+    assert kinds("On m'a demandé un pot de vin pour être sur la liste") == ["refer", "acknowledge"]
     resolve = domain.opening_deadlines(POLICY, CONAKRY, suggest("Le paiement est en retard"), monday)[1]
     assert resolve.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # ten working days later
 
@@ -102,3 +102,12 @@ def test_the_owner_of_a_restricted_case_learns_only_a_neutral_status():
     assert domain.status_for_complainant("waiting_for_complainant", restricted=False) == "waiting_for_complainant"
     assert domain.status_for_complainant("referred", restricted=True) == "in_progress"
     assert domain.status_for_complainant("closed", restricted=True) == "closed"
+
+
+def test_a_sensitive_case_owes_the_complainant_an_acknowledgement_besides_its_referral():
+    friday_evening = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
+    deadlines = domain.opening_deadlines(POLICY, CONAKRY, suggest("abus sexuel par un gardien"), friday_evening)
+    assert [(d.kind, d.due_at) for d in deadlines] == [
+        ("refer", friday_evening + timedelta(hours=24)),
+        ("acknowledge", datetime(2026, 11, 23, 17, 30, tzinfo=UTC))]  # Monday, one business day later
+    assert "acknowledge" not in domain.deadlines_settled_by("referred")  # a referral tells the person nothing

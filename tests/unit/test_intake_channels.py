@@ -11,7 +11,7 @@ from chassis.errors import ApiError
 from contracts.common import AgeGroup, Channel, Sex
 from services.intake import domain, signatures
 from services.intake.formats import gateway, kobo, spreadsheets, twilio, whatsapp
-from services.intake.ratelimit import SlidingWindow, client_address
+from services.intake.ratelimit import client_address, client_key, trusted_networks
 from services.intake.settings import EndpointSettings, KoboFields
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -91,20 +91,18 @@ def test_a_shared_secret_is_accepted_in_its_header_or_as_basic_auth_password():
     assert not signatures.shared_secret_valid("s3cret", None, "guess", ("x", "guess"))
 
 
-def test_the_rate_limit_slides_and_says_how_long_to_wait():
-    clock = [0.0]
-    window = SlidingWindow(2, 60, clock=lambda: clock[0])
-    assert window.retry_after("a") is None and window.retry_after("a") is None
-    assert window.retry_after("a") == 60 and window.retry_after("b") is None
-    clock[0] = 61
-    assert window.retry_after("a") is None
-
-
 def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies():
-    proxies = frozenset({"10.0.0.2"})
+    proxies = trusted_networks(["10.0.0.2", "172.16.0.0/12"])
     assert client_address("203.0.113.5", "198.51.100.1", proxies) == "203.0.113.5"
     assert client_address("10.0.0.2", "198.51.100.1, 203.0.113.7", proxies) == "203.0.113.7"
     assert client_address("10.0.0.2", "198.51.100.1, 10.0.0.2", proxies) == "198.51.100.1"
+    assert client_address("172.20.3.4", "198.51.100.1, 172.16.0.9", proxies) == "198.51.100.1"
+
+
+def test_a_client_is_counted_by_its_ipv4_address_or_its_ipv6_64():
+    assert client_key("203.0.113.5") == "203.0.113.5"
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert client_key("::ffff:203.0.113.5") == "203.0.113.5"
 
 
 def test_a_csv_from_french_excel_is_read_with_row_numbers():

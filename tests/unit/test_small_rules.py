@@ -60,3 +60,35 @@ def test_a_date_in_the_case_list_filters_is_a_whole_utc_day():
     for bad in ("2026-11-16T09:30:00", "16/11/2026", "2026-13-01"):
         with pytest.raises(ValueError):
             received_bound(bad, whole_day_included=False)
+
+
+def test_reference_numbers_are_unique_six_digits_and_in_no_order():
+    from services.intake.domain import reference_number
+    key = b"k" * 32
+    numbers = [reference_number(sequence, key, "GN", 2026) for sequence in range(1, 5001)]
+    assert len(set(numbers)) == 5000 and all(1 <= n <= 999_999 for n in numbers)
+    assert sum(abs(b - a) == 1 for a, b in zip(numbers, numbers[1:])) < 5  # gaps say nothing
+    assert reference_number(999_999, key, "GN", 2026) <= 999_999
+    assert numbers[:3] != [reference_number(s, b"j" * 32, "GN", 2026) for s in (1, 2, 3)]  # keyed
+    assert numbers[:3] != [reference_number(s, key, "ML", 2026) for s in (1, 2, 3)]  # per country and year
+
+
+def test_the_broker_definitions_in_deploy_are_those_the_setup_job_applies():
+    import json
+
+    from tools.broker_users import DEFINITIONS, definitions
+    assert json.loads(DEFINITIONS.read_text()) == definitions(), "run python -m tools.broker_users --write"
+    topics = {grant["user"]: grant["write"] for grant in definitions()["topic_permissions"]}
+    assert [user for user, write in topics.items() if "reveal_contact" in write] == ["cfm_notifications"]
+
+
+def test_a_contact_is_revealed_only_on_grounds_intake_recorded_recently_and_not_at_will():
+    from datetime import UTC, datetime, timedelta
+
+    from services.intake.domain import reveal_refusal
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert reveal_refusal("acknowledgement", "notifications", now - timedelta(hours=1), 0, now) is None
+    assert reveal_refusal("acknowledgement", "reporting", now, 0, now) == "requester_not_allowed"
+    assert reveal_refusal("status_reply", "notifications", None, 0, now) == "no_grounds"
+    assert reveal_refusal("callback", "notifications", now - timedelta(days=8), 0, now) == "grounds_too_old"
+    assert reveal_refusal("status_reply", "notifications", now, 10, now) == "too_many_reveals"

@@ -71,14 +71,21 @@ def same_address(given: str | None, configured: str | None, country: str) -> boo
         return False
 
 
-def phone_contact(raw: str | None, country: str, name: str | None = None, field: str = "from") -> ContactDetails | None:
+def phone_contact(raw: str | None, country: str, name: str | None = None, field: str = "from",
+                  sender_may_be_a_name: bool = False) -> ContactDetails | None:
     """The sender as a contact (phone in E.164, read with the endpoint's country as region), with
-    their name already read (domain.read_name)."""
+    their name already read (domain.read_name).
+
+    `sender_may_be_a_name`: on SMS the sender may be an alphanumeric sender id ("Orange", "MTN-INFO")
+    rather than a number. Such a message is still someone's message and the provider will not send it
+    again: it is recorded with no callable contact (so never acknowledged by SMS)."""
     if not raw:
         return None
     try:
         phone = domain.normalize_phone(raw, country)
     except domain.InvalidPhoneNumber as exc:
+        if sender_may_be_a_name and domain.is_sender_name(raw):
+            return None
         raise ApiError(422, "invalid_phone", "The sender's phone number cannot be read.",
                        [{"field": field, "reason": str(exc)}]) from None
     return ContactDetails(phone=phone, name=name)

@@ -44,6 +44,24 @@ def _message_key(message_id: str | None) -> str | None:
     return hashlib.sha256(message_id.strip().encode()).hexdigest()[:40] if message_id else None
 
 
+def _mailgun_message_id(form) -> str | None:
+    """The email's Message-Id: Mailgun posts it as a field, and among `message-headers` (a JSON list of
+    [name, value] pairs)."""
+    given = form.get("Message-Id") or form.get("message-id")
+    if given:
+        return given
+    try:
+        headers = json.loads(form.get("message-headers") or "[]")
+    except ValueError:
+        raise malformed("expected JSON", "message-headers") from None
+    if not isinstance(headers, list):
+        raise malformed("expected a JSON list", "message-headers")
+    for header in headers:
+        if isinstance(header, list) and len(header) == 2 and str(header[0]).lower() == "message-id":
+            return str(header[1]) or None
+    return None
+
+
 def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, received_at, provider_message_id,
              attachments):
     if endpoint.address and endpoint.address.lower() not in [address.lower() for address in recipients]:
@@ -55,7 +73,7 @@ def _message(endpoint_id, endpoint, *, recipients, text, subject, sender, receiv
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
         received_at=received_at, provider_message_id=provider_message_id, contact=sender,
         consent=Consent(callback=endpoint.assume_callback_consent and sender is not None),
-        attachments=attachments, may_ask_status=True)
+        attachments=attachments, may_ask_status=True, contact_verified=sender is not None)
 
 
 def parse_mailgun(endpoint_id: str, endpoint, form, files, max_attachments: int) -> domain.InboundMessage:
@@ -65,9 +83,9 @@ def parse_mailgun(endpoint_id: str, endpoint, form, files, max_attachments: int)
         text=form.get("stripped-text") or form.get("body-plain"), subject=form.get("subject"),
         sender=_sender(form.get("from"), form.get("sender")),
         received_at=unix_time(form.get("timestamp"), "timestamp"),
-        # Mailgun signs only timestamp+token, not the content: its token is single-use, so the token
-        # is the message's id. A retry or a replayed token (even with another body) records nothing new.
-        provider_message_id=form.get("token"),
+        # One email is one Message-Id, whatever Mailgun retries (a retry may carry a new token). Mailgun
+        # signs only timestamp+token, so handlers also bind each token to the one email it brought.
+        provider_message_id=_message_key(_mailgun_message_id(form)) or form.get("token"),
         attachments=_attachments(files, max_attachments))
 
 

@@ -4,7 +4,8 @@
      "text": "...", "received_at": "2026-11-25T09:30:00Z", "language": "fr"}
 
 `message_id`, `from`, `to` and `text` are required; `received_at` (ISO 8601 with offset,
-default now) and `language` are optional. Authenticated by the endpoint's secret header."""
+default now) and `language` are optional. Authenticated by the endpoint's secret header. A `from`
+that is an alphanumeric sender id ("MTN-INFO") is recorded with no callable contact."""
 from datetime import datetime
 
 from contracts.common import Consent
@@ -26,10 +27,10 @@ def parse(endpoint_id: str, endpoint, body, now: datetime) -> domain.InboundMess
     if not same_address(text_field(body, "to", required=True), endpoint.address, endpoint.country):
         raise endpoint_mismatch("to")
     text = text_field(body, "text", required=True)
-    contact = phone_contact(text_field(body, "from", required=True), endpoint.country)
+    contact = phone_contact(text_field(body, "from", required=True), endpoint.country, sender_may_be_a_name=True)
     received_at = iso_time(body["received_at"], "received_at") if body.get("received_at") else now
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=text,
         received_at=received_at, provider_message_id=message_id, contact=contact,
         language=text_field(body, "language"), consent=Consent(callback=endpoint.assume_callback_consent),
-        may_ask_status=True)
+        may_ask_status=True, contact_verified=contact is not None)

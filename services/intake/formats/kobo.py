@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from chassis.errors import ApiError
-from contracts.common import AttachmentRef, Channel, Consent, ContactDetails
+from contracts.common import AttachmentRef, Channel, Consent, ContactDetails, Respondent
 from services.intake import domain
 from services.intake.formats.common import check_attachments, endpoint_mismatch, malformed, text_field
 
@@ -48,19 +48,20 @@ def parse(endpoint_id: str, endpoint, body, timezone: str, max_attachments: int)
     narrative = answer("narrative")
     if not isinstance(narrative, str) or not narrative.strip():
         raise malformed("missing", fields.narrative)
-    readers = {"respondent": lambda: domain.respondent_of(answer("sex"), answer("age_group"), answer("disability")),
-               "callback": lambda: domain.read_yes_no(answer("consent_callback")),
-               "share": lambda: domain.read_yes_no(answer("consent_share")),
-               "name": lambda: domain.read_name(answer("name")),
-               "language": lambda: domain.read_language(answer("language")),
-               **{area: (lambda area=area: domain.read_area(answer(area)))
-                  for area in ("adm1", "adm2", "adm3", "place")}}
+    # Keyed by the mapping's names, so that a refusal names the form's own question (group_respondent/sex).
+    readers = {"sex": domain.read_sex, "age_group": domain.read_age_group, "disability": domain.read_yes_no,
+               "consent_callback": domain.read_yes_no, "consent_share": domain.read_yes_no,
+               "name": domain.read_name, "language": domain.read_language,
+               **{area: domain.read_area for area in ("adm1", "adm2", "adm3", "place")}}
     values = {}
     for name, read in readers.items():
         try:
-            values[name] = read()
+            values[name] = read(answer(name))
         except domain.InvalidAnswer as exc:
-            raise _answer_error(getattr(fields, name, None) or name, str(exc)) from None
+            raise _answer_error(getattr(fields, name), str(exc)) from None
+    respondent = Respondent(sex=values["sex"], age_group=values["age_group"], disability=values["disability"])
+    values["respondent"] = respondent if respondent != Respondent() else None
+    values["callback"], values["share"] = values["consent_callback"], values["consent_share"]
     channel = endpoint.channel
     if answer("channel"):
         try:

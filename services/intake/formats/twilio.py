@@ -1,5 +1,8 @@
 """Twilio's messaging webhook (SMS and WhatsApp): form-encoded `MessageSid, From, To, Body,
-NumMedia, MediaUrl0, MediaContentType0, ...`. Twilio sends no timestamp: received now."""
+NumMedia, MediaUrl0, MediaContentType0, ...`. Twilio sends no timestamp: received now.
+
+`From` is the sender's number as the network gives it, or on SMS an alphanumeric sender id
+("Orange"): such a message is recorded without a callable contact (Twilio does not retry a refusal)."""
 from datetime import datetime
 
 from contracts.common import AttachmentRef, Consent
@@ -33,9 +36,11 @@ def parse(endpoint_id: str, endpoint, form, now: datetime, max_attachments: int)
     narrative = domain.narrative_of(form.get("Body"), attachments)
     if narrative is None:
         raise empty_message()
-    contact = phone_contact((form.get("From") or "").removeprefix("whatsapp:"), endpoint.country, field="From")
+    sender = form.get("From") or ""
+    contact = phone_contact(sender.removeprefix("whatsapp:"), endpoint.country, field="From",
+                            sender_may_be_a_name=not sender.startswith("whatsapp:"))
     return domain.InboundMessage(
         endpoint_id=endpoint_id, country=endpoint.country, channel=endpoint.channel, text=narrative,
         received_at=now, provider_message_id=message_id, contact=contact,
         consent=Consent(callback=endpoint.assume_callback_consent and contact is not None),
-        attachments=tuple(attachments), may_ask_status=True)
+        attachments=tuple(attachments), may_ask_status=True, contact_verified=contact is not None)

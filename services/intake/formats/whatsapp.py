@@ -108,4 +108,4 @@ def _message(endpoint_id, endpoint, message: dict, names: dict, max_attachments:
         received_at=unix_time(message.get("timestamp"), "messages.timestamp"),
         provider_message_id=str(message["id"]), contact=contact,
         consent=Consent(callback=endpoint.assume_callback_consent), location=location,
-        attachments=attachments, may_ask_status=True)
+        attachments=attachments, may_ask_status=True, contact_verified=True)

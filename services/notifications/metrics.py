@@ -1,0 +1,5 @@
+"""notifications' metrics. Labels are purposes and reason codes, never a phone number or a contact."""
+from prometheus_client import Counter
+
+SMS_WITHHELD = Counter(
+    "cfm_notifications_sms_withheld", "SMS to complainants not sent on purpose, by reason", ["purpose", "reason"])
