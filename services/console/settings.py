@@ -6,7 +6,6 @@ from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
 
-DEVELOPMENT_SESSION_KEY = "ZGV2LW9ubHktY29uc29sZS1zZXNzaW9uLWtleS0zMiE="
 
 
 class ApiSettings(Section):
@@ -30,12 +29,10 @@ class SessionSettings(Section):
 
 class ConsoleSettings(ServiceSettings):
     apis: ApiSettings
-    development: bool = False
     session: SessionSettings
     hotlines: dict[str, str] = {}
 
-    @model_validator(mode="after")
-    def no_development_key_outside_development(self):
-        if not self.development and self.session.key.get_secret_value() == DEVELOPMENT_SESSION_KEY:
-            raise ValueError("set CFM__SESSION__KEY: the development session key is refused outside development")
-        return self
+    @property
+    def development(self) -> bool:
+        """Outside development the cookie is Secure; the chassis refuses the development session key there."""
+        return self.environment == "development"
