@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
+.PHONY: chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -26,13 +26,19 @@ run: migrate
 demo: $(VENV)/.installed
 	$(PY) -m tools.demo
 
-## Run the whole test suite.
-test: infra
+## Run the whole test suite, then the console's browser tests in a process of their own (no eventlet there).
+test: infra chromium
 	$(PY) -m pytest
+	$(PY) -m pytest --confcutdir=tests/browser tests/browser
+
+## The console's browser tests drive Debian's chromium; a fresh machine (CI) installs it here.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 ## Run the attacks of the security tests (tests marked `security`) against real services.
-security-check: infra
+security-check: infra chromium
 	$(PY) -m pytest -m security
+	$(PY) -m pytest --confcutdir=tests/browser -m security tests/browser
 
 ## Check the hash chains of the audit tables (cases.audit_log, intake.contact_reveals); names the first broken row.
 audit-verify: $(VENV)/.installed

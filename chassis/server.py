@@ -174,6 +174,18 @@ def _json_error(status: int, code: str, message: str, headers: dict | None = Non
     return Response(body, status=status, headers=headers, mimetype="application/json")
 
 
+def client_address(remote_addr: str | None, forwarded_for: str | None, trusted_proxies) -> str:
+    """The client's address: the TCP peer, unless the peer is one of the platform's own proxies (or the
+    console, for identity): then the right-most X-Forwarded-For hop that is not (anything left of it
+    could be forged by the client)."""
+    address = remote_addr or "unknown"
+    if address_in(address, trusted_proxies) and forwarded_for:
+        for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
+            if not address_in(hop, trusted_proxies):
+                return hop
+    return address
+
+
 def trusted_networks(entries) -> tuple:
     """`http.trusted_proxies` (addresses or networks) as networks."""
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)

@@ -1,7 +1,7 @@
 """Which services the platform has, and where their code lives."""
 import importlib
 
-SERVICES = ("identity", "intake", "cases", "referrals", "notifications", "reporting")
+SERVICES = ("identity", "intake", "cases", "referrals", "notifications", "reporting", "console")
 
 
 def load_service(name: str):

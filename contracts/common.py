@@ -85,6 +85,13 @@ class Respondent(Contract):
     disability: bool | None = None
 
 
+class AgentAssessment(Contract):
+    """What the agent who heard the person decided at once; it adds to the classifier's rules, never removes."""
+
+    sensitive: bool = Field(False, description="It sounds sensitive: restrict the case to focal points at once")
+    life_in_danger: bool = Field(False, description="A life is in danger: an emergency, supervisors alerted")
+
+
 class AttachmentKind(StrEnum):
     AUDIO = "audio"
     IMAGE = "image"

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+    AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
 )
 from contracts.envelope import EventPayload
 
@@ -49,6 +49,8 @@ class FeedbackReceived(EventPayload):
         "True when the contact is the sender's own number or address as the provider gave it (or a staff "
         "member took it from the person); False when the person typed it (web form, Kobo, a box slip) and "
         "it may be anyone's: never texted automatically. None: no contact, or a producer that does not say"))
+    agent_assessment: AgentAssessment | None = Field(
+        None, description="The agent's judgement while listening (FeedbackSubmission); cases honours it at opening")
 
 
 class CaseOpened(EventPayload):

@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag, Location, Respondent,
+    AgentAssessment, CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag, Location, Respondent,
 )
 from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative
 
@@ -37,6 +37,8 @@ class FeedbackSubmission(Contract):
     location: Location | None = None
     respondent: Respondent | None = None
     interaction: Interaction | None = None
+    agent_assessment: AgentAssessment | None = Field(
+        None, description="The agent's own judgement while listening: sensitive, life in danger")
 
 
 class WebFormSubmission(Contract):

@@ -96,6 +96,8 @@ def main() -> int:
         print(f"  {name:<14} http://{http.host}:{http.port}   (/health/ready)   "
               f"metrics: http://{http.metrics_host}:{http.metrics_port}/metrics")
     print("  sms sink       http://127.0.0.1:8099/messages   (what would have been sent)")
+    console = settings["console"].http
+    print(f"\nThe console: open http://{console.host}:{console.port}/ in a browser and sign in with an account below.")
     print("\nDemo accounts (development only; sign in at identity, POST /v1/sign-in; new passwords at each start;")
     print("those with a TOTP secret: codes from any authenticator app, or python -c \"import pyotp; "
           "print(pyotp.TOTP('<secret>').now())\"):")

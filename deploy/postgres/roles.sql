@@ -3,7 +3,7 @@
 --   psql -v ON_ERROR_STOP=1 -v prefix=cfm -v passwords='{"migrator": "...", "intake": "...", ...}' \
 --        -d cfm -f roles.sql        (deploy/postgres/init-roles.sh does this at the first start)
 --
--- <prefix>_migrator owns the six schemas and, through the migrations it runs (the compose
+-- <prefix>_migrator owns the seven schemas and, through the migrations it runs (the compose
 -- `migrate` job), every table in them. Each service logs in as <prefix>_<service>: it may read and
 -- write the tables of its own schema and nothing else; it owns nothing, so it cannot drop a table,
 -- disable a trigger (the audit tables' append-only and hash-chain triggers), nor truncate an audit
@@ -28,7 +28,7 @@ BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), migrator);
     REVOKE ALL ON SCHEMA public FROM PUBLIC;
 
-    FOREACH service IN ARRAY ARRAY['identity', 'intake', 'cases', 'referrals', 'notifications', 'reporting'] LOOP
+    FOREACH service IN ARRAY ARRAY['identity', 'console', 'intake', 'cases', 'referrals', 'notifications', 'reporting'] LOOP
         role := prefix || '_' || service;
         IF coalesce(passwords ->> service, '') = '' THEN
             RAISE EXCEPTION 'no password given for %', role;

@@ -128,6 +128,7 @@ COMBINED_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # A message no rule places anywhere is held as possibly sensitive, under this reason.
 UNPLACED = "unplaced"
+AGENT = "agent_assessment"   # the agent who heard the person judged it sensitive (see domain.with_agent_assessment)
 
 # Ordinary categories: the one with the most matching phrases is suggested.
 ORDINARY_RULES: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -233,7 +234,7 @@ class Suggestion:
         names = []
         for reason in self.reasons:
             rule = reason.split(":", 1)[0]
-            if (rule in SENSITIVE_RULES or rule == UNPLACED) and rule not in names:
+            if (rule in SENSITIVE_RULES or rule in (UNPLACED, AGENT)) and rule not in names:
                 names.append(rule)
         return tuple(names)
 

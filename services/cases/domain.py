@@ -2,7 +2,7 @@
 
 No I/O here: the time, the country's calendar and its policies are passed in.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.cases.business_time import Calendar, Deadline, Span
@@ -47,6 +47,7 @@ DEFAULT_CATEGORIES = {
     11: Category(11, "Out of scope, other organisations"),
 }
 DEFAULT_TAXONOMY = Taxonomy(version=1, categories=DEFAULT_CATEGORIES)
+SENSITIVE_CATEGORY_CODES = frozenset(code for code, category in DEFAULT_CATEGORIES.items() if category.sensitive)
 
 
 class Refused(Exception):
@@ -72,6 +73,24 @@ def priority_for(sensitive: bool, emergency: bool) -> str:
     if emergency:
         return "emergency"
     return "high" if sensitive else "normal"
+
+
+def with_agent_assessment(suggestion: Suggestion, assessment) -> Suggestion:
+    """The agent's judgement while listening adds to the rules', never removes: a life in danger is a threat to
+    life (category 9, an emergency); "sounds sensitive" restricts the case, keeping a sensitive category the
+    rules found and dropping an ordinary one, so that a focal point chooses."""
+    if assessment is None or not (assessment.sensitive or assessment.life_in_danger):
+        return suggestion
+    category = suggestion.category_code
+    reasons = suggestion.reasons
+    if assessment.life_in_danger:
+        category, reasons = 9, reasons + ("threat_to_life: agent_assessment",)
+    elif category not in SENSITIVE_CATEGORY_CODES:
+        category = None
+    if assessment.sensitive:
+        reasons = reasons + ("agent_assessment: sensitive",)
+    return replace(suggestion, category_code=category, sensitive=True, reasons=reasons,
+                   sub_category=suggestion.sub_category if category == suggestion.category_code else None)
 
 
 def priority_of(suggestion: Suggestion) -> str:

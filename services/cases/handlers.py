@@ -186,7 +186,8 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         attach_repeat(uow, feedback, envelope, settings, now)
         return
     country = envelope.country
-    suggestion = classifier.suggest(feedback.narrative, settings.classifier_phrases(country))
+    suggestion = domain.with_agent_assessment(
+        classifier.suggest(feedback.narrative, settings.classifier_phrases(country)), feedback.agent_assessment)
     taxonomy = settings.taxonomy(country)
     category_code = suggestion.category_code if taxonomy.category(suggestion.category_code or 0) else None
     # The clock starts when the programme received the message (a call logged later, a box slip

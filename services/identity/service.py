@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from chassis.errors import ApiError
 from chassis.http import api, json_response, parse_body
+from chassis.server import client_address, trusted_networks
 from chassis.service import PlatformService
 from contracts.identity import (
     AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
@@ -42,6 +43,8 @@ class IdentityTools(DependencyProvider):
         self.keys = ServiceKeys(settings.secret_key.get_secret_value())
         self.passwords = Passwords()
         self.common_passwords = domain.load_common_passwords()
+        # The console (and the platform's reverse proxies) say which browser a sign-in comes from.
+        self.trusted_proxies = trusted_networks(settings.http.trusted_proxies)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -73,7 +76,9 @@ class IdentityService(PlatformService):
     def _ctx(self, request) -> handlers.Context:
         return handlers.Context(keys=self.tools.keys, settings=self.settings, passwords=self.tools.passwords,
                                 common_passwords=self.tools.common_passwords, now=datetime.now(UTC),
-                                client_address=request.remote_addr)
+                                client_address=client_address(request.remote_addr,
+                                                              request.headers.get("X-Forwarded-For"),
+                                                              self.tools.trusted_proxies))
 
     def _run(self, use_case, *args, **kwargs):
         try:

@@ -13,7 +13,8 @@ import phonenumbers
 from chassis.redact import NameMask
 
 from contracts.common import (
-    AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location, Respondent, Sex,
+    AgentAssessment, AgeGroup, AttachmentKind, AttachmentRef, Channel, Consent, ContactDetails, Location,
+    Respondent, Sex,
 )
 from contracts.events import Narrative
 
@@ -50,6 +51,7 @@ class InboundMessage:
     attachments: tuple[AttachmentRef, ...] = ()
     submitted_by: str | None = None
     call_id: str | None = None
+    agent_assessment: AgentAssessment | None = None
     # Only a person writing in from their own number or address (SMS, WhatsApp, email) can ask for a
     # case's status this way; an agent or a clerk typing "STATUT ..." is recording what someone said.
     may_ask_status: bool = False

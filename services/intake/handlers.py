@@ -61,7 +61,7 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
         endpoint_id=endpoint_id, country=submission.country, channel=submission.channel, text=submission.narrative,
         received_at=submission.received_at or now, contact=contact, language=submission.language, consent=consent,
         location=submission.location, respondent=submission.respondent, submitted_by=submitted_by,
-        call_id=interaction.call_id if interaction else None,
+        call_id=interaction.call_id if interaction else None, agent_assessment=submission.agent_assessment,
         # A staff member took the contact from the person, on the call or at the desk.
         contact_verified=contact is not None)
     recorded = record_messages(uow, vault, settings, [message], now)[0]
@@ -200,6 +200,7 @@ def _feedback(uow, vault: ContactVault, settings, message: domain.InboundMessage
         location=settings.gazetteers[message.country].locate(message.location),
         respondent=message.respondent, attachments=list(message.attachments), endpoint=message.endpoint_id,
         provider_message_id=message.provider_message_id, repeat=first is not None, call_id=message.call_id,
+        agent_assessment=message.agent_assessment,
         contact_verified=message.contact_verified if contact_ref is not None else None,
     ), country=message.country)
     return MessageReceipt(status="repeat" if first else "received", reference=reference, feedback_id=feedback_id)

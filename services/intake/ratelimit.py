@@ -17,17 +17,8 @@ import math
 
 from nameko.extensions import DependencyProvider
 
-from chassis.server import address_in, trusted_networks
+from chassis.server import client_address, trusted_networks
 from services.intake import repository
-
-
-def client_address(remote_addr: str | None, forwarded_for: str | None, trusted_proxies) -> str:
-    address = remote_addr or "unknown"
-    if address_in(address, trusted_proxies) and forwarded_for:
-        for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
-            if not address_in(hop, trusted_proxies):
-                return hop
-    return address
 
 
 def client_key(address: str) -> str:

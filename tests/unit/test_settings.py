@@ -155,7 +155,7 @@ def compose_environment(service: str) -> dict[str, str]:
     return {name: fill(value) for name, value in environment.items()}
 
 
-@pytest.mark.parametrize("service", ["identity", "intake", "cases", "referrals", "notifications", "reporting"])
+@pytest.mark.parametrize("service", ["identity", "console", "intake", "cases", "referrals", "notifications", "reporting"])
 def test_the_compose_deployment_runs_in_production_with_every_secret_from_its_env_file(service):
     from chassis.services import load_service
 

@@ -1,0 +1,61 @@
+"""The other services' HTTP APIs, as the console calls them: with the signed-in person's token, never
+with a power of its own."""
+import logging
+from dataclasses import dataclass
+
+import requests
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10
+
+
+class Unavailable(Exception):
+    """A service did not answer; the page says so and keeps what the person typed."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def error_code(self) -> str | None:
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return error.get("code") if isinstance(error, dict) else None
+
+    @property
+    def error_fields(self) -> list[str]:
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return [detail.get("field") or "" for detail in (error or {}).get("details", [])]
+
+
+class PlatformApis:
+    def __init__(self, urls):
+        self.urls = urls
+
+    def call(self, service: str, method: str, path: str, *, token: str | None = None, json: dict | None = None,
+             params: dict | None = None, for_browser: str | None = None) -> Answer:
+        """`for_browser`: the browser's address, passed on (X-Forwarded-For) where the service counts
+        by client address, so that identity's lockout is per person's address, not the console's."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if for_browser:
+            headers["X-Forwarded-For"] = for_browser
+        url = getattr(self.urls, service) + path
+        try:
+            response = requests.request(method, url, headers=headers, json=json, params=params,
+                                        timeout=TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            log.warning("service unreachable", extra={"service": service, "reason": type(exc).__name__})
+            raise Unavailable(service) from None
+        if response.status_code >= 500:
+            log.warning("service failed", extra={"service": service, "status": response.status_code})
+            raise Unavailable(service)
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return Answer(response.status_code, body if isinstance(body, dict) else {})

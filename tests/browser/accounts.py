@@ -1,0 +1,27 @@
+"""Signing in through identity's API (for the set-up a journey needs, never for the journey itself)."""
+import pyotp
+import requests
+
+
+def api_token(identity_url: str, username: str, password: str, totp_secret: str | None = None) -> str:
+    step = requests.post(f"{identity_url}/v1/sign-in", json={"username": username, "password": password}).json()
+    while step["status"] == "next_step":
+        if step["next_step"] == "totp":
+            step = requests.post(f"{identity_url}/v1/sign-in/totp", json={
+                "challenge": step["challenge"], "code": pyotp.TOTP(totp_secret).now()}).json()
+        elif step["next_step"] == "accept_conduct":
+            version = requests.get(f"{identity_url}/v1/conduct").json()["version"]
+            step = requests.post(f"{identity_url}/v1/sign-in/conduct", json={
+                "challenge": step["challenge"], "version": version}).json()
+        else:
+            raise AssertionError(f"unexpected step {step}")
+    return step["access_token"]
+
+
+def invite(identity_url: str, admin_token: str, username: str, role: str, password: str, countries=("GN",)) -> None:
+    answer = requests.post(f"{identity_url}/v1/users", headers={"Authorization": f"Bearer {admin_token}"}, json={
+        "username": username, "display_name": username, "role": role, "countries": list(countries)})
+    assert answer.status_code == 201, answer.text
+    secret = answer.json()["link"].split("#", 1)[1]
+    used = requests.post(f"{identity_url}/v1/links/use", json={"link": secret, "password": password})
+    assert used.status_code == 200, used.text

@@ -1,0 +1,98 @@
+"""The console's pure rules and its translations."""
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from werkzeug.datastructures import MultiDict
+
+from services.console import domain
+from services.console.i18n import CATALOG, translate
+
+NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+TEMPLATES = Path(domain.__file__).parent / "templates"
+
+
+def test_a_deadline_reads_on_the_countrys_clock_and_turns_overdue_once_passed():
+    due = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    badge = domain.deadline_badge(due, "ok", "Africa/Conakry", NOW)
+    assert (badge.state, badge.local_time, badge.hours_left) == ("ok", "28/11 09:00", 18.0)
+    assert domain.deadline_badge(due, "warning", "Asia/Kolkata", NOW).local_time == "28/11 14:30"
+    assert domain.deadline_badge(due, "ok", "Africa/Conakry", due + timedelta(minutes=1)).state == "breached"
+    assert domain.deadline_badge(None, "ok", "Africa/Conakry", NOW).state == "none"
+
+
+def test_a_session_is_idle_after_its_timeout_and_its_token_is_refreshed_before_expiry():
+    assert not domain.is_idle(NOW - timedelta(minutes=29), NOW, timedelta(minutes=30))
+    assert domain.is_idle(NOW - timedelta(minutes=30), NOW, timedelta(minutes=30))
+    assert domain.needs_refresh(NOW + timedelta(seconds=60), NOW)
+    assert not domain.needs_refresh(NOW + timedelta(minutes=10), NOW)
+    assert domain.needs_refresh(None, NOW)
+
+
+def test_only_a_path_on_this_site_is_followed_after_a_form():
+    assert domain.safe_local_path("/cases/GN-2026-000001") == "/cases/GN-2026-000001"
+    for hostile in ("//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "", None,
+                    "/ok\nSet-Cookie: x"):
+        assert domain.safe_local_path(hostile) == "/"
+
+
+def test_the_language_follows_the_browser_and_falls_back_to_french():
+    assert domain.language_from_header("en-GB,en;q=0.9") == "en"
+    assert domain.language_from_header("de-DE, fr;q=0.5") == "fr"
+    assert domain.language_from_header(None) == "fr"
+
+
+def test_the_call_form_becomes_intakes_submission():
+    form = MultiDict({"country": "GN", "channel": "hotline", "language": "fr", "narrative": "  Pas de paiement  ",
+                      "caller_name": "Mariama", "caller_phone": "+224622123456", "consent_callback": "yes",
+                      "consent_share": "no", "sex": "female", "age_group": "18-24", "disability": "no",
+                      "call_id": "c-1", "duration_minutes": "4,5", "life_in_danger": "on"})
+    submission, errors = domain.feedback_from_form(form, ["GN"], {"GN": "gn_hotline_1313"})
+    assert errors == []
+    assert submission == {
+        "country": "GN", "channel": "hotline", "narrative": "Pas de paiement", "language": "fr",
+        "contact": {"name": "Mariama", "phone": "+224622123456"},
+        "consent": {"callback": True, "share_with_partners": False},
+        "respondent": {"sex": "female", "age_group": "18-24", "disability": False},
+        "interaction": {"call_id": "c-1", "duration_seconds": 270.0, "endpoint": "gn_hotline_1313"},
+        "agent_assessment": {"sensitive": False, "life_in_danger": True}}
+
+
+def test_the_call_form_names_every_field_to_fix_and_an_anonymous_walk_in_has_no_contact():
+    _, errors = domain.feedback_from_form(MultiDict({"country": "ML", "channel": "sms", "narrative": " ",
+                                                     "duration_minutes": "long", "sex": "x"}), ["GN"], {})
+    assert dict(errors) == {"country": "choose", "channel": "choose", "narrative": "required",
+                            "duration_minutes": "number", "sex": "choose"}
+    walk_in, _ = domain.feedback_from_form(MultiDict({"country": "GN", "channel": "reception_desk",
+                                                      "narrative": "Merci"}), ["GN"], {"GN": "gn_hotline_1313"})
+    assert "contact" not in walk_in and "interaction" not in walk_in
+
+
+def test_a_case_form_becomes_the_cases_api_action_body():
+    assert domain.case_action_body("assignment", MultiDict({"version": "3", "to_me": "yes"}), "user-1") == (
+        {"version": 3, "assignee": "user-1"}, [])
+    assert domain.case_action_body("close", MultiDict({"version": "4", "response": "Payé", "response_channel": "call"}),
+                                   None)[0] == {"version": 4, "response": "Payé", "response_channel": "call"}
+    assert domain.case_action_body("close", MultiDict({"version": "4"}), None)[1] == [("response", "required")]
+    assert domain.case_action_body("classification", MultiDict({"version": "1", "category_code": "12"}), None)[1] \
+        == [("category_code", "choose")]
+    assert domain.case_action_body("notes", MultiDict({"text": "x"}), None)[1] == [("notes", "version_required")]
+
+
+def test_every_word_in_the_templates_is_in_french_and_english():
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_0-9.]+)["']""", template.read_text()))
+    families = {"status.": domain.QUEUE_STATUSES, "category.": domain.CATEGORY_CODES, "sex.": domain.SEXES,
+                "age.": domain.AGE_GROUPS, "sub.": domain.SUB_CATEGORIES, "deadline.": ("ok", "warning", "breached"),
+                "response_channel.": domain.RESPONSE_CHANNELS, "role.": ("agent", "supervisor", "focal_point"),
+                "channel.": ("hotline", "reception_desk", "sms", "whatsapp", "email", "web_form", "kobo",
+                             "suggestion_box"),
+                "deadline_kind.": ("acknowledge", "first_response", "resolve", "refer")}
+    used |= {f"{prefix}{value}" for prefix, values in families.items() for value in values}
+    missing = sorted(key for key in used if key not in CATALOG and not key.endswith("."))
+    assert missing == []
+    for key, (french, english) in CATALOG.items():
+        assert french.strip() and english.strip(), key
+    assert translate("en", "sign_in.with", name="IOM") == "Sign in with IOM"
+    assert translate("fr", "sign_in.with", name="OIM") == "Se connecter avec OIM"
