@@ -169,6 +169,19 @@ class ClientToken(Contract):
     expires_in: int
 
 
+class AccountEvent(Contract):
+    at: datetime
+    actor: str
+    user_id: UUID | None
+    action: str = Field(description="e.g. signed_in:password, sign_in_failed:password, locked:account, "
+                                    "totp_enrolled, disabled, rights_changed:agent:GN, client_created:<id>")
+    client_address: str | None
+
+
+class AccountEvents(Contract):
+    events: list[AccountEvent]
+
+
 class EndedSessions(Contract):
     """GET /v1/ended-sessions: ids of sessions ended within the access tokens' lifetime."""
 
@@ -186,5 +199,5 @@ __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
     "ProviderList", "SsoExchange", "EndedSessions", "Me", "NewClient", "ClientView", "ClientCreated", "ClientList",
-    "ClientToken",
+    "ClientToken", "AccountEvent", "AccountEvents",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"))
+AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"), ("identity", "account_events"))
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,14 @@ def rotate_key(settings) -> str:
         uow.conn.close()
 
 
+def _development_only(settings, what: str) -> None:
+    if settings.environment != "development":
+        raise SystemExit(f"{what} is for development only (CFM__ENVIRONMENT is {settings.environment})")
+
+
 def dev_token(settings, *, role: str, countries: list[str], org: str | None = None,
               subject: str | None = None) -> str:
+    _development_only(settings, "make token")
     uow = _transaction(settings)
     try:
         with uow:
@@ -80,6 +86,7 @@ DEMO_ACCOUNTS = (
 def seed_demo_accounts(settings) -> list[dict]:
     """Development accounts for `make run`: each gets a new random password, and those whose role needs a
     second factor a TOTP secret already enrolled; both are returned to be printed. Never for production."""
+    _development_only(settings, "the demo accounts")
     keys, passwords = ServiceKeys(settings.secret_key.get_secret_value()), Passwords()
     now = datetime.now(UTC)
     seeded = []

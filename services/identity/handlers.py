@@ -112,6 +112,12 @@ def create_user(uow, ctx: Context, admin, *, username: str, display_name: str, r
     return user, secret
 
 
+def audit(uow, admin, *, user_id, since, until, limit: int) -> list[dict]:
+    """What happened to the accounts an admin manages, newest first."""
+    with uow:
+        return repository.account_events(uow.conn, sorted(admin.countries), user_id, since, until, limit)
+
+
 def list_users(uow, admin, limit: int) -> list[dict]:
     with uow:
         return repository.list_users(uow.conn, sorted(admin.countries), limit)
@@ -200,15 +206,20 @@ def sign_in(uow, ctx: Context, username: str, password: str) -> Tokens | Challen
     if not usable:
         with uow:      # the failure is counted, then refused: a refusal inside the block would roll it back
             for key, policy in policies.items():
-                repository.save_failure_count(uow.conn, key, domain.after_failure(
-                    repository.failure_count(uow.conn, key, lock=True), ctx.now, policy))
+                count = domain.after_failure(repository.failure_count(uow.conn, key, lock=True), ctx.now, policy)
+                repository.save_failure_count(uow.conn, key, count)
+                if count.locked_until is not None:
+                    repository.record_event(uow.conn, at=ctx.now, actor="anonymous", user_id=user and user["user_id"],
+                                            action=f"locked:{key.partition(':')[0]}", client_address=ctx.client_address)
             repository.record_event(uow.conn, at=ctx.now, actor="anonymous", user_id=user and user["user_id"],
-                                    action="sign_in_failed", client_address=ctx.client_address)
+                                    action="sign_in_failed:password", client_address=ctx.client_address)
         raise _invalid_credentials()
     with uow:
         repository.clear_failures(uow.conn, account_key)
         if ctx.passwords.needs_rehash(stored_hash):
             repository.update_user(uow.conn, user["user_id"], password_hash=ctx.passwords.hash(password))
+        repository.record_event(uow.conn, at=ctx.now, actor=user["username"], user_id=user["user_id"],
+                                action="password_accepted", client_address=ctx.client_address)
         return _next_step(uow.conn, ctx, user, sso=False)
 
 
@@ -339,8 +350,9 @@ def accept_conduct(uow, ctx: Context, secret: str, version: str) -> Tokens | Cha
 def _open_session(conn, ctx: Context, user: dict) -> Tokens:
     session_id = uuid.uuid4()
     repository.insert_session(conn, session_id, user["user_id"], ctx.now)
-    repository.record_event(conn, at=ctx.now, actor=user["username"], user_id=user["user_id"], action="signed_in",
-                            client_address=ctx.client_address)
+    method = f"provider:{user['idp']}" if user.get("idp") else "password"
+    repository.record_event(conn, at=ctx.now, actor=user["username"], user_id=user["user_id"],
+                            action=f"signed_in:{method}", client_address=ctx.client_address)
     return _tokens(conn, ctx, user, session_id)
 
 
@@ -398,7 +410,8 @@ def ended_sessions(uow, ctx: Context) -> list[str]:
 def sign_out(uow, ctx: Context, principal, session_id) -> None:
     with uow:
         repository.end_session(uow.conn, session_id, ctx.now, "signed_out")
-        repository.record_event(uow.conn, at=ctx.now, actor=principal.subject, user_id=None, action="signed_out",
+        user_id = None if principal.subject.startswith("client:") else uuid.UUID(principal.subject)
+        repository.record_event(uow.conn, at=ctx.now, actor=principal.subject, user_id=user_id, action="signed_out",
                                 client_address=ctx.client_address)
 
 
@@ -517,6 +530,10 @@ def _user_from_provider(conn, ctx: Context, provider_id: str, claims: dict, gran
                                 action="created_by_provider", client_address=ctx.client_address)
         return repository.user_by_id(conn, user["user_id"])
     repository.update_user(conn, user["user_id"], disabled_at=None, disabled_reason=None, **fields)
+    if (user["role"], sorted(user["countries"]), user["org"]) != (fields["role"], fields["countries"], fields["org"]):
+        repository.record_event(conn, at=ctx.now, actor=provider_id, user_id=user["user_id"],
+                                action=f"rights_changed:{fields['role']}:{','.join(fields['countries'])}",
+                                client_address=ctx.client_address)
     return {**user, **fields, "disabled_at": None}
 
 

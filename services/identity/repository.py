@@ -236,5 +236,20 @@ def take_sso_state(conn, state_hash: bytes, now: datetime) -> dict | None:
 
 def record_event(conn, *, at: datetime, actor: str, user_id: UUID | None, action: str,
                  client_address: str | None) -> None:
-    conn.execute("""INSERT INTO account_events (at, actor, user_id, action, client_address)
-                    VALUES (%s, %s, %s, %s, %s)""", [at, actor, user_id, action, client_address])
+    # The chain trigger fills prev_hash and row_hash.
+    conn.execute("""INSERT INTO account_events (at, actor, user_id, action, client_address, prev_hash, row_hash)
+                    VALUES (%s, %s, %s, %s, %s, '', '')""", [at, actor, user_id, action, client_address])
+
+
+def account_events(conn, countries: list[str], user_id: UUID | None, since: datetime | None,
+                   until: datetime | None, limit: int) -> list[dict]:
+    """Newest first: events about users all of whose countries are among `countries`."""
+    conditions, params = ["u.countries <@ %s"], [countries]
+    for condition, value in (("e.user_id = %s", user_id), ("e.at >= %s", since), ("e.at < %s", until)):
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+    return _all(conn, f"""SELECT e.at, e.actor, e.user_id, e.action, e.client_address
+                          FROM account_events e JOIN users u USING (user_id)
+                          WHERE {' AND '.join(conditions)} ORDER BY e.at DESC, e.id DESC LIMIT %s""",
+                [*params, limit])

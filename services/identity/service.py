@@ -14,7 +14,7 @@ from chassis.http import api, json_response, parse_body
 from chassis.server import client_address, trusted_networks
 from chassis.service import PlatformService
 from contracts.identity import (
-    AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
+    AccountEvent, AccountEvents, AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
     ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, TotpEnrolment, UserList,
     UserView,
 )
@@ -191,6 +191,21 @@ class IdentityService(PlatformService):
             user = handlers.repository.user_by_id(uow.conn, user_id)
         return 201, AccountLink(user=_user_view(user), link=self._link_url("reset", secret),
                                 expires_at=ctx.now + self.settings.invitation_ttl)
+
+    @api("GET", "/v1/audit", roles=("admin",))
+    def audit(self, request, principal):
+        """?user=<id>&from=&to= (ISO dates or times): the account log of the admin's countries' users."""
+        try:
+            user_id = UUID(request.args["user"]) if request.args.get("user") else None
+            since, until = (datetime.fromisoformat(request.args[name]) if request.args.get(name) else None
+                            for name in ("from", "to"))
+        except ValueError:
+            raise ApiError(400, "invalid_filter", "user is an id; from and to are ISO dates or times.") from None
+        since, until = (value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+                        for value in (since, until))
+        rows = self._run(handlers.audit, self.db(), principal, user_id=user_id, since=since, until=until,
+                         limit=MAX_USERS_LISTED)
+        return AccountEvents(events=[AccountEvent(**row) for row in rows])
 
     # Machine clients
 

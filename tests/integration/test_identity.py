@@ -362,3 +362,41 @@ def test_a_partner_system_gets_tokens_with_client_credentials_until_its_client_i
     # An admin of another country can neither see nor revoke it.
     other = bearer("admin", ("ML",))
     assert requests.get(f"{identity.url}/v1/clients", headers=other).json()["clients"] == []
+
+
+@pytest.mark.security
+def test_a_locked_account_opens_again_when_the_lock_time_is_over(run_service, db):
+    identity = start_identity(run_service, lockout={"max_failures": 2, "lock_for": "PT1S"})
+    new_user(identity, "mariama")
+    for _ in range(2):
+        sign_in(identity, "mariama", "wrong password 123")
+    assert sign_in(identity, "mariama").status_code == 429
+    assert wait_for(lambda: sign_in(identity, "mariama").status_code == 200, timeout=10, interval=0.5)
+
+
+@pytest.mark.security
+def test_the_account_log_is_chained_append_only_and_read_by_the_admins_of_the_users_countries(identity, db):
+    from tools.audit_verify import verify_table
+
+    new_user(identity, "focal.gn", "focal_point")
+    sign_in(identity, "focal.gn", "wrong password 123")
+    step = sign_in(identity, "focal.gn").json()
+    enrolment = requests.post(f"{identity.url}/v1/sign-in/totp-enrolment", json={"challenge": step["challenge"]}).json()
+    requests.post(f"{identity.url}/v1/sign-in/totp-enrolment/confirm",
+                  json={"challenge": step["challenge"], "code": pyotp.TOTP(enrolment["secret"]).now()})
+    log = requests.get(f"{identity.url}/v1/audit", headers=ADMIN_GN).json()["events"]
+    actions = [event["action"] for event in reversed(log)]
+    assert actions == ["created", "invitation_used", "sign_in_failed:password", "password_accepted",
+                       "totp_enrolled"]
+    assert all(event["client_address"] == "127.0.0.1" for event in log if event["action"] != "created")
+    assert requests.get(f"{identity.url}/v1/audit", headers=bearer("admin", ("ML",))).json()["events"] == []
+    assert requests.get(f"{identity.url}/v1/audit", params={"from": "yesterday"},
+                        headers=ADMIN_GN).json()["error"]["code"] == "invalid_filter"
+
+    for statement in ("UPDATE identity.account_events SET action = 'nothing'", "DELETE FROM identity.account_events",
+                      "TRUNCATE identity.account_events"):
+        with pytest.raises(Exception) as refused:
+            db.execute(statement)
+        assert "append-only" in str(refused.value)
+    report = verify_table(db, "identity", "account_events")
+    assert report.broken_at is None and report.rows == len(log) and report.head

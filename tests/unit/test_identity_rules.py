@@ -69,3 +69,19 @@ def test_the_first_matching_rule_of_a_provider_grants_the_role():
     assert domain.grant_from_claims({"groups": ["x", "cfm-gn-focal"]}, mapping).role == "focal_point"
     assert domain.grant_from_claims({"department": "hotline"}, mapping).countries == ["ML"]
     assert domain.grant_from_claims({"groups": ["x"]}, mapping) is None
+
+
+def test_development_tokens_and_demo_accounts_are_refused_outside_development():
+    import base64
+    import os
+
+    from chassis.settings import load_settings
+    from services.identity.commands import dev_token, seed_demo_accounts
+    from services.identity.settings import IdentitySettings
+
+    production = load_settings(IdentitySettings, "identity", environ={
+        "CFM__ENVIRONMENT": "production", "CFM__SECRET_KEY": base64.b64encode(os.urandom(32)).decode()})
+    with pytest.raises(SystemExit, match="development only"):
+        dev_token(production, role="admin", countries=["GN"])
+    with pytest.raises(SystemExit, match="development only"):
+        seed_demo_accounts(production)

@@ -109,12 +109,27 @@ CREATE TABLE clients (
     revoked_at   timestamptz
 );
 
--- Who did what to accounts: creation, role changes, disabling, sign-ins and their failures.
+-- Who did what to accounts: creation, role changes, disabling, sign-ins and their failures, lockouts,
+-- second factors, clients. Append-only and hash-chained like cases' audit log (chassis migration 005);
+-- `make audit-verify` checks the chain.
 CREATE TABLE account_events (
-    event_id    bigserial PRIMARY KEY,
+    id          bigserial PRIMARY KEY,
     at          timestamptz NOT NULL,
     actor       text NOT NULL,
     user_id     uuid,
     action      text NOT NULL,
-    client_address text
+    client_address text,
+    prev_hash   bytea NOT NULL,
+    row_hash    bytea NOT NULL
 );
+CREATE INDEX account_events_user ON account_events (user_id, at);
+CREATE TRIGGER account_events_chained BEFORE INSERT ON account_events
+    FOR EACH ROW EXECUTE FUNCTION chain_audit_row();
+CREATE FUNCTION account_events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'account_events is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER account_events_append_only BEFORE UPDATE OR DELETE ON account_events
+    FOR EACH ROW EXECUTE FUNCTION account_events_are_append_only();
+CREATE TRIGGER account_events_no_truncate BEFORE TRUNCATE ON account_events
+    FOR EACH STATEMENT EXECUTE FUNCTION account_events_are_append_only();
