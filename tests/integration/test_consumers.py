@@ -21,7 +21,7 @@ def feedback(reference="GN-2026-000001"):
 
 def consumed(service, outcome: str) -> float:
     """FeedbackReceived events cases has handled to the end with this outcome (processed, duplicate)."""
-    return metric_value(requests.get(f"{service.url}/metrics").text, "cfm_messages_consumed_total",
+    return metric_value(requests.get(service.metrics_url).text, "cfm_messages_consumed_total",
                         service="cases", event_type="feedback_received.v1", outcome=outcome)
 
 
