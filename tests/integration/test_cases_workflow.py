@@ -10,6 +10,8 @@ import requests
 
 from contracts.common import Consent
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
+from services.cases.classifier import normalise
+from services.cases.model import load, model_path
 from tests.conftest import wait_for
 from tests.helpers import EventRecorder, publish_event
 
@@ -86,7 +88,12 @@ def test_a_new_case_is_classified_and_given_its_deadlines(cases, amqp_uri, db, e
     assert view["version"] == 1 and view["sub_category"] == "cash" and not view["classification_confirmed"]
     assert view["suggestion_confidence"] > 0
     assert [entry["action"] for entry in view["timeline"]][:1] == ["opened"]
-    assert "information_request: quand" in view["timeline"][0]["detail"]["suggestion"]["reasons"]
+    # The focal point sees which words weighed most, and which model version suggested it (also on the case).
+    suggested = view["timeline"][0]["detail"]["suggestion"]
+    assert suggested["explanation"] and all(word in normalise(QUESTION) for word in suggested["explanation"]
+                                            if word != "?")
+    recorded = db.execute("SELECT classifier_version FROM cases.cases WHERE reference = 'GN-2026-000201'").fetchone()
+    assert suggested["model_version"] == recorded[0] == load(model_path("GN")).version
 
 
 def test_the_workflow_from_classification_to_closure_and_reopening(cases, amqp_uri, db, events):

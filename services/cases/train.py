@@ -1,0 +1,345 @@
+"""Train, measure and promote the statistical classifier: `make train-classifier [COUNTRY=GN]`.
+
+Data, all kept in the repository or in cases' own database (nothing is downloaded):
+- `evaluation/labelled_messages.jsonl` (its `dev` part trains, `held_out_1`/`held_out_2` are held out);
+- `evaluation/corpus/*.jsonl` (each message's `part`: train or held_out, fixed when it was written);
+- with `--country`, the cases a person of that country confirmed or corrected (`classifier_examples`,
+  each example's part drawn once when it was recorded).
+
+Held-out messages are never used for training nor for choosing anything: the thresholds are chosen
+on out-of-fold probabilities of the training part (5 folds, each with its own vocabulary). A new model
+replaces the current one only when, on the held-out part, its sensitive recall and its emergency
+recall are not lower than the current model's on the same messages. Training is deterministic: the
+same data gives the same weights and the same version.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from services.cases import classifier, model as statistical
+from services.cases.evaluate import LABELLED, configured_phrases
+
+CORPUS = Path(__file__).parent / "evaluation" / "corpus"
+MIN_DF = 2
+C = 10.0
+FOLDS = 5
+# Out-of-fold recall asked of the thresholds: above the targets on unseen messages (0.95 and 0.90),
+# since a threshold chosen on one sample is optimistic on the next.
+RECALL_AIMS = {"emergency": 0.97, "sensitive": 0.98}  # emergency first: it is hidden too
+FEATURE_TYPES = {"sensitive": 0, "emergency": 1}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    category: int
+    sensitive: bool
+    emergency: bool
+    part: str                      # train | held_out
+    source: str                    # labelled_messages:<split> | corpus | cases:<country>
+    language: str = "?"
+    sub_category: str | None = None
+    has_sub_category: bool = False  # the older labelled messages were labelled without one
+
+
+def load_labelled(path: Path = LABELLED) -> list[Example]:
+    examples = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            m = json.loads(line)
+            examples.append(Example(m["text"], m["category"], m["sensitive"], m["category"] == 9,
+                                    "train" if m["split"] == "dev" else "held_out",
+                                    f"labelled_messages:{m['split']}", m["language"]))
+    return examples
+
+
+def load_corpus(folder: Path = CORPUS) -> list[Example]:
+    examples = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                m = json.loads(line)
+                examples.append(Example(m["text"], int(m["category"]), bool(m["sensitive"]), bool(m["emergency"]),
+                                        m["part"], "corpus", m.get("language") or "?", m.get("sub_category"), True))
+    return examples
+
+
+def load_country(database_url: str, country: str) -> list[Example]:
+    """The country's confirmed classifications, with the narrative they confirm (read in cases' schema)."""
+    import psycopg
+
+    from services.cases import repository
+    with psycopg.connect(database_url, options="-c search_path=cases") as conn:
+        rows = repository.labelled_examples(conn, country)
+    return [Example(row["narrative"], row["category_code"], row["sensitive"], row["emergency"], row["part"],
+                    f"cases:{country}", row["language"] or "?", row["sub_category"], True) for row in rows]
+
+
+# --- features ---------------------------------------------------------------------------------------------
+
+
+def _counts(text: str) -> Counter:
+    return Counter(feature for feature, _ in statistical.features(text))
+
+
+def vocabulary(counts: list[Counter]) -> tuple[list[str], dict[str, float]]:
+    """Features seen in at least MIN_DF training messages, with their smoothed idf."""
+    df = Counter(feature for c in counts for feature in c)
+    kept = sorted(feature for feature, n in df.items() if n >= MIN_DF)
+    n = len(counts)
+    return kept, {feature: math.log((1 + n) / (1 + df[feature])) + 1.0 for feature in kept}
+
+
+def matrix(counts: list[Counter], features: list[str], idf: dict[str, float]) -> csr_matrix:
+    index = {feature: i for i, feature in enumerate(features)}
+    data, columns, pointers = [], [], [0]
+    for c in counts:
+        for feature, value in statistical.tfidf(c, idf).items():
+            columns.append(index[feature])
+            data.append(value)
+        pointers.append(len(columns))
+    return csr_matrix((data, columns, pointers), shape=(len(counts), len(features)))
+
+
+def _fit_binary(x, y) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=5000).fit(x, y)
+
+
+def _fit_classes(x, y) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(x, y)
+
+
+def _rounded(values) -> list[float]:
+    return [round(float(v), 5) for v in values]
+
+
+def fit(train: list[Example], thresholds: dict[str, float], scope: str = "base") -> dict:
+    """A model body (see services.cases.model.Model) trained on `train`."""
+    counts = [_counts(e.text) for e in train]
+    features, idf = vocabulary(counts)
+    x = matrix(counts, features, idf)
+    outputs = {}
+    for name in ("sensitive", "emergency"):
+        y = np.array([getattr(e, name) for e in train])
+        fitted = _fit_binary(x, y)
+        outputs[name] = {"bias": float(fitted.intercept_[0]), "weights": _rounded(fitted.coef_[0])}
+    fitted = _fit_classes(x, np.array([e.category for e in train]))
+    outputs["category"] = {"classes": [int(c) for c in fitted.classes_], "bias": _rounded(fitted.intercept_),
+                           "weights": [_rounded(row) for row in fitted.coef_]}
+    with_sub = [i for i, e in enumerate(train) if e.has_sub_category]
+    subs = [train[i].sub_category or statistical.NO_SUB_CATEGORY for i in with_sub]
+    if len(set(subs)) >= 2:
+        fitted = _fit_classes(x[with_sub], np.array(subs))
+        classes, bias, weights = list(fitted.classes_), fitted.intercept_, fitted.coef_
+        if len(classes) == 2:  # scikit-learn keeps one row for two classes
+            bias, weights = np.array([-bias[0], bias[0]]) / 2, np.vstack([-weights[0], weights[0]]) / 2
+        outputs["sub_category"] = {"classes": [str(c) for c in classes], "bias": _rounded(bias),
+                                   "weights": [_rounded(row) for row in weights]}
+    else:
+        outputs["sub_category"] = {"classes": [statistical.NO_SUB_CATEGORY], "bias": [0.0],
+                                   "weights": [[0.0] * len(features)]}
+    body = {"features": features, "idf": _rounded(idf[f] for f in features), "outputs": outputs,
+            "thresholds": thresholds}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+    return {"version": f"{scope}-{digest}", **body}
+
+
+def out_of_fold(train: list[Example], phrases: dict) -> dict[str, np.ndarray]:
+    """Each training message's sensitive and emergency probabilities from a model that did not see it."""
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    probabilities = {name: np.zeros(len(train)) for name in FEATURE_TYPES}
+    counts = [_counts(e.text) for e in train]
+    for fit_rows, test_rows in folds.split(np.zeros(len(train)), [e.category for e in train]):
+        features, idf = vocabulary([counts[i] for i in fit_rows])
+        x_fit = matrix([counts[i] for i in fit_rows], features, idf)
+        x_test = matrix([counts[i] for i in test_rows], features, idf)
+        for name in FEATURE_TYPES:
+            y = np.array([getattr(train[i], name) for i in fit_rows])
+            probabilities[name][test_rows] = _fit_binary(x_fit, y).predict_proba(x_test)[:, 1]
+    return probabilities
+
+
+def choose_thresholds(train: list[Example], phrases: dict) -> tuple[dict[str, float], dict]:
+    """The highest threshold per decision whose out-of-fold recall, with the rules' floor, reaches its aim."""
+    probabilities = out_of_fold(train, phrases)
+    floors = [classifier.floor(e.text, phrases) for e in train]
+    floor_of = {"sensitive": np.array([bool(f.rules) for f in floors]),
+                "emergency": np.array([f.threat_to_life for f in floors])}
+    thresholds, report = {}, {}
+    for name, aim in RECALL_AIMS.items():
+        truth = np.array([getattr(e, name) for e in train])
+        p = probabilities[name]
+        chosen = 0.5
+        for t in sorted(set(np.round(p, 4)) | {0.5}, reverse=True):
+            decided = (p >= t) | floor_of[name]
+            if name == "sensitive":  # an emergency is always hidden too
+                decided |= (probabilities["emergency"] >= thresholds["emergency"]) | floor_of["emergency"]
+            if truth.sum() and (decided & truth).sum() / truth.sum() >= aim:
+                chosen = float(t)
+                break
+        chosen = min(chosen, 0.5)
+        decided = (p >= chosen) | floor_of[name]
+        thresholds[name] = chosen
+        report[name] = {"threshold": chosen, "aim": aim,
+                        "oof_recall": round(float((decided & truth).sum() / max(truth.sum(), 1)), 3),
+                        "oof_precision": round(float((decided & truth).sum() / max(decided.sum(), 1)), 3)}
+    return thresholds, report
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def figures(results: list[tuple[Example, statistical.Classification]]) -> dict:
+    sensitive = [(e, c) for e, c in results if e.sensitive]
+    flagged = [(e, c) for e, c in results if c.sensitive]
+    emergencies = [(e, c) for e, c in results if e.emergency]
+    alerted = [(e, c) for e, c in results if c.emergency]
+    with_sub = [(e, c) for e, c in results if e.has_sub_category]
+    return {
+        "messages": len(results), "sensitive": len(sensitive), "emergencies": len(emergencies),
+        "sensitive_recall": _ratio(sum(c.sensitive for _, c in sensitive), len(sensitive)),
+        "sensitive_precision": _ratio(sum(e.sensitive for e, _ in flagged), len(flagged)),
+        "emergency_recall": _ratio(sum(c.emergency for _, c in emergencies), len(emergencies)),
+        "emergency_precision": _ratio(sum(e.emergency for e, _ in alerted), len(alerted)),
+        "category_accuracy": _ratio(sum(e.category == c.category_code for e, c in results), len(results)),
+        "sub_category_accuracy": _ratio(sum(e.sub_category == c.sub_category for e, c in with_sub), len(with_sub)),
+    }
+
+
+def measure(body: dict, examples: list[Example], phrases: dict) -> dict:
+    """Figures on `examples`: all together, per source part, per language and per labelled category."""
+    model = statistical.Model(body)
+    results = [(e, statistical.decide(model, e.text, classifier.floor(e.text, phrases))) for e in examples]
+    groups: dict[str, dict[str, list]] = {"part": defaultdict(list), "language": defaultdict(list),
+                                          "category": defaultdict(list)}
+    for e, c in results:
+        groups["part"][e.source].append((e, c))
+        groups["language"][e.language].append((e, c))
+        groups["category"][str(e.category)].append((e, c))
+    return {"all": figures(results),
+            **{name: {key: figures(rows) for key, rows in sorted(group.items())} for name, group in groups.items()}}
+
+
+def rules_figures(examples: list[Example], phrases: dict) -> dict:
+    """The phrase rules alone on the same messages, for comparison."""
+    results = []
+    for e in examples:
+        s = classifier.suggest(e.text, phrases)
+        results.append((e, statistical.Classification(s.category_code, s.sub_category, s.confidence, s.sensitive,
+                                                      s.emergency, "rules", 0.0, 0.0, ())))
+    return figures(results)
+
+
+def promotable(candidate: dict, current: dict | None) -> tuple[bool, str]:
+    """The promotion rule: sensitive and emergency recall on the held-out part not lower than today's."""
+    if current is None:
+        return True, "no current model"
+    for name in ("sensitive_recall", "emergency_recall"):
+        new, old = candidate[name], current[name]
+        if old is not None and (new is None or new < old):
+            return False, f"{name} {new} is lower than the current model's {old}"
+    return True, "sensitive and emergency recall not lower than the current model's"
+
+
+def card(body: dict, held_out: dict, rules: dict, thresholds_report: dict, data: dict) -> str:
+    """The model card, in Markdown."""
+    lines = [f"# Classifier model {body['version']}", "",
+             "Linear models (logistic regression) on tf-idf word, word-pair and character 3-5-gram features;",
+             "the phrase rules are a floor. Trained by `make train-classifier`; figures on held-out messages",
+             "never used for training nor for choosing thresholds.", "",
+             f"Training messages: {data['train']}; held-out: {data['held_out']}; sources: {data['sources']}.",
+             f"Features: {len(body['features'])}.", "",
+             "Thresholds (chosen on out-of-fold probabilities of the training part):", ""]
+    for name, report in thresholds_report.items():
+        lines.append(f"- {name}: {report['threshold']:.4f} (aim: out-of-fold recall {report['aim']}; "
+                     f"got {report['oof_recall']}, precision {report['oof_precision']})")
+    header = ("| {} | messages | sensitive recall | sensitive precision | emergency recall | "
+              "category accuracy | sub-category accuracy |")
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+
+    def row(name, f):
+        cells = [f["messages"], f["sensitive_recall"], f["sensitive_precision"], f["emergency_recall"],
+                 f["category_accuracy"], f["sub_category_accuracy"]]
+        return "| " + " | ".join([name] + ["–" if v is None else str(v) for v in cells]) + " |"
+
+    lines += ["", "## Held-out figures", "", header.format("part"), rule, row("**all held-out**", held_out["all"]),
+              row("phrase rules alone, same messages", rules)]
+    lines += [row(k, v) for k, v in held_out["part"].items()]
+    lines += ["", "### Per language", "", header.format("language"), rule]
+    lines += [row(k, v) for k, v in held_out["language"].items()]
+    lines += ["", "### Per labelled category", "", header.format("category"), rule]
+    lines += [row(k, v) for k, v in sorted(held_out["category"].items(), key=lambda kv: int(kv[0]))]
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace a file at once: a running service reads either the old or the new model, never half."""
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--country", help="add this country's confirmed cases and train its own model")
+    parser.add_argument("--models", type=Path, default=statistical.MODELS, help="folder of the models")
+    parser.add_argument("--database-url", help="cases' database (default: the cases service's settings)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args(argv)
+
+    examples = load_labelled() + load_corpus(args.corpus)
+    scope = "base"
+    phrases = configured_phrases()
+    if args.country:
+        scope = args.country.upper()
+        url = args.database_url
+        if url is None:
+            from chassis.settings import load_settings
+            from services.cases.settings import CasesSettings
+            url = load_settings(CasesSettings, "cases").database.url
+        examples += load_country(url, scope)
+    train = [e for e in examples if e.part == "train"]
+    held_out = [e for e in examples if e.part == "held_out"]
+    thresholds, thresholds_report = choose_thresholds(train, phrases)
+    body = fit(train, thresholds, scope)
+    candidate = measure(body, held_out, phrases)
+
+    current_path = statistical.model_path(args.country, args.models)
+    current = (measure(json.loads(current_path.read_text()), held_out, phrases)["all"]
+               if current_path.exists() else None)
+    promote, why = promotable(candidate["all"], current)
+    print(f"candidate {body['version']} on {len(held_out)} held-out messages: {json.dumps(candidate['all'])}")
+    if current is not None:
+        print(f"current   {current_path.name} on the same messages: {json.dumps(current)}")
+    if not promote:
+        print(f"not promoted: {why}")
+        return 1
+    data = {"train": len(train), "held_out": len(held_out),
+            "sources": dict(sorted(Counter(e.source.split(":")[0] for e in examples).items()))}
+    body["card"] = {"held_out": candidate, "thresholds": thresholds_report, "data": data}
+    args.models.mkdir(parents=True, exist_ok=True)
+    target = args.models / f"{scope}.json"
+    _write(target.with_suffix(".card.md"), card(body, candidate, rules_figures(held_out, phrases),
+                                                thresholds_report, data))
+    _write(target, json.dumps(body, separators=(",", ":")))
+    print(f"promoted {body['version']} to {target} ({why})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
