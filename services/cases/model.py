@@ -31,6 +31,7 @@ from services.cases.classifier import normalise
 
 MODELS = Path(__file__).parent / "models"
 SENSITIVE_CATEGORIES = frozenset({6, 7, 8, 9, 10})
+EMERGENCY_CATEGORY = 9
 CHAR_SIZES = (3, 4, 5)
 NO_SUB_CATEGORY = "none"
 
@@ -137,39 +138,54 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    exp = np.exp(scores - scores.max())
+    return exp / exp.sum()
+
+
+def sensitive_score(p_sensitive: float, category_probabilities, categories: list[int]) -> float:
+    """The larger of the sensitive model's probability and the category model's probability of a
+    sensitive category: two views of the same question, and either may be the one that knows."""
+    mass = sum(p for c, p in zip(categories, category_probabilities) if c in SENSITIVE_CATEGORIES)
+    return max(p_sensitive, float(mass))
+
+
+def emergency_score(p_emergency: float, category_probabilities, categories: list[int]) -> float:
+    """The mean of the emergency model's probability and the category model's probability of 9."""
+    return (p_emergency + float(category_probabilities[categories.index(EMERGENCY_CATEGORY)])) / 2
+
+
+def suggested_category(probabilities, categories: list[int], sensitive: bool, consistent: bool) -> int:
+    """The likeliest category; when `consistent`, the likeliest of the kind the sensitive decision
+    chose (a hidden message suggests a sensitive category, a visible one an ordinary category)."""
+    order = np.argsort(-np.asarray(probabilities), kind="stable")
+    if not consistent:
+        return categories[order[0]]
+    return next((categories[i] for i in order if (categories[i] in SENSITIVE_CATEGORIES) == sensitive),
+                categories[order[0]])
+
+
 def decide(model: Model, text: str, floor, explain: bool = False) -> Classification:
     """Combine the model's scores with the rules' floor (a classifier.Floor)."""
     scored = model.scores(text)
     raw = scored[0]
-    p_sensitive, p_emergency = _sigmoid(raw[0]), _sigmoid(raw[1])
-    category_scores = raw[2:2 + model.n_categories]
-    probabilities = np.exp(category_scores - category_scores.max())
-    probabilities /= probabilities.sum()
-    sub_scores = raw[2 + model.n_categories:]
-    sub_probabilities = np.exp(sub_scores - sub_scores.max())
-    sub_probabilities /= sub_probabilities.sum()
-
-    emergency = p_emergency >= model.thresholds["emergency"] or floor.threat_to_life
-    sensitive = emergency or p_sensitive >= model.thresholds["sensitive"] or bool(floor.rules)
-    order = np.argsort(-probabilities)
-    category = model.categories[order[0]]
-    if emergency and category != 9 and model.thresholds.get("emergency_is_category_9", False):
-        category = 9
-    elif sensitive and category not in SENSITIVE_CATEGORIES:
-        # Hidden for a reason: suggest the likeliest sensitive category, which is what a focal point sees.
-        category = next(model.categories[i] for i in order if model.categories[i] in SENSITIVE_CATEGORIES)
-    elif not sensitive and category in SENSITIVE_CATEGORIES:
-        category = next(model.categories[i] for i in order if model.categories[i] not in SENSITIVE_CATEGORIES)
+    probabilities = _softmax(raw[2:2 + model.n_categories])
+    sub_probabilities = _softmax(raw[2 + model.n_categories:])
+    p_sensitive = sensitive_score(_sigmoid(raw[0]), probabilities, model.categories)
+    p_emergency = emergency_score(_sigmoid(raw[1]), probabilities, model.categories)
+    model_emergency = p_emergency >= model.thresholds["emergency"]
+    model_sensitive = model_emergency or p_sensitive >= model.thresholds["sensitive"]
+    emergency = model_emergency or floor.threat_to_life
+    sensitive = emergency or model_sensitive or bool(floor.rules)
+    category = suggested_category(probabilities, model.categories, sensitive,
+                                  model.thresholds.get("consistent_category", True))
     confidence = float(probabilities[model.categories.index(category)])
     sub = model.sub_categories[int(np.argmax(sub_probabilities))]
-    rules = list(floor.rules)
-    if p_sensitive >= model.thresholds["sensitive"] or p_emergency >= model.thresholds["emergency"]:
-        rules.append("model")
+    rules = list(floor.rules) + (["model"] if model_sensitive else [])
     explanation = ()
     if explain:
-        output = 0 if sensitive else 2 + model.categories.index(category)
-        explanation = tuple(phrase.replace("qmark", "?")
-                            for phrase in model.explain(text, 1 if emergency else output, scored))
+        output = 1 if emergency else 0 if sensitive else 2 + model.categories.index(category)
+        explanation = tuple(phrase.replace("qmark", "?") for phrase in model.explain(text, output, scored))
     return Classification(
         category_code=category, sub_category=None if sub == NO_SUB_CATEGORY else sub,
         confidence=round(confidence, 3), sensitive=sensitive, emergency=emergency, model_version=model.version,
