@@ -1,4 +1,8 @@
-"""The first classification of a message, from its narrative (pure: no I/O).
+"""The phrase rules of the first classification (pure: no I/O).
+
+Cases classify with the statistical model (services/cases/model.py); these rules are its floor
+(`floor`: the sensitive phrases the model cannot overrule). `suggest` is the rules alone, kept to
+measure them (`make evaluate-classifier`) beside the model.
 
 Rules are phrases in French and English, written on normalised text (lower
 case, accents removed, punctuation turned into spaces), so that "détournement",
