@@ -449,6 +449,10 @@ def test_the_narrative_of_a_restricted_case_stays_out_of_the_logs(cases, amqp_ur
     assert caplog.records, "the service logged nothing at all: this test would prove nothing"
     for word in ("Sekou", "gardien", "coucher", "Dubréka"):
         assert word not in caplog.text
+    # Nor the classifier's explanation, which quotes the words that weighed most.
+    opened = focal.case("GN-2026-000252").json()["timeline"][0]["detail"]["suggestion"]
+    assert opened["explanation"] and all(phrase not in caplog.text.lower() for phrase in opened["explanation"]
+                                         if len(phrase) >= 5)
 
 
 def test_a_persons_classification_is_kept_as_a_labelled_example_of_the_country(cases, amqp_uri, db, events):
