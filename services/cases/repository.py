@@ -23,7 +23,8 @@ CHANGEABLE = {"status", "category_code", "sub_category", "taxonomy_version", "cl
 
 def insert_case(conn, case: dict) -> bool:
     """Insert a case; False when this feedback already has one."""
-    columns = CASE_COLUMNS + ("sub_category", "taxonomy_version", "suggestion_confidence", "classifier_version")
+    columns = CASE_COLUMNS + ("sub_category", "taxonomy_version", "suggestion_confidence",
+                              "classifier_version")
     placeholders = ", ".join(["%s"] * len(columns))
     return conn.execute(
         f"INSERT INTO cases ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (feedback_id) DO NOTHING",

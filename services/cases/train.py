@@ -300,8 +300,10 @@ def card(body: dict, held_out: dict, rules: dict, thresholds_report: dict, data:
         lines.append(f"- {name}: {report['threshold']:.4f} (aim: out-of-fold recall {report['aim']}; "
                      f"got {report['oof_recall']}, precision {report['oof_precision']})")
     category = thresholds_report["category"]
-    lines.append(f"- category: {'the likeliest of the kind (sensitive or not) decided' if category['consistent_with_sensitive'] else 'the likeliest'}"
-                 f" (out-of-fold accuracy {category['oof_accuracy_consistent']} vs {category['oof_accuracy_likeliest']})")
+    choice = ("the likeliest of the kind (sensitive or not) decided" if category["consistent_with_sensitive"]
+              else "the likeliest")
+    lines.append(f"- category: {choice} (out-of-fold accuracy: of the kind decided "
+                 f"{category['oof_accuracy_consistent']}, likeliest {category['oof_accuracy_likeliest']})")
     header = ("| {} | messages | sensitive recall | sensitive precision | emergency recall | "
               "category accuracy | sub-category accuracy |")
     rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
