@@ -156,10 +156,11 @@ def emergency_score(p_emergency: float, category_probabilities, categories: list
 
 
 def suggested_category(probabilities, categories: list[int], sensitive: bool, consistent: bool) -> int:
-    """The likeliest category; when `consistent`, the likeliest of the kind the sensitive decision
-    chose (a hidden message suggests a sensitive category, a visible one an ordinary category)."""
+    """A visible message gets the likeliest ordinary category (a sensitive category on a case agents
+    see would contradict its restriction). A hidden one gets the likeliest category, or when
+    `consistent` the likeliest sensitive one; an ordinary category on a hidden case is the safe side."""
     order = np.argsort(-np.asarray(probabilities), kind="stable")
-    if not consistent:
+    if not consistent and sensitive:
         return categories[order[0]]
     return next((categories[i] for i in order if (categories[i] in SENSITIVE_CATEGORIES) == sensitive),
                 categories[order[0]])

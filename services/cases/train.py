@@ -300,10 +300,10 @@ def card(body: dict, held_out: dict, rules: dict, thresholds_report: dict, data:
         lines.append(f"- {name}: {report['threshold']:.4f} (aim: out-of-fold recall {report['aim']}; "
                      f"got {report['oof_recall']}, precision {report['oof_precision']})")
     category = thresholds_report["category"]
-    choice = ("the likeliest of the kind (sensitive or not) decided" if category["consistent_with_sensitive"]
-              else "the likeliest")
-    lines.append(f"- category: {choice} (out-of-fold accuracy: of the kind decided "
-                 f"{category['oof_accuracy_consistent']}, likeliest {category['oof_accuracy_likeliest']})")
+    choice = "the likeliest sensitive one" if category["consistent_with_sensitive"] else "the likeliest"
+    lines.append(f"- category: a visible message gets the likeliest ordinary category, a hidden one {choice} "
+                 f"(out-of-fold accuracy: likeliest sensitive {category['oof_accuracy_consistent']}, "
+                 f"likeliest {category['oof_accuracy_likeliest']})")
     header = ("| {} | messages | sensitive recall | sensitive precision | emergency recall | "
               "category accuracy | sub-category accuracy |")
     rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -85,7 +85,8 @@ def test_a_new_case_is_classified_and_given_its_deadlines(cases, amqp_uri, db, e
     assert due == {"acknowledge": "2026-11-17T09:00", "first_response": "2026-11-19T09:00"}
 
     view = Api(cases).case("GN-2026-000201").json()
-    assert view["version"] == 1 and view["sub_category"] == "cash" and not view["classification_confirmed"]
+    assert view["version"] == 1 and not view["classification_confirmed"]
+    assert view["sub_category"] == suggestion["sub_category"] and view["sub_category"] in (None, "cash")
     assert view["suggestion_confidence"] > 0
     assert [entry["action"] for entry in view["timeline"]][:1] == ["opened"]
     # The focal point sees which words weighed most, and which model version suggested it (also on the case).

@@ -112,3 +112,10 @@ def test_the_thresholds_are_chosen_for_recall_on_the_training_part_only():
     assert train._highest_threshold(scores, truth, np.zeros(5, bool), 0.75) == 0.3
     # What the rules already find needs no lower threshold.
     assert train._highest_threshold(scores, truth, np.array([False, False, False, False, True]), 1.0) == 0.3
+
+
+def test_a_visible_message_is_never_suggested_a_sensitive_category(base):
+    for example in train.load_labelled():
+        suggestion = model.classify(example.text, model=base, explain=False)
+        assert suggestion.sensitive or suggestion.category_code not in model.SENSITIVE_CATEGORIES
+        assert suggestion.sensitive or not suggestion.emergency
