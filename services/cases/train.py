@@ -288,7 +288,8 @@ def card(body: dict, held_out: dict, rules: dict, thresholds_report: dict, data:
              "Linear models (logistic regression) on tf-idf word, word-pair and character 3-5-gram features;",
              "the phrase rules are a floor. Trained by `make train-classifier`; figures on held-out messages",
              "never used for training nor for choosing thresholds.", "",
-             f"Training messages: {data['train']}; held-out: {data['held_out']}; sources: {data['sources']}.",
+             f"Training messages: {data['train']}; held-out: {data['held_out']}; sources: {data['sources']}; "
+             f"data digest {data['data_digest']}.",
              f"Features: {len(body['features'])}.", "",
              "Decisions: sensitive when max(sensitive model, category model's probability of categories 6-10)",
              "reaches its threshold or a sensitive phrase rule matches; emergency when the mean of the emergency",
@@ -373,7 +374,11 @@ def main(argv=None) -> int:
         print(f"not promoted: {why}")
         return 1
     data = {"train": len(train), "held_out": len(held_out),
-            "sources": dict(sorted(Counter(e.source.split(":")[0] for e in examples).items()))}
+            "sources": dict(sorted(Counter(e.source.split(":")[0] for e in examples).items())),
+            # Which messages made it: the same digest means the same data, hence the same weights.
+            "data_digest": hashlib.sha256("\n".join(sorted(json.dumps([e.text, e.category, e.sensitive, e.emergency,
+                                                                         e.sub_category, e.part])
+                                                              for e in examples)).encode()).hexdigest()[:16]}
     body["card"] = {"held_out": candidate, "thresholds": thresholds_report, "data": data}
     args.models.mkdir(parents=True, exist_ok=True)
     target = args.models / f"{scope}.json"
