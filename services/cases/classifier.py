@@ -362,9 +362,12 @@ def _scan(text: str, root: _Node) -> list[tuple[str, str]]:
     return hits
 
 
-def _pairs(rules, extra) -> tuple[tuple[str, str], ...]:
-    return tuple((name, phrase) for name, (_, phrases) in rules.items()
-                 for phrase in phrases + tuple(extra.get(name, ())))
+@lru_cache(maxsize=64)
+def _sensitive_trie(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> _Node:
+    """The trie of every sensitive rule with a country's extra phrases, built once per set of phrases."""
+    more = dict(extra)
+    return _trie(tuple((name, phrase) for name, (_, phrases) in SENSITIVE_RULES.items()
+                       for phrase in phrases + more.get(name, ())))
 
 
 def floor(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None) -> Floor:
@@ -372,7 +375,7 @@ def floor(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None) 
     what the rules do not know)."""
     extra = extra_phrases or {}
     text = normalise(narrative)
-    hits = _scan(text, _trie(_pairs(SENSITIVE_RULES, extra)))
+    hits = _scan(text, _sensitive_trie(tuple(sorted((name, tuple(phrases)) for name, phrases in extra.items()))))
     reasons = list(dict.fromkeys(f"{rule}: {phrase}" for rule, phrase in hits))
     rules = [name for name in SENSITIVE_RULES if any(rule == name for rule, _ in hits)]
     for name, (first_cues, second_cues) in COMBINED_RULES.items():

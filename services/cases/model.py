@@ -98,38 +98,49 @@ class Model:
         self.bias = np.asarray([outputs["sensitive"]["bias"], outputs["emergency"]["bias"],
                                 *outputs["category"]["bias"], *outputs["sub_category"]["bias"]])
         self.n_categories = len(self.categories)
+        self._word_rows: dict[str, tuple[int, ...]] = {}
 
-    def scores(self, text: str) -> tuple[np.ndarray, list[int], np.ndarray, list[list[int]]]:
-        """Raw scores of every output; also the features used, their tf-idf values and their words."""
+    def _rows_of(self, word: str) -> tuple[int, ...]:
+        """The vocabulary rows of a word's own features (cached: words repeat from message to message)."""
+        rows = self._word_rows.get(word)
+        if rows is None:
+            if len(self._word_rows) > 100_000:  # misspellings are endless: keep the cache bounded
+                self._word_rows.clear()
+            get = self.index.get
+            rows = tuple(i for i in map(get, _word_features(word)) if i is not None)
+            self._word_rows[word] = rows
+        return rows
+
+    def scores(self, text: str) -> tuple[np.ndarray, list[int], np.ndarray, list[str]]:
+        """Raw scores of every output; also the rows used, their tf-idf values, and the text's words."""
+        tokens = normalise(text).split()
         counts: Counter = Counter()
-        words_of: dict[int, list[int]] = {}
-        for feature, word in features(text):
-            i = self.index.get(feature)
-            if i is not None:
-                counts[i] += 1
-                words_of.setdefault(i, []).append(word)
+        for word in tokens:
+            counts.update(self._rows_of(word))
+        get = self.index.get
+        counts.update(i for i in map(get, (f"b {a} {b}" for a, b in zip(tokens, tokens[1:]))) if i is not None)
         if not counts:
-            return self.bias.copy(), [], np.zeros(0), []
+            return self.bias.copy(), [], np.zeros(0), tokens
         rows = list(counts)
         values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * self.idf[rows]
         values /= np.linalg.norm(values)
-        return self.bias + values @ self.weights[rows], rows, values, [words_of[i] for i in rows]
+        return self.bias + values @ self.weights[rows], rows, values, tokens
 
     def explain(self, text: str, output: int, scored=None, top: int = 5) -> tuple[str, ...]:
         """The words (or word pairs) whose features pushed `output` up the most (`scored`: what
         `scores` answered for this text, to avoid computing it twice)."""
-        _, rows, values, words = scored or self.scores(text)
+        _, rows, values, tokens = scored or self.scores(text)
         if not rows:
             return ()
-        tokens = normalise(text).split()
+        contribution = dict(zip(rows, (values * self.weights[rows, output]).tolist()))
         weight: dict[str, float] = {}
-        contributions = values * self.weights[rows, output]
-        for i, contribution, where in zip(rows, contributions, words):
-            phrase_of = self.vocabulary[i].startswith("b ")
-            for position in set(where):
-                phrase = " ".join(tokens[position:position + 2]) if phrase_of else tokens[position]
-                if len(phrase) > 2:  # "i", "on", "a" weigh a little everywhere and explain nothing
-                    weight[phrase] = weight.get(phrase, 0.0) + float(contribution)
+        for word in set(tokens):
+            if len(word) > 2:  # "i", "on", "a" weigh a little everywhere and explain nothing
+                weight[word] = sum(contribution.get(i, 0.0) for i in self._rows_of(word))
+        for pair in {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}:
+            i = self.index.get(f"b {pair}")
+            if i is not None:
+                weight[pair] = contribution.get(i, 0.0)
         ranked = sorted((w, phrase) for phrase, w in weight.items() if w > 0)
         return tuple(phrase for _, phrase in reversed(ranked[-top:]))
 
