@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier constraints clean
+.PHONY: chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -80,6 +80,15 @@ vault-rotate: $(VENV)/.installed
 ## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
 evaluate-classifier: $(VENV)/.installed
 	$(PY) -m services.cases.evaluate $(ARGS)
+
+## Train the classifier and promote it if its held-out recall is not lower (COUNTRY=GN: with that
+## country's confirmed cases, read from cases' database, into its own model).
+train-classifier: $(VENV)/.installed
+	$(PY) -m services.cases.train $(if $(filter command line environment,$(origin COUNTRY)),--country $(COUNTRY))
+
+## Time one classification (model, rules floor, explanation) per message on one core.
+bench-classifier: $(VENV)/.installed
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m tools.bench_classifier
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable | grep -v '^cfm-platform' > constraints.txt

@@ -1,4 +1,8 @@
-"""The first classification of a message, from its narrative (pure: no I/O).
+"""The phrase rules of the first classification (pure: no I/O).
+
+Cases classify with the statistical model (services/cases/model.py); these rules are its floor
+(`floor`: the sensitive phrases the model cannot overrule). `suggest` is the rules alone, kept to
+measure them (`make evaluate-classifier`) beside the model.
 
 Rules are phrases in French and English, written on normalised text (lower
 case, accents removed, punctuation turned into spaces), so that "détournement",
@@ -291,3 +295,95 @@ def suggest(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None
     confidence = min(0.3 + 0.15 * scores[best] - 0.1 * runner_up, 0.9)
     return Suggestion(category_code=ORDINARY_RULES[best][0], sub_category=sub_category,
                       confidence=round(max(confidence, 0.1), 2), sensitive=False, reasons=tuple(reasons))
+
+
+# --- the floor under the statistical model ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Floor:
+    """The sensitive rules a narrative's phrases match: the model cannot lower these."""
+
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]  # "rule: phrase", quoted from the narrative: never logged
+
+    @property
+    def threat_to_life(self) -> bool:
+        return "threat_to_life" in self.rules
+
+
+class _Node:
+    """One word of a phrase trie: exact next words, next words by prefix (`menac*`), phrases ending here."""
+
+    __slots__ = ("exact", "prefix", "ends")
+
+    def __init__(self):
+        self.exact: dict[str, _Node] = {}
+        self.prefix: dict[str, _Node] = {}
+        self.ends: list[tuple[str, str]] = []
+
+
+@lru_cache(maxsize=256)
+def _trie(phrases: tuple[tuple[str, str], ...]) -> _Node:
+    """(rule, phrase) pairs as a trie of words: the text is read once, whatever the number of phrases
+    (a regular expression per phrase made the rules a tenth of the service's CPU)."""
+    root = _Node()
+    for rule, phrase in phrases:
+        words: list[list] = []
+        for word in normalise(phrase.replace("*", " STAR ")).split():
+            if word == "star":
+                words[-1][1] = True
+            else:
+                words.append([word, False])
+        node = root
+        for word, is_prefix in words:
+            node = (node.prefix if is_prefix else node.exact).setdefault(word, _Node())
+        node.ends.append((rule, phrase))
+    return root
+
+
+def _scan(text: str, root: _Node) -> list[tuple[str, str]]:
+    """Every (rule, phrase) whose words occur in a row in the normalised text."""
+    words = text.split()
+    hits: list[tuple[str, str]] = []
+    for start in range(len(words)):
+        frontier = [root]
+        for word in words[start:]:
+            following = []
+            for node in frontier:
+                child = node.exact.get(word)
+                if child is not None:
+                    following.append(child)
+                if node.prefix:
+                    following += [node.prefix[word[:k]] for k in range(1, len(word) + 1) if word[:k] in node.prefix]
+            for node in following:
+                hits += node.ends
+            if not following:
+                break
+            frontier = following
+    return hits
+
+
+@lru_cache(maxsize=64)
+def _sensitive_trie(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> _Node:
+    """The trie of every sensitive rule with a country's extra phrases, built once per set of phrases."""
+    more = dict(extra)
+    return _trie(tuple((name, phrase) for name, (_, phrases) in SENSITIVE_RULES.items()
+                       for phrase in phrases + more.get(name, ())))
+
+
+def floor(narrative: str, extra_phrases: Mapping[str, list[str]] | None = None) -> Floor:
+    """Which sensitive rules the narrative's phrases match (no `unplaced` fallback: the model places
+    what the rules do not know)."""
+    extra = extra_phrases or {}
+    text = normalise(narrative)
+    hits = _scan(text, _sensitive_trie(tuple(sorted((name, tuple(phrases)) for name, phrases in extra.items()))))
+    reasons = list(dict.fromkeys(f"{rule}: {phrase}" for rule, phrase in hits))
+    rules = [name for name in SENSITIVE_RULES if any(rule == name for rule, _ in hits)]
+    for name, (first_cues, second_cues) in COMBINED_RULES.items():
+        first = _scan(text, _trie(tuple(("first", cue) for cue in first_cues)))
+        second = _scan(text, _trie(tuple(("second", cue) for cue in second_cues)))
+        if first and second:
+            if name not in rules:
+                rules.append(name)
+            reasons.append(f"{name}: {first[0][1]} + {second[0][1]}")
+    return Floor(tuple(rules), tuple(reasons))

@@ -4,6 +4,7 @@
 Prints, for the development part (the rules were tuned on it), the two held-out parts (see
 SPLITS) and all together: the recall and precision of the sensitive flag, and how often the
 suggested category is the labelled one. `--errors` lists the messages it gets wrong.
+Then the same for the statistical classifier (services/cases/model.py) on the held-out messages only.
 The phrases configured for national languages (services/cases/config.yml) take part, all countries
 together, since the labelled messages carry no country.
 """
@@ -86,7 +87,22 @@ def main(argv=None) -> int:
                     got = suggest(message["text"], configured_phrases())
                     print(f"  {label}: #{message_id} [{message['category']} -> {got.category_code}] "
                           f"{message['text']}  {list(got.reasons)[:3]}")
+    print_model_figures()
     return 0
+
+
+def print_model_figures() -> None:
+    """The statistical classifier (rules as its floor) on every held-out message, as its card says."""
+    from services.cases import model, train  # scikit-learn is only needed here, not to classify
+
+    path = model.model_path(None)
+    examples = [e for e in train.load_labelled() + train.load_corpus() if e.part == "held_out"]
+    figures = train.measure(json.loads(path.read_text()), examples, configured_phrases())
+    print(f"\nstatistical model {model.load(path).version}, held-out messages only")
+    print(f"{'part':<31} {'messages':>8} {'recall':>7} {'precision':>9} {'emergency':>9} {'category':>9}")
+    for part, f in [("all held-out", figures["all"]), *figures["part"].items()]:
+        print(f"{part:<31} {f['messages']:>8} {f['sensitive_recall']:>7.3f} {f['sensitive_precision']:>9.3f} "
+              f"{f['emergency_recall'] or 0:>9.3f} {f['category_accuracy']:>9.3f}")
 
 
 if __name__ == "__main__":

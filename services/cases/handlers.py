@@ -23,7 +23,8 @@ from contracts.events import (
 from contracts.http import (
     CaseList, CaseSummary, CaseView, ChangeCaseStatus, DeadlineView, TimelineEntry,
 )
-from services.cases import classifier, domain, repository
+from services.cases import domain, repository
+from services.cases import model as classifier_model
 from services.cases.business_time import Deadline
 from services.cases.settings import CasesSettings
 
@@ -187,7 +188,8 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         return
     country = envelope.country
     suggestion = domain.with_agent_assessment(
-        classifier.suggest(feedback.narrative, settings.classifier_phrases(country)), feedback.agent_assessment)
+        classifier_model.classify(feedback.narrative, settings.classifier_phrases(country),
+                                  model=settings.classifier_model(country)), feedback.agent_assessment)
     taxonomy = settings.taxonomy(country)
     category_code = suggestion.category_code if taxonomy.category(suggestion.category_code or 0) else None
     # The clock starts when the programme received the message (a call logged later, a box slip
@@ -206,7 +208,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         "sensitivity_reasons": list(suggestion.sensitive_rules), "priority": domain.priority_of(suggestion),
         "deadline_kind": first.kind, "deadline_at": first.due_at, "contact_ref": feedback.contact_ref,
         "consent_callback": feedback.consent.callback, "consent_share": feedback.consent.share_with_partners,
-        "version": 1,
+        "version": 1, "classifier_version": suggestion.model_version,
     }
     with uow:
         if not uow.claim_message() or not repository.insert_case(uow.conn, case):
@@ -224,7 +226,11 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         change = Change(uow, case, SYSTEM, now, settings)
         change.record("opened", channel=case["channel"], priority=case["priority"],
                       suggestion={"category_code": category_code, "sub_category": suggestion.sub_category,
-                                  "confidence": suggestion.confidence, "reasons": list(suggestion.reasons)})
+                                  "confidence": suggestion.confidence, "reasons": list(suggestion.reasons),
+                                  # Inside the case's timeline only (it quotes the narrative), never logged.
+                                  "explanation": list(suggestion.explanation),
+                                  "model_version": suggestion.model_version, "p_sensitive": suggestion.p_sensitive,
+                                  "p_emergency": suggestion.p_emergency})
         if category_code is not None:
             repository.record_taxonomy(uow.conn, country, taxonomy.version, _taxonomy_body(taxonomy))
             change.emit(CaseClassified, category_code=category_code, sub_category=suggestion.sub_category,
@@ -252,7 +258,8 @@ def attach_repeat(uow, feedback: FeedbackReceived, envelope: Envelope, settings:
                                           feedback.received_at):
             return
         change = Change(uow, case, SYSTEM, now, settings)
-        suggestion = classifier.suggest(feedback.narrative, settings.classifier_phrases(envelope.country))
+        suggestion = classifier_model.classify(feedback.narrative, settings.classifier_phrases(envelope.country),
+                                               model=settings.classifier_model(envelope.country), explain=False)
         if suggestion.sensitive and not case["restricted"]:
             change.apply(sensitive=True, restricted=True,
                          sensitivity_reasons=list(suggestion.sensitive_rules),
@@ -369,6 +376,12 @@ def classify(uow, settings, reference, caller, version, category_code, sub_categ
                      sensitive=category.sensitive, restricted=category.sensitive,
                      priority=domain.priority_for(category.sensitive, category.emergency))
         repository.record_taxonomy(change.conn, case["country"], taxonomy.version, _taxonomy_body(taxonomy))
+        # What a person decides teaches the country's next model (make train-classifier COUNTRY=..).
+        repository.record_example(change.conn, {
+            "case_id": case["case_id"], "country": case["country"], "category_code": category_code,
+            "sub_category": sub_category, "sensitive": category.sensitive, "emergency": category.emergency,
+            "part": classifier_model.example_part(case["case_id"]), "suggested_category": previous,
+            "classifier_version": case["classifier_version"], "confirmed_by": change.actor, "confirmed_at": now})
         change.record("classified", category_code=category_code, sub_category=sub_category,
                       taxonomy_version=taxonomy.version, previous_category_code=previous)
         if changed:

@@ -13,7 +13,7 @@ CASE_COLUMNS = ("case_id", "reference", "feedback_id", "country", "channel", "la
 READ_COLUMNS = CASE_COLUMNS + (
     "version", "sub_category", "taxonomy_version", "classification_confirmed", "classified_by", "classified_at",
     "suggestion_confidence", "assignee", "team", "resolution", "response", "response_channel",
-    "no_contact_reason", "duplicate_of", "updated_at", "queue_due_at", "deadline_state")
+    "no_contact_reason", "duplicate_of", "updated_at", "queue_due_at", "deadline_state", "classifier_version")
 # Columns an action may change (besides version, which every change bumps).
 CHANGEABLE = {"status", "category_code", "sub_category", "taxonomy_version", "classification_confirmed",
               "classified_by", "classified_at", "sensitive", "restricted", "priority", "assignee", "team",
@@ -23,7 +23,8 @@ CHANGEABLE = {"status", "category_code", "sub_category", "taxonomy_version", "cl
 
 def insert_case(conn, case: dict) -> bool:
     """Insert a case; False when this feedback already has one."""
-    columns = CASE_COLUMNS + ("sub_category", "taxonomy_version", "suggestion_confidence")
+    columns = CASE_COLUMNS + ("sub_category", "taxonomy_version", "suggestion_confidence",
+                              "classifier_version")
     placeholders = ", ".join(["%s"] * len(columns))
     return conn.execute(
         f"INSERT INTO cases ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (feedback_id) DO NOTHING",
@@ -75,6 +76,31 @@ def attach_feedback(conn, feedback_id: UUID, case_id: UUID, channel: str, receiv
 def record_taxonomy(conn, country: str, version: int, body: dict) -> None:
     conn.execute("INSERT INTO taxonomies (country, version, body) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                  [country, version, Jsonb(body)])
+
+
+# --- labelled examples for the classifier -------------------------------------------------------------
+
+
+def record_example(conn, example: dict) -> None:
+    """Keep a person's classification of a case as a labelled example; a later correction replaces
+    the labels, never the part (train or held-out) drawn the first time."""
+    columns = ("case_id", "country", "category_code", "sub_category", "sensitive", "emergency", "part",
+               "suggested_category", "classifier_version", "confirmed_by", "confirmed_at")
+    updated = ("category_code", "sub_category", "sensitive", "emergency", "confirmed_by", "confirmed_at")
+    conn.execute(
+        f"""INSERT INTO classifier_examples ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})
+            ON CONFLICT (case_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in updated)}""",
+        [example[column] for column in columns])
+
+
+def labelled_examples(conn, country: str) -> list[dict]:
+    """A country's labelled examples with their case's narrative and language, oldest first."""
+    keys = ("narrative", "language", "category_code", "sub_category", "sensitive", "emergency", "part")
+    rows = conn.execute(
+        """SELECT c.narrative, c.language, e.category_code, e.sub_category, e.sensitive, e.emergency, e.part
+           FROM classifier_examples e JOIN cases c USING (case_id)
+           WHERE e.country = %s ORDER BY e.confirmed_at, e.case_id""", [country]).fetchall()
+    return [dict(zip(keys, row)) for row in rows]
 
 
 # --- deadlines ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the domain note (Monday to Friday, the `holidays` library's public holidays,
 CFM.md's deadlines, the default taxonomy).
 """
 from datetime import date
+from pathlib import Path
 from functools import cached_property
 
 import holidays
@@ -13,6 +14,7 @@ from pydantic import Field
 
 from chassis.settings import Section, ServiceSettings
 from services.cases import domain
+from services.cases import model as classifier_model
 from services.cases.business_time import Calendar
 
 
@@ -57,6 +59,8 @@ class ClockSettings(Section):
 class ClassifierSettings(Section):
     # country -> rule name -> extra phrases (national languages, local words)
     phrases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    models: Path | None = Field(None, description="Folder of the trained models (base.json, <COUNTRY>.json); "
+                                                  "default: services/cases/models")
 
 
 class CasesSettings(ServiceSettings):
@@ -97,3 +101,8 @@ class CasesSettings(ServiceSettings):
 
     def classifier_phrases(self, country: str) -> dict[str, list[str]]:
         return self.classifier.phrases.get(country, {})
+
+    def classifier_model(self, country: str) -> classifier_model.Model:
+        """The country's own model when one was promoted for it, else the base model."""
+        folder = self.classifier.models or classifier_model.MODELS
+        return classifier_model.load(classifier_model.model_path(country, folder))

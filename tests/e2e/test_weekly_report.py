@@ -38,7 +38,9 @@ AGENT_ENTRIES = [
 ]
 GN_SMS = [("2026-11-18T07:55:00Z", "Bonjour, la distribution de Kindia a commencé en retard, on a attendu au soleil.")]
 ML_SMS = [("2026-11-17T18:12:00Z", "Je n'ai pas reçu la visite promise pour mon projet d'élevage.")]
-GN_KOBO = [("2026-11-19T14:02:11", "Le centre de santé refuse de soigner les rapatriés sans papiers.")]
+# Ordinary messages all (a sensitive one has a referral deadline instead of an acknowledgement).
+GN_KOBO = [("2026-11-19T14:02:11",
+            "Le centre de santé ferme à midi, les rapatriés attendent des heures pour une consultation.")]
 # endpoint, call id, start, outcome, wait
 CALLS = [
     ("gn_hotline_1313", "1763280000.1", "2026-11-16T09:05:00Z", "answered", 20),

@@ -10,6 +10,8 @@ import requests
 
 from contracts.common import Consent
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
+from services.cases.classifier import normalise
+from services.cases.model import load, model_path
 from tests.conftest import wait_for
 from tests.helpers import EventRecorder, publish_event
 
@@ -83,10 +85,16 @@ def test_a_new_case_is_classified_and_given_its_deadlines(cases, amqp_uri, db, e
     assert due == {"acknowledge": "2026-11-17T09:00", "first_response": "2026-11-19T09:00"}
 
     view = Api(cases).case("GN-2026-000201").json()
-    assert view["version"] == 1 and view["sub_category"] == "cash" and not view["classification_confirmed"]
+    assert view["version"] == 1 and not view["classification_confirmed"]
+    assert view["sub_category"] == suggestion["sub_category"] and view["sub_category"] in (None, "cash")
     assert view["suggestion_confidence"] > 0
     assert [entry["action"] for entry in view["timeline"]][:1] == ["opened"]
-    assert "information_request: quand" in view["timeline"][0]["detail"]["suggestion"]["reasons"]
+    # The focal point sees which words weighed most, and which model version suggested it (also on the case).
+    suggested = view["timeline"][0]["detail"]["suggestion"]
+    assert suggested["explanation"] and all(word in normalise(QUESTION) for word in suggested["explanation"]
+                                            if word != "?")
+    recorded = db.execute("SELECT classifier_version FROM cases.cases WHERE reference = 'GN-2026-000201'").fetchone()
+    assert suggested["model_version"] == recorded[0] == load(model_path("GN")).version
 
 
 def test_the_workflow_from_classification_to_closure_and_reopening(cases, amqp_uri, db, events):
@@ -442,3 +450,33 @@ def test_the_narrative_of_a_restricted_case_stays_out_of_the_logs(cases, amqp_ur
     assert caplog.records, "the service logged nothing at all: this test would prove nothing"
     for word in ("Sekou", "gardien", "coucher", "Dubréka"):
         assert word not in caplog.text
+    # Nor the classifier's explanation, which quotes the words that weighed most.
+    opened = focal.case("GN-2026-000252").json()["timeline"][0]["detail"]["suggestion"]
+    assert opened["explanation"] and all(phrase not in caplog.text.lower() for phrase in opened["explanation"]
+                                         if len(phrase) >= 5)
+
+
+def test_a_persons_classification_is_kept_as_a_labelled_example_of_the_country(cases, amqp_uri, db, events):
+    open_case(amqp_uri, db, DELAY, "GN-2026-000260")
+    agent = Api(cases)
+    suggested = db.execute("SELECT category_code, classifier_version FROM cases.cases "
+                           "WHERE reference = 'GN-2026-000260'").fetchone()
+    assert agent.act("GN-2026-000260", "classification", {"category_code": 5, "version": 1}).status_code == 200
+    query = """SELECT e.country, e.category_code, e.sensitive, e.emergency, e.part, e.suggested_category,
+                      e.classifier_version, e.confirmed_by
+               FROM cases.classifier_examples e JOIN cases.cases c USING (case_id)
+               WHERE c.reference = 'GN-2026-000260'"""
+    first = db.execute(query).fetchone()
+    assert first[:4] == ("GN", 5, False, False) and first[4] in ("train", "held_out")
+    assert (first[5], first[6], first[7]) == (suggested[0], suggested[1], "test-agent")
+    # A correction replaces the labels, never the part the example was drawn into.
+    focal = Api(cases, "focal_point", subject="focal-awa")
+    assert focal.act("GN-2026-000260", "classification", {"category_code": 9, "version": 2}).status_code == 200
+    corrected = db.execute(query).fetchone()
+    assert corrected[1:5] == (9, True, True, first[4]) and corrected[7] == "focal-awa"
+    assert db.execute("SELECT count(*) FROM cases.classifier_examples").fetchone()[0] == 1
+    # The text is not copied: the example reads the case's narrative, inside cases.
+    columns = {row[0] for row in db.execute("""SELECT column_name FROM information_schema.columns
+                                               WHERE table_schema = 'cases'
+                                               AND table_name = 'classifier_examples'""").fetchall()}
+    assert not columns & {"narrative", "text"}

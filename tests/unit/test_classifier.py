@@ -2,7 +2,7 @@
 phrases from configuration, the safe-side fallback, and the figures on the labelled messages."""
 import pytest
 
-from services.cases.classifier import suggest
+from services.cases.classifier import floor, suggest
 from services.cases.evaluate import configured_phrases, load_messages, score
 
 
@@ -78,3 +78,13 @@ def test_sensitive_recall_on_the_held_out_parts_stays_above_its_measured_floor(s
     # Measured 0.938 (30 of 32) and 0.933 (28 of 30); this guards against regressions.
     scores = score([m for m in load_messages() if m["split"] == split])
     assert scores.recall >= 0.9, f"missed: {scores.missed}"
+
+
+def test_the_floor_reads_the_text_once_and_finds_what_the_phrase_rules_find():
+    phrases = configured_phrases()
+    for message in load_messages():
+        rules = {rule for rule in suggest(message["text"], phrases).sensitive_rules if rule != "unplaced"}
+        assert set(floor(message["text"], phrases).rules) == rules, message["id"]
+    found = floor("Il m'a MENACÉE de mort, et il a menacé ma soeur")
+    assert found.threat_to_life and "threat_to_life: menac* de mort" in found.reasons
+    assert floor("la menace").rules == ("staff_misconduct",) and not floor("menagere").rules
