@@ -75,7 +75,7 @@ def priority_for(sensitive: bool, emergency: bool) -> str:
     return "high" if sensitive else "normal"
 
 
-def with_agent_assessment(suggestion: Suggestion, assessment) -> Suggestion:
+def with_agent_assessment(suggestion, assessment):
     """The agent's judgement while listening adds to the rules', never removes: a life in danger is a threat to
     life (category 9, an emergency); "sounds sensitive" restricts the case, keeping a sensitive category the
     rules found and dropping an ordinary one, so that a focal point chooses."""
@@ -90,6 +90,8 @@ def with_agent_assessment(suggestion: Suggestion, assessment) -> Suggestion:
     if assessment.sensitive:
         reasons = reasons + ("agent_assessment: sensitive",)
     return replace(suggestion, category_code=category, sensitive=True, reasons=reasons,
+                   emergency=suggestion.emergency or assessment.life_in_danger,
+                   sensitive_rules=tuple(dict.fromkeys(suggestion.sensitive_rules + ("agent_assessment",))),
                    sub_category=suggestion.sub_category if category == suggestion.category_code else None)
 
 
