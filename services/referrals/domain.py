@@ -8,11 +8,17 @@ LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue", "
 REROUTABLE_STATUSES = ("sent", "needs_routing", "declined")
 
 
-def choose_partner(partners, category_code: int | None) -> str | None:
-    """The first partner configured for the category; None leaves routing to a focal point."""
-    for partner in partners:
-        if category_code in partner.categories:
-            return partner.id
+THREAT_TO_LIFE = 9
+
+
+def choose_partner(partners, category_code: int | None, emergency: bool = False) -> str | None:
+    """The first partner configured for the category; None leaves routing to a focal point. An
+    emergency whose category has no partner (a hidden case may carry an ordinary category until a
+    person confirms it) goes to the threat-to-life partner: it cannot wait for routing."""
+    for wanted in (category_code, THREAT_TO_LIFE) if emergency else (category_code,):
+        for partner in partners:
+            if wanted in partner.categories:
+                return partner.id
     return None
 
 

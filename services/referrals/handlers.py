@@ -38,7 +38,7 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
     (a case opened as sensitive, then confirmed by a person, is referred once)."""
     referral = ReferralCreated(
         referral_id=uuid4(), case_id=case.case_id, reference=case.reference,
-        partner_id=domain.choose_partner(partners, case.category_code), category_code=case.category_code,
+        partner_id=domain.choose_partner(partners, case.category_code, case.emergency), category_code=case.category_code,
         emergency=case.emergency, share_contact=domain.may_share_contact(case.share_with_partners,
                                                                          case.category_code),
         created_at=now, respond_by=domain.respond_by(now, case.emergency, response_times.partner,

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.domain import STATUS_IN_WORDS, alert_text, status_reply_text
-from services.referrals.domain import awaits_answer, may_reroute, respond_by
+from services.referrals.domain import awaits_answer, choose_partner, may_reroute, respond_by
 
 CASE_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",
                  "reopened")
@@ -58,3 +58,12 @@ def test_a_focal_point_may_reroute_what_no_partner_has_taken():
     assert [status for status in ("sent", "needs_routing", "declined", "accepted", "rerouted")
             if may_reroute(status)] == ["sent", "needs_routing", "declined"]
     assert not awaits_answer("rerouted")  # the partner it was taken from can no longer answer it
+
+
+def test_an_emergency_reaches_the_threat_to_life_partner_even_under_an_ordinary_category():
+    from services.referrals.settings import PartnerSettings
+    partners = [PartnerSettings(id="psea", name="PSEA", categories=[6, 8]),
+                PartnerSettings(id="protection", name="Protection", categories=[9, 10])]
+    assert choose_partner(partners, 4, emergency=True) == "protection"
+    assert choose_partner(partners, 6, emergency=True) == "psea"
+    assert choose_partner(partners, 4) is None          # not an emergency: a focal point routes it
