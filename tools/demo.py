@@ -131,7 +131,7 @@ def main() -> int:
     print("\nthe same way the providers send them:")
     references += send_channel_messages(intake_settings, agent)
     print("\nwaiting for the cases to flow through ...")
-    time.sleep(3)
+    wait_until_searchable(focal, len(set(filter(None, references))))
     for reference in references:
         case = requests.get(f"{CASES}/v1/cases/{reference}", headers=focal, timeout=10).json()
         agent_sees = requests.get(f"{CASES}/v1/cases/{reference}", headers=agent, timeout=10).status_code == 200
@@ -160,6 +160,17 @@ def main() -> int:
               f"next deadline {case['next_deadline_at']}")
     show_weekly_report(manager)
     return 0
+
+
+def wait_until_searchable(focal: dict, cases: int, seconds: float = 60) -> None:
+    """Until reporting has indexed every case the demo opened (a focal point's search sees them all)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = requests.get(f"{REPORTING}/v1/search", params={"size": 1}, headers=focal, timeout=30)
+        if found.status_code == 200 and found.json()["total"] >= cases:
+            return
+        time.sleep(0.5)
+    print(f"  (reporting has not indexed all {cases} cases after {seconds:.0f} s; figures below may be short)")
 
 
 def show_weekly_report(manager: dict) -> None:
