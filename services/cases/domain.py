@@ -5,6 +5,7 @@ No I/O here: the time, the country's calendar and its policies are passed in.
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from chassis.errors import Refused
 from services.cases.business_time import Calendar, Deadline, Span
 from services.cases.classifier import Suggestion
 
@@ -48,16 +49,6 @@ DEFAULT_CATEGORIES = {
 }
 DEFAULT_TAXONOMY = Taxonomy(version=1, categories=DEFAULT_CATEGORIES)
 SENSITIVE_CATEGORY_CODES = frozenset(code for code, category in DEFAULT_CATEGORIES.items() if category.sensitive)
-
-
-class Refused(Exception):
-    """An action the rules refuse: an HTTP status and a stable reason code."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def check_classification(taxonomy: Taxonomy, category_code: int, sub_category: str | None) -> Category:

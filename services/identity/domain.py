@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from chassis.errors import Refused
+
 ROLES = ("agent", "supervisor", "focal_point", "partner", "manager", "ops", "admin")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256           # Argon2 would hash more, but nobody types it; a bound stops a slow-hash flood
@@ -17,16 +19,6 @@ STEP_ENROL_TOTP = "enrol_totp"
 STEP_TOTP = "totp"
 STEP_CONDUCT = "accept_conduct"
 STEP_SSO_EXCHANGE = "sso_exchange"     # the console trades the code from the provider's redirect
-
-
-class Refused(Exception):
-    """An action the rules refuse: an HTTP status and a stable reason code."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def _fold(text: str) -> str:
