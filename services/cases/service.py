@@ -19,7 +19,8 @@ from services.cases.settings import CasesSettings
 log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
-LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to")
+LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to",
+                "restricted")
 
 
 def caller_of(request, principal) -> handlers.Caller:
@@ -68,6 +69,11 @@ def list_filters(args) -> dict:
                                               "(2026-11-16) or ISO 8601 times with a time zone.") from None
     if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
         raise ApiError(422, "invalid_filter", "deadline_state is ok, warning or breached.")
+    # A focal point's restricted queue; for anyone else restricted=true lists nothing (they see none).
+    restricted = args.get("restricted") or None
+    if restricted not in (None, "true", "false"):
+        raise ApiError(422, "invalid_filter", "restricted is true or false.")
+    filters["restricted"] = None if restricted is None else restricted == "true"
     return filters
 
 

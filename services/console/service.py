@@ -325,12 +325,12 @@ class ConsoleService(PlatformService):
             params = {key: value for key, value in filters.items() if value and key != "mine"}
             if filters["mine"]:
                 params["assignee"] = session.subject
-            params["limit"] = 200 if restricted_only else 50
+            params["limit"] = 50
+            if restricted_only:
+                params["restricted"] = "true"
             answer = self.tools.apis.call("cases", "GET", "/v1/cases", token=self._token(session, now),
                                           params=params)
             cases = answer.body.get("cases", []) if answer.ok else []
-            if restricted_only:
-                cases = [case for case in cases if case["restricted"]]
             rows = [{**case, "badge": domain.deadline_badge(
                         _time(case["next_deadline_at"]), case["deadline_state"],
                         self.settings.countries[case["country"]].timezone if case["country"] in self.settings.countries

@@ -241,6 +241,10 @@ def test_restricted_cases_are_for_focal_points_only_and_every_look_is_audited(ca
     seen = focal.case("GN-2026-000206").json()
     assert seen["restricted"] and seen["category_code"] == 6 and "coucher" in seen["narrative"]
     assert {c["reference"] for c in focal.get("/v1/cases").json()["cases"]} == {"GN-2026-000206", "GN-2026-000207"}
+    # The restricted queue: only the hidden case for a focal point, nothing at all for an agent.
+    assert [c["reference"] for c in focal.get("/v1/cases", restricted="true").json()["cases"]] == ["GN-2026-000206"]
+    assert agent.get("/v1/cases", restricted="true").json()["cases"] == []
+    assert agent.get("/v1/cases", restricted="maybe").json()["error"]["code"] == "invalid_filter"
 
     audit = db.execute("""SELECT actor, role, action, reference, client_address, user_agent FROM cases.audit_log
                           ORDER BY id""").fetchall()
