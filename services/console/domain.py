@@ -41,12 +41,21 @@ def safe_local_path(value: str | None, default: str = "/") -> str:
     return value
 
 
+STEP_PAGES = {"totp": "/sign-in/totp", "enrol_totp": "/sign-in/enrol", "accept_conduct": "/sign-in/conduct"}
+# Where each role lands after signing in: the page of its main journey.
+HOME_PAGES = {
+    "agent": "/cases",
+    "supervisor": "/cases",
+    "focal_point": "/restricted",
+    "partner": "/no-pages-yet",
+    "manager": "/no-pages-yet",
+    "ops": "/no-pages-yet",
+    "admin": "/no-pages-yet",
+}
+
+
 def home_of(role: str | None) -> str:
-    if role == "focal_point":
-        return "/restricted"
-    if role in CASE_ROLES:
-        return "/cases"
-    return "/no-pages-yet"
+    return HOME_PAGES.get(role, "/no-pages-yet")
 
 
 @dataclass(frozen=True)
