@@ -200,6 +200,10 @@ def status_for_caller(case: dict) -> dict:
     if case.get("restricted") and status not in ("resolved", "closed"):
         status = "in_progress"
     told = {"status": status, "received_at": case.get("received_at")}
+    # The promise a caller can hold us to: when they get an answer (first response, else resolution).
+    answer_by = [deadline["due_at"] for deadline in case.get("deadlines", [])
+                 if deadline["kind"] in ("first_response", "resolve") and not deadline.get("settled_at")]
+    told["answer_by"] = min(answer_by) if answer_by and status not in ("resolved", "closed") else None
     if status == "closed" and not case.get("restricted"):
         told["answer"] = case.get("response") or case.get("resolution")
     elif status == "resolved" and not case.get("restricted"):

@@ -46,6 +46,9 @@ def test_a_caller_hears_their_cases_status_and_once_closed_the_answer_recorded_f
             "resolution": None, "response": None}
     assert domain.status_for_caller(case)["status"] == "in_progress"
     assert "answer" not in domain.status_for_caller(case)
+    deadlines = [{"kind": "acknowledge", "due_at": "2026-11-21T10:00:00+00:00", "settled_at": None},
+                 {"kind": "resolve", "due_at": "2026-12-04T10:00:00+00:00", "settled_at": None}]
+    assert domain.status_for_caller({**case, "deadlines": deadlines})["answer_by"] == "2026-12-04T10:00:00+00:00"
     closed = {**case, "status": "closed", "resolution": "Added to the list.", "response": "Paid in December."}
     assert domain.status_for_caller(closed)["answer"] == "Paid in December."
     # A restricted case says nothing that would tell whoever holds the phone it was sensitive.

@@ -86,8 +86,7 @@ class CallerPages:
             timezone = self.timezone_of(case["country"])
             told = domain.status_for_caller(case)
             told["received"] = domain.local_time(parse_time(case["received_at"]), timezone)
-            told["due"] = domain.local_time(parse_time(case.get("deadline_at")), timezone) \
-                if told["status"] not in ("resolved", "closed") else ""
+            told["due"] = domain.local_time(parse_time(told["answer_by"]), timezone)
             # Is it their case? Their number against the case's contact, through intake's logged look-up.
             owner = None
             if phone:
