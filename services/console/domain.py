@@ -1,5 +1,6 @@
 """The console's rules, pure: when a session ends or needs a new access token, how a deadline reads on
 the country's clock, what the call form becomes for intake, and which pages a role may see."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -190,6 +191,16 @@ QUEUE_VIEWS = {
     "unassigned": {"unassigned": "true"},
     "due_soon": {"deadline_state": "warning"},
 }
+
+
+CASE_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{6}$")   # GN-2026-000042
+
+
+def case_reference(typed: str) -> str | None:
+    """A reference as a caller reads it out ("gn 2026 000042"), in its written form; None if it is not one."""
+    compact = re.sub(r"[\s\-_./]+", "", typed or "").upper()
+    written = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
+    return written if CASE_REFERENCE.match(written) else None
 
 
 def status_for_caller(case: dict) -> dict:

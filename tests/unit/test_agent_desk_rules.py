@@ -55,3 +55,10 @@ def test_a_caller_hears_their_cases_status_and_once_closed_the_answer_recorded_f
     assert domain.status_for_caller({**case, "status": "referred", "restricted": True})["status"] == "in_progress"
     assert "answer" not in domain.status_for_caller({**closed, "restricted": True})
 
+
+
+def test_a_reference_read_out_over_the_phone_is_written_as_cases_know_it():
+    assert domain.case_reference(" gn 2026 000042 ") == "GN-2026-000042"
+    assert domain.case_reference("GN-2026-000042") == "GN-2026-000042"
+    for typed in ("", "GN-2026-42", "GN-2026-000042/close", "../admin/clock"):
+        assert domain.case_reference(typed) is None

@@ -5,7 +5,7 @@ from chassis.http import api
 from services.console import domain
 from services.console.frame import parse_time
 
-REFERENCE_MAX = 20
+REFERENCE_MAX = 40   # as typed, with spaces
 
 
 class CallerPages:
@@ -71,14 +71,16 @@ class CallerPages:
     @api("POST", "/status-request", public=True)
     def answer_status_request(self, request):
         def view(session, now):
-            reference = (request.form.get("reference") or "").strip().upper()[:REFERENCE_MAX]
+            typed = (request.form.get("reference") or "").strip()[:REFERENCE_MAX]
+            reference = domain.case_reference(typed)
             phone = (request.form.get("phone") or "").strip()
-            values = {"reference": reference, "country": session.countries[0]}
-            if not reference:
+            values = {"reference": reference or typed, "country": session.countries[0]}
+            if not typed:
                 return self._page(session, "status_request.html", 422, values=values, told=None,
                                   errors={"reference": "required"})
-            answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}", token=self._token(session, now))
-            if not answer.ok:
+            answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}", token=self._token(session, now)) \
+                if reference else None
+            if answer is None or not answer.ok:
                 # Missing, out of this person's sight or restricted: one neutral answer for all three.
                 return self._page(session, "status_request.html", values=values, told=None, errors={},
                                   unknown=True)
