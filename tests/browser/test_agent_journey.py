@@ -58,9 +58,11 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     # (the restricted one is not among them) without leaving the half-typed form.
     page.get_by_role("link", name="Take a call").click()
     expect(page.get_by_role("heading", name="Take a call")).to_be_visible()
-    expect(page.locator("#consent_callback-script")).to_contain_text("call you back on this number")
+    expect(page.locator("#consent_callback-script span:visible")).to_contain_text("call you back on this number")
     page.get_by_label("Hotline").check()
-    page.get_by_label("The person's language").select_option("fr")
+    page.get_by_label("The person's language").select_option("fr")   # the lines to read turn French
+    expect(page.locator("#consent_callback-script span:visible")).to_have_text(
+        re.compile("^« Acceptez-vous que nous vous rappelions"))
     page.get_by_label("Place (the country's list)").select_option(label="Kindia · Mambia")
     page.get_by_label("Call id (telephony)").fill("call-2026-0042")
     page.get_by_label("Call duration (minutes)").fill("6.5")

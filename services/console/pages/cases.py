@@ -4,6 +4,7 @@ from datetime import timedelta
 from chassis.http import api
 from services.console import domain, web
 from services.console.frame import parse_time
+from services.console.i18n import translate
 from services.console.platform_api import Unavailable
 
 CASE_ACTIONS = {"notes", "classification", "assignment", "status", "resolve", "close"}
@@ -11,6 +12,7 @@ STATUS_MOVES = ("acknowledged", "in_progress", "waiting_for_complainant")
 # intake's field names where the call form's differ, to show its refusals against the right field
 FORM_FIELDS = {"phone": "caller_phone", "name": "caller_name", "place": "place_said", "adm1": "place_code",
                "adm2": "place_code", "adm3": "place_code"}
+SCRIPT_KEYS = ("call.consent_script", "call.script.consent_callback", "call.script.consent_share")
 PLACES_KEPT = timedelta(minutes=10)   # a country's gazetteer changes with its configuration, rarely
 
 
@@ -36,7 +38,9 @@ class CasePages:
         places = self._places(session, now)
         return self._page(session, "call.html", status, values=values or {"country": session.countries[0]},
                           errors=dict(errors), failure=failure, sexes=domain.SEXES, age_groups=domain.AGE_GROUPS,
-                          place_groups=[(country, domain.place_groups(places[country])) for country in places])
+                          place_groups=[(country, domain.place_groups(places[country])) for country in places],
+                          scripts={language: {key: translate(language, key) for key in SCRIPT_KEYS}
+                                   for language in domain.LANGUAGES})
 
     @api("GET", "/calls/new", public=True)
     def new_call(self, request):
