@@ -52,6 +52,7 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     # The person's language: English, kept for their next sessions.
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"   # for screen readers' pronunciation
     browser.check()
 
     # Take a call: the consent lines to read, the place from Guinea's list, and the caller's earlier cases

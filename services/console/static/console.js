@@ -30,7 +30,8 @@
   function showScriptInCallersLanguage() {
     var chosen = document.getElementById("language");
     if (!chosen) { return; }
-    var wanted = (chosen.value === "fr" || chosen.value === "en") ? chosen.value : document.documentElement.lang;
+    // The page's own language from the form: a boosted page change leaves <html lang> as it first was.
+    var wanted = (chosen.value === "fr" || chosen.value === "en") ? chosen.value : chosen.form.dataset.language;
     document.querySelectorAll("[data-script]").forEach(function (line) { line.hidden = line.dataset.script !== wanted; });
   }
   document.addEventListener("change", function (event) {
