@@ -40,7 +40,7 @@ security-check: infra chromium
 	$(PY) -m pytest -m security
 	$(PY) -m pytest --confcutdir=tests/browser -m security tests/browser
 
-## Check the hash chains of the audit tables (cases.audit_log, intake.contact_reveals, identity.account_events); names the first broken row.
+## Check the hash chains of the audit tables (cases.audit_log, intake.contact_reveals and contact_lookups, identity.account_events); names the first broken row.
 audit-verify: $(VENV)/.installed
 	$(PY) -m tools.audit_verify
 

@@ -121,6 +121,43 @@ class FeedbackAccepted(Contract):
     status: str = "received"
 
 
+class ContactLookup(Contract):
+    """POST /v1/contacts/lookup: a caller's earlier messages, found by the phone number they give. The
+    number travels in this body only, never in a URL, and intake logs the look-up without it."""
+
+    country: CountryCode = Field(description="The country whose numbering reads a number without +")
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+
+
+class EarlierMessage(Contract):
+    reference: CaseReference
+    country: CountryCode
+    channel: Channel
+    received_at: AwareDatetime
+
+
+class ContactLookupResult(Contract):
+    """The person's earlier messages in the caller's countries, newest first (at most 20). Whether the
+    caller may open each case is for cases to say: a restricted case is listed here by reference only."""
+
+    found: bool = Field(description="Someone has written or called from this number before")
+    messages: list[EarlierMessage]
+
+
+class Place(Contract):
+    code: str = Field(description="p-code")
+    name: str
+    level: Literal["adm1", "adm2", "site"]
+    parent: str | None
+
+
+class PlaceList(Contract):
+    """GET /v1/places?country=GN: the country's gazetteer, for location pickers."""
+
+    country: CountryCode
+    places: list[Place]
+
+
 class ErrorDetail(Contract):
     field: str | None = None
     reason: str
@@ -522,7 +559,8 @@ class StoredReports(Contract):
 
 
 __all_contracts__ = [
-    "FeedbackSubmission", "FeedbackAccepted", "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
+    "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
+    "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "RouteReferral",
     "StaffAlerts",

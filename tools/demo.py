@@ -15,6 +15,7 @@ from chassis.services import load_service
 from chassis.settings import load_settings
 from services.identity.commands import dev_token
 
+IDENTITY = "http://127.0.0.1:8006"
 INTAKE = "http://127.0.0.1:8001"
 CASES = "http://127.0.0.1:8002"
 REPORTING = "http://127.0.0.1:8005"
@@ -24,10 +25,17 @@ MESSAGES = [
     {"country": "GN", "channel": "hotline", "language": "fr",
      "narrative": "Je suis rentré de Libye en mars. L'appui pour mon commerce à Kindia est en retard de paiement "
                   "depuis trois mois.",
-     "contact": {"name": "Mamadou Diallo", "phone": "622 12 34 56"}, "consent": {"callback": True}},
+     "contact": {"name": "Mamadou Diallo", "phone": "622 12 34 56"}, "consent": {"callback": True},
+     "location": {"adm1": "Kindia", "adm2": "Kindia", "place": "Mambia"},
+     "respondent": {"sex": "male", "age_group": "25-59", "disability": False}},
+    {"country": "GN", "channel": "hotline", "language": "fr",
+     "narrative": "Je rappelle : le kit de réinstallation promis à Friguiagbé n'est toujours pas arrivé.",
+     "contact": {"name": "Mamadou Diallo", "phone": "+224622123456"}, "consent": {"callback": True},
+     "location": {"adm1": "Kindia", "adm2": "Kindia", "place": "Friguiagbé"}},
     {"country": "GN", "channel": "reception_desk", "language": "fr",
      "narrative": "Merci pour la formation en couture à Labé, j'ai pu ouvrir mon atelier.",
-     "contact": {"name": "Hadja Bah", "phone": "+224 664 55 66 77"}, "consent": {"callback": True}},
+     "contact": {"name": "Hadja Bah", "phone": "+224 664 55 66 77"}, "consent": {"callback": True},
+     "location": {"adm1": "Labé", "adm2": "Labé"}},
     {"country": "GN", "channel": "suggestion_box", "language": "fr",
      "narrative": "Un agent demande de l'argent pour inscrire les gens sur la liste de réintégration à Mamou."},
     {"country": "GN", "channel": "hotline", "language": "ff",
@@ -158,8 +166,42 @@ def main() -> int:
     for case in queue:
         print(f"  {case['reference']} {case['status']:<13} category {case['category_code']!s:<4} "
               f"next deadline {case['next_deadline_at']}")
+    work_cases_as_the_demo_agent(identity_settings, references[0], references[2])
     show_weekly_report(manager)
     return 0
+
+
+def work_cases_as_the_demo_agent(identity_settings, late_payment: str, thanks: str) -> None:
+    """What agent.gn finds in the console after `make demo`: a case of their own in progress with a note, and
+    one closed with the answer given (the others wait, unassigned, in the queue)."""
+    admin = {"Authorization": "Bearer " + dev_token(identity_settings, role="admin", countries=["GN", "ML"],
+                                                    subject="demo-admin")}
+    users = requests.get(f"{IDENTITY}/v1/users", headers=admin, timeout=10).json().get("users", [])
+    user_id = next((user["user_id"] for user in users if user["username"] == "agent.gn"), None)
+    if user_id is None:
+        print("\n(no agent.gn account: start the platform with `make run` to have the demo accounts)")
+        return
+    agent = {"Authorization": "Bearer " + dev_token(identity_settings, role="agent", countries=["GN"],
+                                                    subject=user_id)}
+
+    def act(reference: str, action: str, body: dict) -> None:
+        version = requests.get(f"{CASES}/v1/cases/{reference}", headers=agent, timeout=10).json()["version"]
+        answer = requests.post(f"{CASES}/v1/cases/{reference}/{action}", json={**body, "version": version},
+                               headers=agent, timeout=10)
+        if answer.status_code != 200:
+            print(f"  {reference} {action}: {answer.status_code} {answer.text[:100]}")
+
+    act(late_payment, "classification", {"category_code": 2, "sub_category": "cash"})
+    act(late_payment, "assignment", {"assignee": user_id})
+    act(late_payment, "status", {"status": "acknowledged"})
+    act(late_payment, "notes", {"text": "Liste de paiement de Kindia vérifiée avec l'équipe programme."})
+    act(late_payment, "status", {"status": "in_progress"})
+    act(thanks, "classification", {"category_code": 3})
+    act(thanks, "assignment", {"assignee": user_id})
+    act(thanks, "resolve", {"resolution": "Remerciements transmis à l'équipe formation de Labé."})
+    act(thanks, "close", {"response": "Merci, vos mots ont été transmis à l'équipe de Labé.", "response_channel": "call"})
+    print(f"\nin the console (http://127.0.0.1:8000/), agent.gn finds {late_payment} in progress and {thanks} "
+          f"closed under 'Mine'; 'Look up a caller' with 622 12 34 56 shows Mamadou Diallo's two calls.")
 
 
 def wait_until_searchable(focal: dict, cases: int, seconds: float = 60) -> None:

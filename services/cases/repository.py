@@ -217,6 +217,8 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
         if filters.get(column) is not None:
             where.append(f"{column} = %({column})s")
             params[column] = filters[column]
+    if filters.get("unassigned"):
+        where.append("assignee IS NULL")
     if filters.get("received_from") is not None:
         where.append("received_at >= %(received_from)s")
         params["received_from"] = filters["received_from"]

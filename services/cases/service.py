@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
 LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to",
-                "restricted")
+                "restricted", "unassigned")
 
 
 def caller_of(request, principal) -> handlers.Caller:
@@ -74,6 +74,10 @@ def list_filters(args) -> dict:
     if restricted not in (None, "true", "false"):
         raise ApiError(422, "invalid_filter", "restricted is true or false.")
     filters["restricted"] = None if restricted is None else restricted == "true"
+    # An agent's "unassigned" view: cases nobody has taken yet (a team alone is not a person).
+    if args.get("unassigned") not in (None, "", "true"):
+        raise ApiError(422, "invalid_filter", "unassigned is true.")
+    filters["unassigned"] = args.get("unassigned") == "true"
     return filters
 
 

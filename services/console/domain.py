@@ -1,5 +1,6 @@
 """The console's rules, pure: when a session ends or needs a new access token, how a deadline reads on
 the country's clock, what the call form becomes for intake, and which pages a role may see."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -74,11 +75,63 @@ def deadline_badge(due_at: datetime | None, state: str, timezone: str, now: date
     return Badge(shown, local.strftime("%d/%m %H:%M"), round(hours_left, 1))
 
 
-def feedback_from_form(form, allowed_countries, hotlines: dict[str, str]) -> tuple[dict | None, list[tuple[str, str]]]:
-    """The call form as intake's FeedbackSubmission, or the fields to fix (field, reason code)."""
+PLACE_SAID_MAX = 200
+
+
+def place_groups(places: list[dict]) -> list[tuple[dict, list[tuple[dict, str]]]]:
+    """A country's gazetteer as a picker shows it: each region with its prefectures (or cercles, communes)
+    and their sites, the sites named with the prefecture they lie in ("Kindia · Mambia")."""
+    children: dict[str | None, list[dict]] = {}
+    for place in places:
+        children.setdefault(place["parent"], []).append(place)
+    groups = []
+    for region in children.get(None, []):
+        options = []
+        for area in children.get(region["code"], []):
+            options.append((area, area["name"]))
+            options += [(site, f"{area['name']} · {site['name']}") for site in _sites_under(area, children)]
+        groups.append((region, options))
+    return groups
+
+
+def _sites_under(area: dict, children) -> list[dict]:
+    found = []
+    for child in children.get(area["code"], []):
+        found.append(child)
+        found += _sites_under(child, children)
+    return found
+
+
+def location_from_form(place_code: str, place_said: str, places: list[dict]) -> dict | None:
+    """The location for intake's contract, by name as the gazetteer has it (intake matches names): the
+    region and prefecture above the chosen place, the site itself as `place`; a place said but not in the
+    list is sent as said (intake keeps it, and names it `other` outside)."""
+    by_code = {place["code"]: place for place in places}
+    chosen = by_code.get(place_code)
+    location: dict[str, str] = {}
+    place = chosen
+    while place is not None:
+        key = {"adm1": "adm1", "adm2": "adm2", "site": "place"}[place["level"]]
+        location.setdefault(key, place["name"])
+        place = by_code.get(place["parent"])
+    if place_said and "place" not in location:
+        location["place"] = place_said
+    return location or None
+
+
+def feedback_from_form(form, allowed_countries, hotlines: dict[str, str],
+                       places: dict[str, list[dict]] | None = None) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The call form as intake's FeedbackSubmission, or the fields to fix (field, reason code). `places`:
+    each country's gazetteer, for the place chosen in the list."""
     errors: list[tuple[str, str]] = []
     get = lambda name: (form.get(name) or "").strip()  # noqa: E731
     country, channel, narrative = get("country"), get("channel"), get("narrative")
+    country_places = (places or {}).get(country, [])
+    place_code, place_said = get("place_code"), get("place_said")
+    if place_code and place_code not in {place["code"] for place in country_places}:
+        errors.append(("place_code", "choose"))
+    if len(place_said) > PLACE_SAID_MAX:
+        errors.append(("place_said", "too_long"))
     if country not in allowed_countries:
         errors.append(("country", "choose"))
     if channel not in CHANNELS_AN_AGENT_TAKES:
@@ -123,11 +176,50 @@ def feedback_from_form(form, allowed_countries, hotlines: dict[str, str]) -> tup
         "consent": {"callback": form.get("consent_callback") == "yes",
                     "share_with_partners": form.get("consent_share") == "yes"},
         "respondent": respondent or None,
+        "location": location_from_form(place_code, place_said, country_places),
         "interaction": interaction or None,
         "agent_assessment": {"sensitive": form.get("sensitive") == "on",
                              "life_in_danger": form.get("life_in_danger") == "on"},
     }
     return {key: value for key, value in submission.items() if value is not None}, []
+
+
+# The queue's views: (name, the cases API's filters). "Due soon" is what cases warns about: 75% of a deadline gone.
+QUEUE_VIEWS = {
+    "all": {},
+    "mine": {"assignee": None},          # the person's own subject, filled in by the page
+    "unassigned": {"unassigned": "true"},
+    "due_soon": {"deadline_state": "warning"},
+}
+
+
+CASE_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{6}$")   # GN-2026-000042
+
+
+def case_reference(typed: str) -> str | None:
+    """A reference as a caller reads it out ("gn 2026 000042"), in its written form; None if it is not one."""
+    compact = re.sub(r"[\s\-_./]+", "", typed or "").upper()
+    written = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
+    return written if CASE_REFERENCE.match(written) else None
+
+
+def status_for_caller(case: dict) -> dict:
+    """What an agent may tell a caller asking about their case: the status in the caller's words (a
+    restricted case reads as being handled until it is resolved, as cases answers by SMS), and, once
+    the case is closed, the answer recorded for them."""
+    status = case["status"]
+    if case.get("restricted") and status not in ("resolved", "closed"):
+        status = "in_progress"
+    told = {"status": status, "received_at": case.get("received_at")}
+    # The promise a caller can hold us to: when they get an answer (first response, else resolution).
+    answer_by = [deadline["due_at"] for deadline in case.get("deadlines", [])
+                 if deadline["kind"] in ("first_response", "resolve") and not deadline.get("settled_at")]
+    told["answer_by"] = min(answer_by) if answer_by and status not in ("resolved", "closed") else None
+    if status == "closed" and not case.get("restricted"):
+        told["answer"] = case.get("response") or case.get("resolution")
+    elif status == "resolved" and not case.get("restricted"):
+        told["answer"] = case.get("resolution")
+    return told
 
 
 QUEUE_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",

@@ -20,6 +20,7 @@ class ConsoleTools(DependencyProvider):
         self.apis = PlatformApis(settings.apis)
         self.sessions = Sessions(settings, self.apis)
         self.trusted_proxies = trusted_networks(settings.http.trusted_proxies)
+        self.places: dict[str, tuple] = {}   # country -> (fetched at, its gazetteer): configuration, kept a while
 
     def get_dependency(self, worker_ctx):
         return self

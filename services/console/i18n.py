@@ -9,6 +9,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "nav.queue": ("Mes cas", "My queue"),
     "nav.restricted": ("Cas réservés", "Restricted queue"),
     "nav.take_call": ("Prendre un appel", "Take a call"),
+    "nav.callers": ("Chercher un appelant", "Look up a caller"),
+    "nav.status_request": ("Où en est mon cas ?", "Where is my case?"),
     "nav.sign_out": ("Se déconnecter", "Sign out"),
     "nav.other_language": ("English", "Français"),
     "role.agent": ("Agent", "Agent"),
@@ -148,6 +150,21 @@ CATALOG: dict[str, tuple[str, str]] = {
         "people handling your case. Do you agree that we call you back on this number? If your situation needs "
         "it, do you agree that we pass your case to a partner organisation that can help you? You may say no: "
         "we will handle your message all the same.\""),
+    "call.script.consent_callback": (
+        "« Acceptez-vous que nous vous rappelions à ce numéro pour vous donner des nouvelles de votre dossier ? »",
+        "\"Do you agree that we call you back on this number to tell you how your case is going?\""),
+    "call.script.consent_share": (
+        "« Si votre situation le demande, acceptez-vous que nous transmettions votre dossier à une organisation "
+        "partenaire qui pourra vous aider ? »",
+        "\"If your situation needs it, do you agree that we pass your case to a partner organisation that can "
+        "help you?\""),
+    "call.look_up": ("Voir les cas précédents de ce numéro", "Earlier cases of this number"),
+    "call.field.place_code": ("Lieu (liste du pays)", "Place (the country's list)"),
+    "call.field.place_said": ("Village ou quartier, s'il n'est pas dans la liste", "Village or neighbourhood, if not in the list"),
+    "call.place_hint": ("Choisissez la préfecture ou le site ; écrivez le village tel que la personne le dit s'il "
+                        "manque.", "Choose the prefecture or site; type the village as the person says it if it "
+                        "is missing."),
+    "call.whole_region": ("toute la région", "whole region"),
     "call.what": ("Ce que dit la personne", "What the person says"),
     "call.who": ("Qui appelle (pour les rapports)", "Who is calling (for reports)"),
     "call.language_guess": ("Deviner d'après le texte", "Guess from the text"),
@@ -175,6 +192,63 @@ CATALOG: dict[str, tuple[str, str]] = {
     "call.field.age_group": ("Tranche d'âge", "Age group"),
     "call.field.disability": ("Handicap", "Disability"),
     "call.field.form": ("Le formulaire", "The form"),
+    # looking a caller up
+    "callers.title": ("Chercher un appelant", "Look up a caller"),
+    "callers.intro": ("Les cas précédents du numéro que donne la personne, dans vos pays. Chaque recherche est "
+                      "journalisée ; le numéro, lui, n'est enregistré nulle part.",
+                      "The earlier cases of the number the person gives, in your countries. Every look-up is "
+                      "logged; the number itself is recorded nowhere."),
+    "callers.phone": ("Numéro de téléphone de la personne", "The person's phone number"),
+    "callers.submit": ("Chercher", "Look up"),
+    "callers.found": ("Cas précédents ({count})", "Earlier cases ({count})"),
+    "callers.none": ("Aucun cas précédent que vous puissiez ouvrir pour ce numéro.",
+                     "No earlier case you can open for this number."),
+    "callers.received": ("reçu le {time}, heure {country}", "received {time}, {country} time"),
+    # "where is my case?"
+    "status_request.title": ("Où en est mon cas ?", "Where is my case?"),
+    "status_request.intro": ("La personne donne sa référence ; vérifiez avec son numéro que c'est bien son cas, "
+                             "puis lisez-lui ce qui peut être dit.",
+                             "The person gives their reference; check with their number that it is their case, "
+                             "then read them what may be told."),
+    "status_request.reference": ("Référence donnée par la personne", "Reference the person gives"),
+    "status_request.phone": ("Son numéro, pour vérifier (facultatif)", "Their number, to check (optional)"),
+    "status_request.submit": ("Voir ce qui peut être dit", "See what may be told"),
+    "status_request.unknown_title": ("Rien à dire sur cette référence", "Nothing to tell on this reference"),
+    "status_request.unknown": ("Relisez la référence avec la personne. Si elle est juste, dites-lui que son message "
+                               "est en cours de traitement et qu'un collègue la rappellera si elle l'a accepté.",
+                               "Read the reference back to the person. If it is right, tell them their message is "
+                               "being handled and that a colleague will call back if they agreed to it."),
+    "status_request.what_to_say": ("À dire pour {reference}", "What to say for {reference}"),
+    "status_request.their_number": ("Ce numéro est bien celui du cas.", "This number is the case's own."),
+    "status_request.not_their_number": ("Ce numéro n'est pas celui du cas : ne donnez aucun détail, proposez de "
+                                        "rappeler le numéro enregistré.",
+                                        "This number is not the case's: give no details; offer to call back the "
+                                        "number on record."),
+    "status_request.say.new": ("« Votre message du {received} est bien enregistré ; il sera traité. »",
+                               "\"Your message of {received} is recorded; it will be handled.\""),
+    "status_request.say.acknowledged": ("« Votre message du {received} a été lu ; il est en cours de traitement. »",
+                                        "\"Your message of {received} has been read; it is being handled.\""),
+    "status_request.say.in_progress": ("« Votre message du {received} est en cours de traitement. »",
+                                       "\"Your message of {received} is being handled.\""),
+    "status_request.say.reopened": ("« Votre message du {received} est de nouveau en cours de traitement. »",
+                                    "\"Your message of {received} is being handled again.\""),
+    "status_request.say.waiting_for_complainant": (
+        "« Pour avancer sur votre message du {received}, nous avons besoin d'une information de votre part. »",
+        "\"To move on with your message of {received}, we need some information from you.\""),
+    "status_request.say.referred": ("« Votre message du {received} a été transmis à un partenaire qui va s'en "
+                                    "occuper. »", "\"Your message of {received} was passed to a partner who will "
+                                    "take care of it.\""),
+    "status_request.say.resolved": ("« Votre message du {received} a été traité. »",
+                                    "\"Your message of {received} has been dealt with.\""),
+    "status_request.say.closed": ("« Votre message du {received} a été traité et le dossier est clos. »",
+                                  "\"Your message of {received} has been dealt with and the case is closed.\""),
+    "status_request.say_due": ("« Nous prévoyons de vous répondre d'ici le {due}. »",
+                               "\"We plan to answer you by {due}.\""),
+    "status_request.answer_given": ("Réponse donnée à la personne :", "Answer given to the person:"),
+    "status_request.note": ("Note pour le cas", "Note for the case"),
+    "status_request.note_text": ("La personne a appelé pour connaître l'état de son cas ; réponse : {status}.",
+                                 "The person called to ask how their case is going; told: {status}."),
+    "status_request.save_note": ("Ajouter cette note au cas", "Add this note to the case"),
     "recorded.title": ("Message enregistré", "Message recorded"),
     "recorded.read_out": ("Donnez cette référence à la personne ; elle lui permet de suivre son dossier :",
                           "Give the person this reference; it lets them follow their case:"),
@@ -200,6 +274,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "queue.me": ("Moi", "Me"),
     "queue.anyone": ("N'importe qui", "Anyone"),
     "queue.empty": ("Aucun cas ici pour l'instant.", "No cases here for now."),
+    "queue.views": ("Vues de la file", "Queue views"),
+    "queue.view.all": ("Tous", "All"),
+    "queue.view.mine": ("Les miens", "Mine"),
+    "queue.view.unassigned": ("Non attribués", "Unassigned"),
+    "queue.view.due_soon": ("Échéance proche", "Due soon"),
     "deadline.ok": ("Dans les temps", "On time"),
     "deadline.warning": ("Bientôt dû", "Due soon"),
     "deadline.breached": ("Dépassé", "Overdue"),

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from chassis.errors import ApiError
 from contracts.events import CallRecorded, FeedbackReceived, StatusRequested
 from contracts.http import (
-    BatchReport, BatchRowAccepted, BatchRowProblem, FeedbackAccepted, FeedbackSubmission, MessageReceipt,
+    BatchReport, BatchRowAccepted, BatchRowProblem, ContactLookup, ContactLookupResult, EarlierMessage,
+    FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
@@ -53,8 +54,7 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
     try:
         contact = domain.normalize_contact(submission.contact, submission.country)
     except domain.InvalidPhoneNumber as exc:
-        raise ApiError(422, "invalid_phone", "The contact's phone number cannot be read.",
-                       [{"field": "contact.phone", "reason": str(exc)}]) from None
+        raise _invalid_phone(exc, "contact.phone") from None
     # Without a way to reach the person, no consent to call back can apply.
     consent = submission.consent if contact else submission.consent.model_copy(update={"callback": False})
     message = domain.InboundMessage(
@@ -68,6 +68,11 @@ def submit_feedback(uow, vault: ContactVault, settings, submission: FeedbackSubm
     receipt = recorded.receipt
     return FeedbackAccepted(feedback_id=receipt.feedback_id, reference=receipt.reference,
                             status=receipt.status), recorded
+
+
+def _invalid_phone(exc: Exception, field: str) -> ApiError:
+    return ApiError(422, "invalid_phone", "The contact's phone number cannot be read.",
+                    [{"field": field, "reason": str(exc)}])
 
 
 def message_too_long() -> ApiError:
@@ -311,3 +316,31 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
         raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,
                                  contact=vault.open(UUID(str(request.contact_ref)), sealed))
+
+
+# --- looking a caller up -------------------------------------------------------------------------
+
+LOOKUP_LIMIT = 20
+
+
+def look_up_contact(uow, vault: ContactVault, lookup: ContactLookup, principal) -> ContactLookupResult:
+    """The earlier cases of whoever has this phone number, in the requester's countries, found through the
+    blind index (the number is never decrypted nor stored). Every look-up is logged, found or not, with the
+    person found but without the number."""
+    try:
+        phone = domain.normalize_phone(lookup.phone, lookup.country)
+    except domain.InvalidPhoneNumber as exc:
+        raise _invalid_phone(exc, "phone") from None
+    index = vault.blind_index(f"phone:{phone}")
+    with uow:
+        contact_ref = repository.find_indexed_contact(uow.conn, index)
+        rows = repository.earlier_messages(uow.conn, contact_ref, principal.countries, LOOKUP_LIMIT) \
+            if contact_ref else []
+        repository.log_contact_lookup(uow.conn, principal.subject, principal.role, lookup.country, contact_ref,
+                                      len(rows))
+    return ContactLookupResult(found=contact_ref is not None, messages=[EarlierMessage(**row) for row in rows])
+
+
+def places(settings, country: str) -> PlaceList:
+    return PlaceList(country=country, places=[Place(code=p.code, name=p.name, level=p.level, parent=p.parent)
+                                              for p in settings.gazetteer.get(country, [])])

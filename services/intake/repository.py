@@ -197,3 +197,19 @@ def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds:
                          SELECT ctid FROM web_form_hits WHERE hit_at <= clock_timestamp() - {window}
                          LIMIT 100 FOR UPDATE SKIP LOCKED)""", [seconds])
     return None
+
+
+# --- looking a caller up ---------------------------------------------------------------------------
+
+def earlier_messages(conn, contact_ref: UUID, countries, limit: int) -> list[dict]:
+    """A person's earlier cases in these countries, newest first: one row per case (repeats share it)."""
+    rows = conn.execute(
+        """SELECT reference, country, channel, received_at FROM feedback
+           WHERE contact_ref = %s AND NOT repeat AND country = ANY(%s)
+           ORDER BY received_at DESC LIMIT %s""", [contact_ref, sorted(countries), limit]).fetchall()
+    return [{"reference": row[0], "country": row[1], "channel": row[2], "received_at": row[3]} for row in rows]
+
+
+def log_contact_lookup(conn, requested_by: str, role: str, country: str, contact_ref: UUID | None, shown: int) -> None:
+    conn.execute("""INSERT INTO contact_lookups (requested_by, role, country, contact_ref, shown)
+                    VALUES (%s, %s, %s, %s, %s)""", [requested_by, role, country, contact_ref, shown])

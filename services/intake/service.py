@@ -18,7 +18,7 @@ from chassis.amqp import rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
 from chassis.service import PlatformService
-from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
+from contracts.http import CallRecords, ContactLookup, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
 from services.intake import domain, handlers, metrics, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
@@ -138,6 +138,22 @@ class IntakeService(PlatformService):
                                                       submitted_by=principal.subject, now=now)
         self._count([recorded], now)
         return 202, accepted
+
+    @api("POST", "/v1/contacts/lookup", roles=CHANNEL_ROLES)
+    def look_up_contact(self, request, principal):
+        """A caller's earlier cases by their phone number: in the body, so that no URL or access log holds it."""
+        _body(request, self.settings.channels.json_body_bytes)
+        lookup = parse_body(request, ContactLookup)
+        principal.require_country(lookup.country)
+        return handlers.look_up_contact(self.db(), self.vault, lookup, principal)
+
+    @api("GET", "/v1/places", roles=CHANNEL_ROLES)
+    def list_places(self, request, principal):
+        country = request.args.get("country", "")
+        principal.require_country(country)
+        if country not in self.settings.countries:
+            raise ApiError(404, "unknown_country", "No programme is configured for this country.")
+        return handlers.places(self.settings, country)
 
     # --- SMS -------------------------------------------------------------------------------------
 

@@ -1,41 +1,69 @@
 """A hotline agent's day: taking a call, the queues, and a case's page with its actions."""
+from datetime import timedelta
+
 from chassis.http import api
 from services.console import domain, web
 from services.console.frame import parse_time
+from services.console.i18n import translate
 from services.console.platform_api import Unavailable
 
 CASE_ACTIONS = {"notes", "classification", "assignment", "status", "resolve", "close"}
 STATUS_MOVES = ("acknowledged", "in_progress", "waiting_for_complainant")
+# intake's field names where the call form's differ, to show its refusals against the right field
+FORM_FIELDS = {"phone": "caller_phone", "name": "caller_name", "place": "place_said", "adm1": "place_code",
+               "adm2": "place_code", "adm3": "place_code"}
+SCRIPT_KEYS = ("call.consent_script", "call.script.consent_callback", "call.script.consent_share")
+PLACES_KEPT = timedelta(minutes=10)   # a country's gazetteer changes with its configuration, rarely
 
 
 class CasePages:
     # --- taking a call --------------------------------------------------------------------------------
 
-    def _call_form(self, session, status=200, values=None, errors=(), failure=None):
+    def _places(self, session, now) -> dict[str, list[dict]]:
+        """Each of the person's countries' places, from intake (kept a few minutes); none while it is down."""
+        kept = self.tools.places
+        for country in session.countries:
+            if country in kept and now - kept[country][0] < PLACES_KEPT:
+                continue
+            try:
+                answer = self.tools.apis.call("intake", "GET", "/v1/places", token=self._token(session, now),
+                                              params={"country": country})
+            except Unavailable:
+                continue
+            if answer.ok:
+                kept[country] = (now, answer.body.get("places", []))
+        return {country: kept[country][1] if country in kept else [] for country in session.countries}
+
+    def _call_form(self, session, now, status=200, values=None, errors=(), failure=None):
+        places = self._places(session, now)
         return self._page(session, "call.html", status, values=values or {"country": session.countries[0]},
-                          errors=dict(errors), failure=failure, sexes=domain.SEXES, age_groups=domain.AGE_GROUPS)
+                          errors=dict(errors), failure=failure, sexes=domain.SEXES, age_groups=domain.AGE_GROUPS,
+                          place_groups=[(country, domain.place_groups(places[country])) for country in places],
+                          scripts={language: {key: translate(language, key) for key in SCRIPT_KEYS}
+                                   for language in domain.LANGUAGES})
 
     @api("GET", "/calls/new", public=True)
     def new_call(self, request):
-        return self._serve(request, lambda session, now: self._call_form(session), roles=domain.CASE_ROLES)
+        return self._serve(request, lambda session, now: self._call_form(session, now), roles=domain.CASE_ROLES)
 
     @api("POST", "/calls", public=True)
     def record_call(self, request):
         def view(session, now):
             values = {key: request.form.get(key, "") for key in request.form}
-            submission, errors = domain.feedback_from_form(request.form, session.countries, self.settings.hotlines)
+            submission, errors = domain.feedback_from_form(request.form, session.countries, self.settings.hotlines,
+                                                           self._places(session, now))
             if errors:
-                return self._call_form(session, 422, values, errors)
+                return self._call_form(session, now, 422, values, errors)
             try:
                 answer = self.tools.apis.call("intake", "POST", "/v1/feedback", token=self._token(session, now),
                                               json=submission)
             except Unavailable:
-                return self._call_form(session, 503, values, failure="unavailable")
+                return self._call_form(session, now, 503, values, failure="unavailable")
             if not answer.ok:
                 fields = [field.split(".")[-1] for field in answer.error_fields]
-                errors = [({"phone": "caller_phone", "name": "caller_name"}.get(field, field), answer.error_code)
+                errors = [(FORM_FIELDS.get(field, field), answer.error_code)
                           for field in fields] or [("form", answer.error_code)]
-                return self._call_form(session, 422, values, errors, failure=answer.error_code)
+                return self._call_form(session, now, 422, values, errors, failure=answer.error_code)
             return web.redirect(self.settings, session, f"/calls/recorded/{answer.body['reference']}")
         return self._serve(request, view, roles=domain.CASE_ROLES)
 
@@ -54,9 +82,13 @@ class CasePages:
                 filters["status"] = None
             if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
                 filters["deadline_state"] = None
-            filters["mine"] = request.args.get("mine") == "yes"
-            params = {key: value for key, value in filters.items() if value and key != "mine"}
-            if filters["mine"]:
+            view_name = "mine" if request.args.get("mine") == "yes" else request.args.get("view") or "all"
+            if view_name not in domain.QUEUE_VIEWS or restricted_only:
+                view_name = "all"
+            filters["view"] = view_name
+            params = {key: value for key, value in filters.items() if value and key != "view"}
+            params.update(domain.QUEUE_VIEWS[view_name])
+            if view_name == "mine":
                 params["assignee"] = session.subject
             params["limit"] = 50
             if restricted_only:
@@ -68,7 +100,7 @@ class CasePages:
                         parse_time(case["next_deadline_at"]), case["deadline_state"],
                         self.timezone_of(case["country"]), now)} for case in cases]
             return self._page(session, "queue.html", rows=rows, filters=filters, restricted_only=restricted_only,
-                              statuses=domain.QUEUE_STATUSES, failed=not answer.ok)
+                              statuses=domain.QUEUE_STATUSES, views=domain.QUEUE_VIEWS, failed=not answer.ok)
         return view
 
     @api("GET", "/cases", public=True)

@@ -26,6 +26,19 @@
       if (form) { form.elements.reason.value = "idle"; form.submit(); }
     }
   }, 10000);
+  // The consent lines in the caller's language once it is chosen (French or English), else the agent's.
+  function showScriptInCallersLanguage() {
+    var chosen = document.getElementById("language");
+    if (!chosen) { return; }
+    // The page's own language from the form: a boosted page change leaves <html lang> as it first was.
+    var wanted = (chosen.value === "fr" || chosen.value === "en") ? chosen.value : chosen.form.dataset.language;
+    document.querySelectorAll("[data-script]").forEach(function (line) { line.hidden = line.dataset.script !== wanted; });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "language") { showScriptInCallersLanguage(); }
+  });
+  document.addEventListener("htmx:afterSettle", showScriptInCallersLanguage);
+  showScriptInCallersLanguage();
   // After a boosted page change, move focus to the new page's main region for keyboard and screen reader users.
   document.addEventListener("htmx:afterSettle", function () {
     var main = document.getElementById("main");
