@@ -129,19 +129,13 @@ class ContactLookup(Contract):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 
 
-class EarlierMessage(Contract):
-    reference: CaseReference
-    country: CountryCode
-    channel: Channel
-    received_at: AwareDatetime
-
-
 class ContactLookupResult(Contract):
-    """The person's earlier messages in the caller's countries, newest first (at most 20). Whether the
-    caller may open each case is for cases to say: a restricted case is listed here by reference only."""
+    """Who has this number, as the pseudonym every service knows them by. Intake names no case: the
+    caller asks cases for this person's cases (`GET /v1/cases?contact_ref=`), and cases' own scoping
+    decides which they may see, so a restricted case never shows, even by its reference."""
 
     found: bool = Field(description="Someone has written or called from this number before")
-    messages: list[EarlierMessage]
+    contact_ref: UUID | None = Field(None, description="The person in intake's vault; None when nobody has this number")
 
 
 class Place(Contract):

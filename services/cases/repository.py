@@ -213,7 +213,7 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
     params: dict = {"countries": countries, "limit": limit}
     if not include_restricted:
         where.append("NOT restricted")
-    for column in ("status", "category_code", "assignee", "deadline_state", "channel", "restricted"):
+    for column in ("status", "category_code", "assignee", "deadline_state", "channel", "restricted", "contact_ref"):
         if filters.get(column) is not None:
             where.append(f"{column} = %({column})s")
             params[column] = filters[column]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from chassis.errors import ApiError
 from contracts.events import CallRecorded, FeedbackReceived, StatusRequested
 from contracts.http import (
-    BatchReport, BatchRowAccepted, BatchRowProblem, ContactLookup, ContactLookupResult, EarlierMessage,
+    BatchReport, BatchRowAccepted, BatchRowProblem, ContactLookup, ContactLookupResult,
     FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
@@ -320,13 +320,10 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
 
 # --- looking a caller up -------------------------------------------------------------------------
 
-LOOKUP_LIMIT = 20
-
-
 def look_up_contact(uow, vault: ContactVault, lookup: ContactLookup, principal) -> ContactLookupResult:
-    """The earlier cases of whoever has this phone number, in the requester's countries, found through the
-    blind index (the number is never decrypted nor stored). Every look-up is logged, found or not, with the
-    person found but without the number."""
+    """Whoever has this phone number, found through the blind index (the number is never decrypted nor
+    stored). Every look-up is logged, found or not, with the person found and how many of their messages
+    are in the requester's countries, but without the number."""
     try:
         phone = domain.normalize_phone(lookup.phone, lookup.country)
     except domain.InvalidPhoneNumber as exc:
@@ -334,11 +331,10 @@ def look_up_contact(uow, vault: ContactVault, lookup: ContactLookup, principal) 
     index = vault.blind_index(f"phone:{phone}")
     with uow:
         contact_ref = repository.find_indexed_contact(uow.conn, index)
-        rows = repository.earlier_messages(uow.conn, contact_ref, principal.countries, LOOKUP_LIMIT) \
-            if contact_ref else []
+        messages = repository.count_messages(uow.conn, contact_ref, principal.countries) if contact_ref else 0
         repository.log_contact_lookup(uow.conn, principal.subject, principal.role, lookup.country, contact_ref,
-                                      len(rows))
-    return ContactLookupResult(found=contact_ref is not None, messages=[EarlierMessage(**row) for row in rows])
+                                      messages)
+    return ContactLookupResult(found=contact_ref is not None, contact_ref=contact_ref)
 
 
 def places(settings, country: str) -> PlaceList:

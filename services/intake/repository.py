@@ -201,13 +201,10 @@ def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds:
 
 # --- looking a caller up ---------------------------------------------------------------------------
 
-def earlier_messages(conn, contact_ref: UUID, countries, limit: int) -> list[dict]:
-    """A person's earlier cases in these countries, newest first: one row per case (repeats share it)."""
-    rows = conn.execute(
-        """SELECT reference, country, channel, received_at FROM feedback
-           WHERE contact_ref = %s AND NOT repeat AND country = ANY(%s)
-           ORDER BY received_at DESC LIMIT %s""", [contact_ref, sorted(countries), limit]).fetchall()
-    return [{"reference": row[0], "country": row[1], "channel": row[2], "received_at": row[3]} for row in rows]
+def count_messages(conn, contact_ref: UUID, countries) -> int:
+    """How many cases a person opened in these countries (repeats share their case)."""
+    return conn.execute("""SELECT count(*) FROM feedback WHERE contact_ref = %s AND NOT repeat AND country = ANY(%s)""",
+                        [contact_ref, sorted(countries)]).fetchone()[0]
 
 
 def log_contact_lookup(conn, requested_by: str, role: str, country: str, contact_ref: UUID | None, shown: int) -> None:

@@ -1,5 +1,5 @@
-"""An agent looks a caller up by phone number: the earlier cases in the agent's countries, the look-up
-logged in a hash-chained table with the person found and never the number, in no log either."""
+"""An agent looks a caller up by phone number: intake names the person (a pseudonym cases lists their
+cases by) and how many cases they have in the agent's countries, the look-up logged in a hash-chained table with the person found and never the number, in no log either."""
 import json
 import logging
 
@@ -41,9 +41,12 @@ def test_a_caller_is_found_by_phone_and_the_look_up_is_logged_without_the_number
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["found"] is True
-    assert [message["reference"] for message in body["messages"]] == [second, first]   # newest first
+    owner = db.execute("SELECT DISTINCT contact_ref::text FROM intake.feedback WHERE reference = ANY(%s)",
+                       [[first, second]]).fetchall()
+    assert owner == [(body["contact_ref"],)]   # both calls, one person
+    assert set(body) == {"found", "contact_ref"}, "intake names no case: cases decides which may be seen"
     nobody = look_up(intake, "+224 600 00 00 01").json()
-    assert nobody == {"found": False, "messages": []}
+    assert nobody == {"found": False, "contact_ref": None}
 
     logged = db.execute("""SELECT requested_by, role, country, contact_ref IS NOT NULL, shown
                            FROM intake.contact_lookups ORDER BY id""").fetchall()

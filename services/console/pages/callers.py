@@ -9,29 +9,22 @@ REFERENCE_MAX = 40   # as typed, with spaces
 
 
 class CallerPages:
-    def _look_up(self, session, now, country: str, phone: str):
-        """(the references of this number's earlier cases, intake's error code or None)."""
+    def _cases_of_caller(self, session, now, country: str, phone: str):
+        """(the cases of whoever has this number that this person may open, newest first; intake's error
+        code or None). Intake finds the person and logs the look-up; cases lists their cases under its own
+        scoping, so a restricted case stays hidden, even by its reference, from whoever may not open it."""
         answer = self.tools.apis.call("intake", "POST", "/v1/contacts/lookup", token=self._token(session, now),
                                       json={"country": country, "phone": phone})
         if not answer.ok:
             return None, answer.error_code or "invalid"
-        return [message["reference"] for message in answer.body.get("messages", [])], None
-
-    def _earlier_cases(self, session, now, country: str, phone: str):
-        """(cases this person may open, intake's error code or None). Restricted cases stay hidden from
-        whoever may not open them: cases answers 404 for those, as for any case out of sight."""
-        references, error = self._look_up(session, now, country, phone)
-        if error:
-            return None, error
-        cases = []
-        for reference in references:
-            found = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}",
-                                         token=self._token(session, now))
-            if found.ok:
-                case = found.body
-                cases.append({**case, "received": domain.local_time(parse_time(case["received_at"]),
-                                                                     self.timezone_of(case["country"]))})
-        return cases, None
+        if not answer.body.get("contact_ref"):
+            return [], None
+        listed = self.tools.apis.call("cases", "GET", "/v1/cases", token=self._token(session, now),
+                                      params={"contact_ref": answer.body["contact_ref"], "limit": 50})
+        cases = sorted(listed.body.get("cases", []) if listed.ok else [],
+                       key=lambda case: case["received_at"], reverse=True)
+        return [{**case, "received": domain.local_time(parse_time(case["received_at"]),
+                                                       self.timezone_of(case["country"]))} for case in cases], None
 
     @api("GET", "/callers", public=True)
     def caller_lookup_form(self, request):
@@ -53,7 +46,7 @@ class CallerPages:
             if not phone:
                 return self._page(session, "callers.html", 422, values=values, cases=None,
                                   errors={"phone": "required"})
-            cases, error = self._earlier_cases(session, now, country, phone)
+            cases, error = self._cases_of_caller(session, now, country, phone)
             if error:
                 return self._page(session, "callers.html", 422, values=values, cases=None,
                                   errors={"phone": "invalid_phone" if error == "invalid_phone" else "invalid"})
@@ -92,8 +85,9 @@ class CallerPages:
             # Is it their case? Their number against the case's contact, through intake's logged look-up.
             owner = None
             if phone:
-                references, error = self._look_up(session, now, case["country"], phone)
-                owner = "unreadable" if error else "yes" if reference in references else "no"
+                cases, error = self._cases_of_caller(session, now, case["country"], phone)
+                owner = "unreadable" if error else "yes" if case["reference"] in {c["reference"] for c in cases} \
+                    else "no"
             return self._page(session, "status_request.html", values=values, told=told, case=case, owner=owner,
                               errors={})
         return self._serve(request, view, roles=domain.CASE_ROLES)

@@ -7,7 +7,7 @@ CREATE TABLE contact_lookups (
     role         text NOT NULL,
     country      char(2) NOT NULL,      -- whose numbering the phone was read in
     contact_ref  uuid,                  -- the person found; NULL when nobody has this number
-    shown        integer NOT NULL,      -- earlier messages listed, in the requester's countries
+    shown        integer NOT NULL,      -- the person's cases in the requester's countries
     looked_up_at timestamptz NOT NULL DEFAULT now(),
     prev_hash    bytea NOT NULL,
     row_hash     bytea NOT NULL
