@@ -4,10 +4,11 @@ of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what 
 from services.console.frame import ConsoleFrame
 from services.console.pages.cases import CasePages
 from services.console.pages.sign_in import SignInPages
+from services.console.pages.supervisor import SupervisorPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, SupervisorPages, ConsoleFrame):
     name = "console"
 
 

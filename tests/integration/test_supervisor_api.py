@@ -56,6 +56,7 @@ def test_the_board_counts_breaches_by_team_and_agent_and_cases_are_assigned_seve
     unassigned = supervisor.get("/v1/cases", country="GN", deadline_state="breached", unassigned="true").json()
     assert sorted(case["reference"] for case in unassigned["cases"]) == ["GN-2026-000302", "GN-2026-000303"]
     assert [c["reference"] for c in supervisor.get("/v1/cases", team="kindia").json()["cases"]] == ["GN-2026-000301"]
+    assert len(supervisor.get("/v1/cases", deadline_state="breached", no_team="true").json()["cases"]) == 2
     assert focal.get("/v1/cases/deadline-board").json()["countries"][0]["breaches"] == 4
     assert Api(cases).get("/v1/cases/deadline-board").status_code == 403
     assert supervisor.get("/v1/cases/deadline-board", country="ML").json()["error"]["code"] == "country_not_in_scope"
