@@ -311,7 +311,7 @@ class CountryBoard(Contract):
 class DeadlineBoard(Contract):
     """GET /v1/cases/deadline-board: the supervisor's board. Counts only cases the caller may open (a
     restricted case is never counted for someone who cannot open it); each line matches the list
-    GET /v1/cases?country=..&deadline_state=..&team=.. (or assignee=.., or unassigned=true) gives."""
+    GET /v1/cases?country=..&deadline_state=..&team=.. (or no_team=true, assignee=.., unassigned=true) gives."""
 
     as_of: datetime
     countries: list[CountryBoard]

@@ -220,6 +220,8 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
             params[column] = filters[column]
     if filters.get("unassigned"):
         where.append("assignee IS NULL")
+    if filters.get("no_team"):
+        where.append("team IS NULL")
     if filters.get("received_from") is not None:
         where.append("received_at >= %(received_from)s")
         params["received_from"] = filters["received_from"]

@@ -19,7 +19,7 @@ from services.cases.settings import CasesSettings
 log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
-LIST_FILTERS = ("status", "category", "assignee", "team", "unassigned", "country", "deadline_state", "channel",
+LIST_FILTERS = ("status", "category", "assignee", "team", "unassigned", "no_team", "country", "deadline_state", "channel",
                 "received_from", "received_to", "restricted")
 # Who may move cases between people, and who reviews their quality.
 ASSIGNING_ROLES = ("supervisor", "focal_point")
@@ -64,9 +64,10 @@ def list_filters(args) -> dict:
     filters: dict = {name: args.get(name) or None for name in ("status", "assignee", "team", "deadline_state",
                                                                "channel")}
     filters["country"] = (args.get("country") or "").upper() or None
-    if args.get("unassigned") not in (None, "", "true"):
-        raise ApiError(422, "invalid_filter", "unassigned is true (cases nobody is assigned to).")
-    filters["unassigned"] = args.get("unassigned") == "true"
+    for name in ("unassigned", "no_team"):   # cases without an assignee, without a team
+        if args.get(name) not in (None, "", "true"):
+            raise ApiError(422, "invalid_filter", "unassigned and no_team are true or left out.")
+        filters[name] = args.get(name) == "true"
     try:
         filters["category_code"] = int(args["category"]) if args.get("category") else None
         for name in ("received_from", "received_to"):
