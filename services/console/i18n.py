@@ -298,6 +298,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "reassign.pick_case": ("Choisir {reference}", "Pick {reference}"),
     "reassign.to": ("À qui", "To whom"),
     "reassign.assignee": ("Agent", "Agent"),
+    "reassign.nobody": ("— (équipe seulement)", "— (team only)"),
+    "reassign.assign_required": ("Choisissez un agent ou indiquez une équipe.", "Choose an agent or name a team."),
     "reassign.submit": ("Réattribuer les cas cochés", "Reassign the ticked cases"),
     "field_error.choose_cases": ("Cochez au moins un cas.", "Tick at least one case."),
     "alerts.title": ("Alertes", "Alerts"),

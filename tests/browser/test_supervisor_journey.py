@@ -105,12 +105,14 @@ def test_a_supervisor_watches_deadlines_reassigns_cases_reads_alerts_and_reviews
     browser.check("21-reassign")
     for reference in late:
         page.get_by_label(f"Choisir {reference}").check()
+    page.get_by_label("Agent", exact=True).select_option(label="agent.kankan")
     page.get_by_label("Équipe").fill("conakry")
     supervisor.act(late[2], "notes", {"text": "Called the programme team."})
     page.get_by_role("button", name="Réattribuer les cas cochés").click()
     expect(page.get_by_role("status")).to_contain_text("2 cas réattribués.")
     expect(page.locator(".outcomes")).to_contain_text(f"{late[2]} : modifié par quelqu'un entre-temps")
     assert [supervisor.case(reference)["team"] for reference in late] == ["conakry", "conakry", None]
+    expect(page.get_by_role("row").filter(has_text=late[0])).to_contain_text("agent.kankan · conakry")
     browser.check("22-reassigned")
 
     # The alerts sent to the supervisors on duty about the late cases.
@@ -128,7 +130,7 @@ def test_a_supervisor_watches_deadlines_reassigns_cases_reads_alerts_and_reviews
     page.get_by_role("link", name="Qualité").click()
     expect(page.get_by_role("heading", name="Contrôle qualité")).to_be_visible()
     for reference in answered:
-        expect(page.get_by_role("link", name=f"Évaluer {reference}")).to_be_visible()
+        expect(page.get_by_role("row").filter(has_text=reference)).to_contain_text("agent.kankan")
     browser.check("24-quality-sample")
     page.get_by_role("link", name=f"Évaluer {answered[0]}").click()
     expect(page.get_by_role("heading", name=f"Évaluer {answered[0]}")).to_be_visible()

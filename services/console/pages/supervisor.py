@@ -11,6 +11,15 @@ SUPERVISORS = ("supervisor",)
 
 
 class SupervisorPages:
+    def _staff(self, session, now) -> list[dict]:
+        """The case workers of the supervisor's countries, from identity: people are shown by name, not id.
+        Without an answer the pages still work, showing ids."""
+        answer = self.tools.apis.call("identity", "GET", "/v1/staff", token=self._token(session, now))
+        return answer.body.get("staff", []) if answer.ok else []
+
+    def _names(self, session, now) -> dict[str, str]:
+        return {person["user_id"]: person["display_name"] for person in self._staff(session, now)}
+
     # --- the deadline board ---------------------------------------------------------------------------
 
     @api("GET", "/board", public=True)
@@ -24,7 +33,7 @@ class SupervisorPages:
                                   "tables": [(column, board["by_team" if column == "team" else "by_agent"])
                                              for column in ("team", "assignee")]})
             return self._page(session, "board.html", countries=countries, failed=not answer.ok,
-                              link=domain.board_link)
+                              link=domain.board_link, names=self._names(session, now))
         return self._serve(request, view, roles=SUPERVISORS)
 
     # --- reassigning one or many ------------------------------------------------------------------------
@@ -35,7 +44,10 @@ class SupervisorPages:
         rows = [{**case, "badge": domain.deadline_badge(parse_time(case["next_deadline_at"]), case["deadline_state"],
                                                         self.timezone_of(case["country"]), now)}
                 for case in (answer.body.get("cases", []) if answer.ok else [])]
+        staff = self._staff(session, now)
         return self._page(session, "reassign.html", status, rows=rows, filters=params, failed=not answer.ok,
+                          staff=[person for person in staff if person["role"] == "agent"],
+                          names={person["user_id"]: person["display_name"] for person in staff},
                           outcomes=outcomes, errors=dict(errors), values=values or {},
                           query={key: value for key, value in params.items() if key != "limit"})
 
@@ -100,6 +112,7 @@ class SupervisorPages:
                                    for case in sample["cases"]]
                 previous = domain.previous_week(sample["week_start"])
             return self._page(session, "quality.html", 200 if answer.ok else 422, sample=sample, params=params,
+                              names=self._names(session, now),
                               previous=previous, failure=None if answer.ok else answer.error_code)
         return self._serve(request, view, roles=SUPERVISORS)
 
