@@ -145,6 +145,10 @@ def test_a_supervisor_watches_deadlines_reassigns_cases_reads_alerts_and_reviews
     row = page.get_by_role("row").filter(has_text=answered[0])
     expect(row).to_contain_text("Note 4/5")
     browser.check()
+    row.get_by_role("link", name=f"Revoir {answered[0]}").click()   # a second look starts from the first review
+    expect(page.get_by_label("4 — bon")).to_be_checked()
+    expect(page.get_by_label("Commentaire pour l'agent (facultatif)")).to_have_value(
+        "Right and polite; say when to call back.")
 
     # On a phone: the board, readable.
     phone = visit(platform.console, phone=True)

@@ -123,9 +123,19 @@ class SupervisorPages:
                               text_key="case_not_found.text")
         case = answer.body
         timezone = self.timezone_of(case["country"])
+        if values is None:  # a case reviewed before: its review, to change
+            values = self._earlier_review(session, now, case, week)
         return self._page(session, "review.html", status, case=case, week=week, errors=dict(errors),
-                          values=values or {}, scores=domain.REVIEW_SCORES,
+                          values=values, scores=domain.REVIEW_SCORES,
                           local=lambda value: domain.local_time(parse_time(value), timezone))
+
+    def _earlier_review(self, session, now, case, week) -> dict:
+        answer = self.tools.apis.call("cases", "GET", "/v1/quality/sample", token=self._token(session, now),
+                                      params={"country": case["country"], **({"week": week} if week else {})})
+        sampled = next((each for each in answer.body.get("cases", []) if each["reference"] == case["reference"]),
+                       None) if answer.ok else None
+        review = sampled and sampled.get("review")
+        return {"score": str(review["score"]), "comment": review["comment"] or ""} if review else {}
 
     @api("GET", "/quality/<reference>", public=True)
     def review(self, request, reference):
