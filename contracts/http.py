@@ -323,6 +323,89 @@ class LinkDuplicate(CaseAction):
     duplicate_of: CaseReference
 
 
+class BoardLine(Contract):
+    """Cases of one team or one agent whose open deadline is near (warning, 75%) or past (breach)."""
+
+    key: str | None = Field(description="The team or the agent; None for cases without one")
+    warnings: int
+    breaches: int
+
+
+class CountryBoard(Contract):
+    country: CountryCode
+    warnings: int
+    breaches: int
+    by_team: list[BoardLine]
+    by_agent: list[BoardLine]
+
+
+class DeadlineBoard(Contract):
+    """GET /v1/cases/deadline-board: the supervisor's board. Counts only cases the caller may open (a
+    restricted case is never counted for someone who cannot open it); each line matches the list
+    GET /v1/cases?country=..&deadline_state=..&team=.. (or no_team=true, assignee=.., unassigned=true) gives."""
+
+    as_of: datetime
+    countries: list[CountryBoard]
+
+
+class CaseVersion(Contract):
+    reference: CaseReference
+    version: int = Field(ge=1, description="The case version the person saw when choosing it")
+
+
+class BulkAssignment(Contract):
+    """POST /v1/cases/assignments: assign several cases at once, each as POST .../assignment would (its own
+    change, version check and audit row); a case changed meanwhile is reported, not overwritten."""
+
+    cases: list[CaseVersion] = Field(min_length=1, max_length=100)
+    assignee: Name | None = None
+    team: Name | None = None
+
+
+class AssignmentOutcome(Contract):
+    reference: CaseReference
+    outcome: Literal["assigned", "version_conflict", "case_not_found"]
+    version: int | None = Field(None, description="The case's new version when assigned")
+
+
+class BulkAssignmentResult(Contract):
+    results: list[AssignmentOutcome]
+
+
+class QualityReview(Contract):
+    """POST /v1/quality/reviews/{reference}: a supervisor's review of a sampled case (the latest stands)."""
+
+    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent): right, polite, complete, on time")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class ReviewView(Contract):
+    reviewer: str
+    score: int
+    comment: str | None
+    reviewed_at: datetime
+
+
+class SampledCase(Contract):
+    reference: CaseReference
+    agent: str = Field(description="Who closed the case")
+    closed_at: datetime
+    category_code: CategoryCode | None
+    response_channel: str | None
+    review: ReviewView | None = None
+
+
+class QualitySample(Contract):
+    """GET /v1/quality/sample?country=GN&week=2026-11-23: the week's random sample of each agent's closed
+    cases, drawn when first asked for and kept (a week not over yet is topped up as agents close more)."""
+
+    country: CountryCode
+    week_start: date = Field(description="Monday, on the country's clock")
+    per_agent: int
+    complete: bool = Field(description="The week is over and its sample drawn for good")
+    cases: list[SampledCase]
+
+
 class ClockSetting(Contract):
     """PUT /admin/clock (test configurations only): where the service's clock should stand now."""
 
@@ -560,4 +643,5 @@ __all_contracts__ = [
     "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading",
+    "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",
 ]

@@ -105,6 +105,19 @@ class UserList(Contract):
     users: list[UserView]
 
 
+class StaffMember(Contract):
+    user_id: UUID = Field(description="The `sub` of the person's tokens: what cases names as assignee or agent")
+    display_name: str
+    role: Role
+
+
+class StaffList(Contract):
+    """GET /v1/staff: the case workers (agents, supervisors, focal points) sharing a country with the caller,
+    by name, so that a supervisor sees and chooses people, not ids. Disabled accounts are left out."""
+
+    staff: list[StaffMember]
+
+
 class AccountLink(Contract):
     """The one-time link to give the person (shown once; only its hash is kept)."""
 
@@ -199,5 +212,5 @@ __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
     "ProviderList", "SsoExchange", "EndedSessions", "Me", "NewClient", "ClientView", "ClientCreated", "ClientList",
-    "ClientToken", "AccountEvent", "AccountEvents",
+    "ClientToken", "AccountEvent", "AccountEvents", "StaffMember", "StaffList",
 ]

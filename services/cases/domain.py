@@ -2,8 +2,10 @@
 
 No I/O here: the time, the country's calendar and its policies are passed in.
 """
+import random
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from chassis.errors import Refused
 from services.cases.business_time import Calendar, Deadline, Span
@@ -193,3 +195,29 @@ def status_for_complainant(status: str, restricted: bool) -> str:
     if not restricted:
         return status
     return status if status in ("resolved", "closed") else "in_progress"
+
+
+# --- quality control -----------------------------------------------------------------------------------
+
+
+def week_of(moment: datetime, timezone: str) -> tuple[date, datetime, datetime]:
+    """The week (Monday to Sunday on the country's clock) holding `moment`: its Monday, and its start and
+    end as aware times (end excluded)."""
+    zone = ZoneInfo(timezone)
+    monday = moment.astimezone(zone).date() - timedelta(days=moment.astimezone(zone).weekday())
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    return monday, start, datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
+
+
+def sample_to_draw(unsampled_by_agent: dict[str, list], sampled_by_agent: dict[str, int], per_agent: int,
+                   rng: random.Random) -> dict[str, list]:
+    """For each agent, the closed cases to add to the week's sample so that it holds `per_agent` of theirs
+    (or all they closed, when fewer): drawn at random among those not sampled yet. Cases already sampled
+    stay; none is ever taken out."""
+    drawn = {}
+    for agent, closed in sorted(unsampled_by_agent.items()):
+        wanted = min(per_agent - sampled_by_agent.get(agent, 0), len(closed))
+        if wanted > 0:
+            drawn[agent] = rng.sample(sorted(closed), wanted)
+    return drawn
+

@@ -8,8 +8,10 @@ never go to logs or span attributes.
 import base64
 import binascii
 import json
+import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from uuid import UUID, uuid4
 
 from chassis.auth import Principal
@@ -21,7 +23,8 @@ from contracts.events import (
     StatusRequested,
 )
 from contracts.http import (
-    CaseList, CaseSummary, CaseView, ChangeCaseStatus, DeadlineView, TimelineEntry,
+    AssignmentOutcome, BoardLine, BulkAssignmentResult, CaseList, CaseSummary, CaseView, ChangeCaseStatus,
+    CountryBoard, DeadlineBoard, DeadlineView, QualitySample, ReviewView, SampledCase, TimelineEntry,
 )
 from services.cases import domain, repository
 from services.cases import model as classifier_model
@@ -358,6 +361,35 @@ def list_cases(uow, caller: Caller, filters: dict, cursor: str | None, limit: in
     return CaseList(cases=summaries, next_cursor=next_cursor)
 
 
+def deadline_board(uow, caller: Caller, countries: list[str], now: datetime) -> DeadlineBoard:
+    """Warnings and breaches by team and agent, for each of the caller's countries (or those asked for).
+    Restricted cases are counted only for those who may open them: the query leaves them out, so no
+    count, total or empty line can hint at one."""
+    principal = caller.principal
+    with uow:
+        rows = repository.deadline_board(uow.conn, countries=countries,
+                                         include_restricted=principal.sees_restricted_cases)
+    boards = []
+    for country in countries:
+        mine = [row for row in rows if row["country"] == country]
+        boards.append(CountryBoard(
+            country=country, warnings=_count(mine, "warning"), breaches=_count(mine, "breached"),
+            by_team=_lines(mine, "team"), by_agent=_lines(mine, "assignee")))
+    return DeadlineBoard(as_of=now, countries=boards)
+
+
+def _count(rows: list[dict], state: str) -> int:
+    return sum(row["count"] for row in rows if row["deadline_state"] == state)
+
+
+def _lines(rows: list[dict], column: str) -> list[BoardLine]:
+    """One line per team (or agent), most breaches first; cases without one last."""
+    keys = {row[column] for row in rows}
+    lines = [BoardLine(key=key, warnings=_count([r for r in rows if r[column] == key], "warning"),
+                       breaches=_count([r for r in rows if r[column] == key], "breached")) for key in keys]
+    return sorted(lines, key=lambda line: (line.key is None, -line.breaches, -line.warnings, line.key or ""))
+
+
 # --- actions ------------------------------------------------------------------------------------------------
 
 
@@ -435,6 +467,24 @@ def assign(uow, settings, reference, caller, version, assignee, team, now) -> Ca
         change.record("assigned", assignee=assignee, team=team)
         change.emit(CaseAssigned, assignee=assignee, team=team)
     return _act(uow, settings, reference, caller, version, "assign", do, now)
+
+
+def assign_many(uow, settings, cases: list, caller, assignee, team, now) -> BulkAssignmentResult:
+    """Assign several cases, each exactly as one assignment (its own transaction, version check and
+    audit row): one case changed meanwhile is reported back and the others are still assigned."""
+    if len({case.reference for case in cases}) != len(cases):
+        raise ApiError(422, "duplicate_reference", "Name each case once.")
+    results = []
+    for case in cases:
+        try:
+            view = assign(uow, settings, case.reference, caller, case.version, assignee, team, now)
+        except ApiError as refused:
+            if refused.code not in ("version_conflict", "case_not_found"):
+                raise
+            results.append(AssignmentOutcome(reference=case.reference, outcome=refused.code))
+        else:
+            results.append(AssignmentOutcome(reference=case.reference, outcome="assigned", version=view.version))
+    return BulkAssignmentResult(results=results)
 
 
 def add_note(uow, settings, reference, caller, version, text, now) -> CaseView:
@@ -584,3 +634,76 @@ def fire_due_deadlines(uow, settings: CasesSettings, now: datetime) -> int:
                 fired += 1
             repository.refresh_queue_position(uow.conn, row["case_id"])
     return fired
+
+
+# --- quality control -----------------------------------------------------------------------------------------
+
+
+def quality_sample(uow, settings: CasesSettings, caller: Caller, country: str, day: date | None,
+                   now: datetime, rng: random.Random | None = None) -> QualitySample:
+    """The week's sample of each agent's closed cases, drawn at the first look and kept. While the
+    week runs, agents who closed more cases are topped up to the sample size; the first look after
+    the week ends draws the rest and the week is drawn for good."""
+    timezone = settings.countries[country].timezone
+    week_start, start, end = domain.week_of(
+        datetime.combine(day, time(12), tzinfo=ZoneInfo(timezone)) if day else now, timezone)
+    if start > now:
+        raise ApiError(422, "week_not_started", "That week has not started yet.")
+    per_agent = settings.quality.sample_per_agent
+    principal = caller.principal
+    with uow:
+        complete = repository.lock_quality_week(uow.conn, country, week_start)
+        if not complete:
+            sampled = repository.sampled_case_ids(uow.conn, country, week_start)
+            closed = repository.closures(uow.conn, country, start, min(end, now))
+            sampled_by_agent: dict[str, int] = {}
+            unsampled: dict[str, list] = {}
+            for closure in closed:
+                if closure["case_id"] in sampled:
+                    sampled_by_agent[closure["agent"]] = sampled_by_agent.get(closure["agent"], 0) + 1
+                else:
+                    unsampled.setdefault(closure["agent"], []).append(closure["reference"])
+            by_reference = {closure["reference"]: closure for closure in closed}
+            drawn = domain.sample_to_draw(unsampled, sampled_by_agent, per_agent, rng or random.SystemRandom())
+            for references in drawn.values():
+                for reference in references:
+                    closure = by_reference[reference]
+                    repository.add_to_sample(uow.conn, country, week_start, closure, now)
+                    repository.audit(uow.conn, actor=principal.subject, role=principal.role,
+                                     action="quality_sampled", case_id=closure["case_id"], reference=reference,
+                                     client_address=caller.address, user_agent=caller.user_agent,
+                                     detail={"week_start": week_start.isoformat(), "agent": closure["agent"]})
+            if now >= end:
+                repository.mark_week_drawn(uow.conn, country, week_start, now)
+                complete = True
+        rows = repository.quality_sample(uow.conn, country, week_start)
+    # A case restricted since it was drawn leaves the sight of those who may not open it.
+    cases = [SampledCase(
+        reference=row["reference"], agent=row["agent"], closed_at=row["closed_at"],
+        category_code=row["category_code"], response_channel=row["response_channel"],
+        review=ReviewView(reviewer=row["reviewer"], score=row["score"], comment=row["comment"],
+                          reviewed_at=row["reviewed_at"]) if row["reviewer"] else None)
+        for row in rows if not row["restricted"] or principal.sees_restricted_cases]
+    return QualitySample(country=country, week_start=week_start, per_agent=per_agent, complete=complete,
+                         cases=cases)
+
+
+def review_case(uow, reference: str, caller: Caller, score: int, comment: str | None, now: datetime) -> ReviewView:
+    """A supervisor's review of a case drawn for quality control (its latest week's sample)."""
+    principal = caller.principal
+    with uow:
+        case = repository.find_case(uow.conn, reference)
+        sampling = repository.latest_sampling(uow.conn, case["case_id"]) if case else None
+        if case is not None and visible(case, principal) and sampling is not None:
+            repository.save_review(uow.conn, sampling["country"], sampling["week_start"], case["case_id"],
+                                   principal.subject, score, comment, now)
+            # The comment is a person's words about a colleague's work: kept with the review, not in the log.
+            repository.audit(uow.conn, actor=principal.subject, role=principal.role, action="quality_review",
+                             case_id=case["case_id"], reference=reference, client_address=caller.address,
+                             user_agent=caller.user_agent,
+                             detail={"week_start": sampling["week_start"].isoformat(), "score": score})
+            return ReviewView(reviewer=principal.subject, score=score, comment=comment, reviewed_at=now)
+        _audit_denied(uow.conn, reference, case, caller, "quality_review")
+    if case is not None and visible(case, principal):
+        raise ApiError(404, "not_in_sample", "This case was not drawn for quality control.")
+    raise NOT_FOUND

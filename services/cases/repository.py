@@ -213,12 +213,15 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
     params: dict = {"countries": countries, "limit": limit}
     if not include_restricted:
         where.append("NOT restricted")
-    for column in ("status", "category_code", "assignee", "deadline_state", "channel", "restricted", "contact_ref"):
+    for column in ("status", "category_code", "assignee", "team", "country", "deadline_state", "channel",
+                   "restricted", "contact_ref"):
         if filters.get(column) is not None:
             where.append(f"{column} = %({column})s")
             params[column] = filters[column]
     if filters.get("unassigned"):
         where.append("assignee IS NULL")
+    if filters.get("no_team"):
+        where.append("team IS NULL")
     if filters.get("received_from") is not None:
         where.append("received_at >= %(received_from)s")
         params["received_from"] = filters["received_from"]
@@ -232,6 +235,93 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
         f"""SELECT {', '.join(LIST_COLUMNS)} FROM cases WHERE {' AND '.join(where)}
             ORDER BY queue_due_at, case_id LIMIT %(limit)s""", params).fetchall()
     return [dict(zip(LIST_COLUMNS, row)) for row in rows]
+
+
+def deadline_board(conn, *, countries: list[str], include_restricted: bool) -> list[dict]:
+    """Cases in warning or breach, counted by country, team and assignee: the same cases the list's
+    deadline_state filter finds, so that each count leads to exactly the list it counts."""
+    rows = conn.execute(
+        """SELECT country, team, assignee, deadline_state, count(*) FROM cases
+           WHERE country = ANY(%(countries)s) AND deadline_state IN ('warning', 'breached')
+             AND (%(include_restricted)s OR NOT restricted)
+           GROUP BY country, team, assignee, deadline_state""",
+        {"countries": countries, "include_restricted": include_restricted}).fetchall()
+    return [dict(zip(("country", "team", "assignee", "deadline_state", "count"), row)) for row in rows]
+
+
+# --- quality control -------------------------------------------------------------------------------------
+
+
+def lock_quality_week(conn, country: str, week_start) -> bool:
+    """Hold the week's draw for this transaction (two supervisors asking at once draw once); True when
+    the week was drawn for good already."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('quality:' || %s || ':' || %s))",
+                 [country, week_start.isoformat()])
+    return conn.execute("SELECT 1 FROM quality_weeks WHERE country = %s AND week_start = %s",
+                        [country, week_start]).fetchone() is not None
+
+
+def closures(conn, country: str, start: datetime, end: datetime) -> list[dict]:
+    """Cases of the country closed by a person in [start, end), not restricted now, each with its last
+    closure in the period and who made it."""
+    rows = conn.execute(
+        """SELECT DISTINCT ON (h.case_id) h.case_id, c.reference, h.actor, h.at
+           FROM case_history h JOIN cases c USING (case_id)
+           WHERE h.action = 'status_changed' AND h.detail->>'to_status' = 'closed'
+             AND h.at >= %s AND h.at < %s AND c.country = %s AND NOT c.restricted AND h.actor <> 'system'
+           ORDER BY h.case_id, h.at DESC""", [start, end, country]).fetchall()
+    return [dict(zip(("case_id", "reference", "agent", "closed_at"), row)) for row in rows]
+
+
+def sampled_case_ids(conn, country: str, week_start) -> set[UUID]:
+    rows = conn.execute("SELECT case_id FROM quality_samples WHERE country = %s AND week_start = %s",
+                        [country, week_start]).fetchall()
+    return {row[0] for row in rows}
+
+
+def add_to_sample(conn, country: str, week_start, closure: dict, at: datetime) -> None:
+    conn.execute(
+        """INSERT INTO quality_samples (country, week_start, case_id, reference, agent, closed_at, drawn_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+        [country, week_start, closure["case_id"], closure["reference"], closure["agent"], closure["closed_at"], at])
+
+
+def mark_week_drawn(conn, country: str, week_start, at: datetime) -> None:
+    conn.execute("INSERT INTO quality_weeks (country, week_start, drawn_at) VALUES (%s, %s, %s)",
+                 [country, week_start, at])
+
+
+SAMPLE_COLUMNS = ("case_id", "reference", "agent", "closed_at", "category_code", "response_channel", "restricted",
+                  "reviewer", "score", "comment", "reviewed_at")
+
+
+def quality_sample(conn, country: str, week_start) -> list[dict]:
+    rows = conn.execute(
+        """SELECT s.case_id, s.reference, s.agent, s.closed_at, c.category_code, c.response_channel, c.restricted,
+                  r.reviewer, r.score, r.comment, r.reviewed_at
+           FROM quality_samples s JOIN cases c USING (case_id)
+           LEFT JOIN quality_reviews r
+                  ON r.country = s.country AND r.week_start = s.week_start AND r.case_id = s.case_id
+           WHERE s.country = %s AND s.week_start = %s
+           ORDER BY s.agent, s.closed_at, s.reference""", [country, week_start]).fetchall()
+    return [dict(zip(SAMPLE_COLUMNS, row)) for row in rows]
+
+
+def latest_sampling(conn, case_id: UUID) -> dict | None:
+    """The most recent week the case was sampled in."""
+    row = conn.execute("""SELECT country, week_start FROM quality_samples WHERE case_id = %s
+                          ORDER BY week_start DESC LIMIT 1""", [case_id]).fetchone()
+    return dict(zip(("country", "week_start"), row)) if row else None
+
+
+def save_review(conn, country: str, week_start, case_id: UUID, reviewer: str, score: int, comment: str | None,
+                at: datetime) -> None:
+    conn.execute(
+        """INSERT INTO quality_reviews (country, week_start, case_id, reviewer, score, comment, reviewed_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (country, week_start, case_id) DO UPDATE SET reviewer = EXCLUDED.reviewer,
+               score = EXCLUDED.score, comment = EXCLUDED.comment, reviewed_at = EXCLUDED.reviewed_at""",
+        [country, week_start, case_id, reviewer, score, comment, at])
 
 
 # --- audit and clock ---------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
-    AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
-    ReopenCase, ResolveCase,
+    AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
+    LinkDuplicate, QualityReview, ReopenCase, ResolveCase,
 )
 from services.cases import handlers
 from services.cases.settings import CasesSettings
@@ -20,8 +20,11 @@ from services.cases.settings import CasesSettings
 log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
-LIST_FILTERS = ("status", "category", "assignee", "deadline_state", "channel", "received_from", "received_to",
-                "restricted", "unassigned", "contact_ref")
+LIST_FILTERS = ("status", "category", "assignee", "team", "unassigned", "no_team", "country", "deadline_state", "channel",
+                "received_from", "received_to", "restricted", "contact_ref")
+# Who may move cases between people, and who reviews their quality.
+ASSIGNING_ROLES = ("supervisor", "focal_point")
+QUALITY_ROLES = ("supervisor",)
 
 
 def caller_of(request, principal) -> handlers.Caller:
@@ -59,7 +62,14 @@ def list_filters(args) -> dict:
     if unknown:
         raise ApiError(422, "invalid_filter", "Unknown filter.", [{"field": name, "reason": "unknown filter"}
                                                                    for name in sorted(unknown)])
-    filters: dict = {name: args.get(name) or None for name in ("status", "assignee", "deadline_state", "channel")}
+    filters: dict = {name: args.get(name) or None for name in ("status", "assignee", "team", "deadline_state",
+                                                               "channel")}
+    filters["country"] = (args.get("country") or "").upper() or None
+    # "unassigned": nobody has taken the case yet (a team alone is not a person); "no_team": no team either.
+    for name in ("unassigned", "no_team"):
+        if args.get(name) not in (None, "", "true"):
+            raise ApiError(422, "invalid_filter", "unassigned and no_team are true or left out.")
+        filters[name] = args.get(name) == "true"
     try:
         filters["category_code"] = int(args["category"]) if args.get("category") else None
         for name in ("received_from", "received_to"):
@@ -75,16 +85,22 @@ def list_filters(args) -> dict:
     if restricted not in (None, "true", "false"):
         raise ApiError(422, "invalid_filter", "restricted is true or false.")
     filters["restricted"] = None if restricted is None else restricted == "true"
-    # An agent's "unassigned" view: cases nobody has taken yet (a team alone is not a person).
-    if args.get("unassigned") not in (None, "", "true"):
-        raise ApiError(422, "invalid_filter", "unassigned is true.")
-    filters["unassigned"] = args.get("unassigned") == "true"
     # One person's cases, by the pseudonym intake's caller look-up gave (the number never reaches cases).
     try:
         filters["contact_ref"] = UUID(args["contact_ref"]) if args.get("contact_ref") else None
     except ValueError:
         raise ApiError(422, "invalid_filter", "contact_ref is the UUID intake's caller look-up gives.") from None
     return filters
+
+
+def countries_asked(request, principal) -> list[str]:
+    """`country=GN,ML` narrows the caller's countries; none asked is all of them."""
+    asked = [code.strip().upper() for code in (request.args.get("country") or "").split(",") if code.strip()]
+    for country in asked:
+        if len(country) != 2 or not country.isalpha():
+            raise ApiError(422, "invalid_filter", "country is a list of ISO codes, e.g. GN,ML.")
+        principal.require_country(country)
+    return asked or sorted(principal.countries)
 
 
 class CasesService(PlatformService):
@@ -126,6 +142,11 @@ class CasesService(PlatformService):
         return handlers.list_cases(self.db(), caller_of(request, principal), list_filters(request.args),
                                    request.args.get("cursor"), limit)
 
+    @api("GET", "/v1/cases/deadline-board", roles=ASSIGNING_ROLES)
+    def deadline_board(self, request, principal):
+        return handlers.deadline_board(self.db(), caller_of(request, principal),
+                                       countries_asked(request, principal), self.now())
+
     @api("GET", "/v1/cases/<string:reference>", roles=CASE_ROLES)
     def get_case(self, request, reference, principal):
         return handlers.get_case(self.db(), reference, caller_of(request, principal))
@@ -144,6 +165,12 @@ class CasesService(PlatformService):
         body = parse_body(request, AssignCase)
         return handlers.assign(self.db(), self.settings, reference, caller_of(request, principal),
                                expected_version(request, body.version), body.assignee, body.team, self.now())
+
+    @api("POST", "/v1/cases/assignments", roles=ASSIGNING_ROLES)
+    def assign_cases(self, request, principal):
+        body = parse_body(request, BulkAssignment)
+        return handlers.assign_many(self.db(), self.settings, body.cases, caller_of(request, principal),
+                                    body.assignee, body.team, self.now())
 
     @api("POST", "/v1/cases/<string:reference>/notes", roles=CASE_ROLES)
     def add_note(self, request, reference, principal):
@@ -183,6 +210,27 @@ class CasesService(PlatformService):
     def _move(self, request, reference, principal, body: ChangeCaseStatus):
         return handlers.change_status(self.db(), self.settings, reference, caller_of(request, principal),
                                       expected_version(request, body.version), body, self.now())
+
+    # --- quality control ------------------------------------------------------------------------------------
+
+    @api("GET", "/v1/quality/sample", roles=QUALITY_ROLES)
+    def quality_sample(self, request, principal):
+        country = (request.args.get("country") or "").upper()
+        if country not in self.settings.countries:
+            raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
+        principal.require_country(country)
+        try:
+            day = date.fromisoformat(request.args["week"]) if request.args.get("week") else None
+        except ValueError:
+            raise ApiError(422, "invalid_date", "week is a date inside the week, e.g. 2026-11-23.") from None
+        return handlers.quality_sample(self.db(), self.settings, caller_of(request, principal), country, day,
+                                       self.now())
+
+    @api("POST", "/v1/quality/reviews/<string:reference>", roles=QUALITY_ROLES)
+    def review_case(self, request, reference, principal):
+        body = parse_body(request, QualityReview)
+        return handlers.review_case(self.db(), reference, caller_of(request, principal), body.score, body.comment,
+                                    self.now())
 
     # --- test configurations only -------------------------------------------------------------------------
 

@@ -56,6 +56,10 @@ class ClockSettings(Section):
     adjustable: bool = False
 
 
+class QualitySettings(Section):
+    sample_per_agent: int = Field(2, ge=1, le=50, description="Closed cases of each agent reviewed each week")
+
+
 class ClassifierSettings(Section):
     # country -> rule name -> extra phrases (national languages, local words)
     phrases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
@@ -70,6 +74,7 @@ class CasesSettings(ServiceSettings):
     deadlines: DeadlineSettings = DeadlineSettings()
     clock: ClockSettings = ClockSettings()
     classifier: ClassifierSettings = ClassifierSettings()
+    quality: QualitySettings = QualitySettings()
 
     @cached_property
     def _calendars(self) -> dict[str, Calendar]:

@@ -2,7 +2,8 @@
 the country's clock, what the call form becomes for intake, and which pages a role may see."""
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("fr", "en")
@@ -46,7 +47,7 @@ STEP_PAGES = {"totp": "/sign-in/totp", "enrol_totp": "/sign-in/enrol", "accept_c
 # Where each role lands after signing in: the page of its main journey.
 HOME_PAGES = {
     "agent": "/cases",
-    "supervisor": "/cases",
+    "supervisor": "/board",
     "focal_point": "/restricted",
     "partner": "/no-pages-yet",
     "manager": "/no-pages-yet",
@@ -273,3 +274,73 @@ def case_action_body(action: str, form, subject: str | None) -> tuple[dict | Non
         else:
             return None, [("response", "required")]
     return body, []
+
+
+# --- the supervisor's pages -----------------------------------------------------------------------------
+
+BOARD_STATES = ("warning", "breached")
+REVIEW_SCORES = (1, 2, 3, 4, 5)
+MAX_REASSIGNED = 100
+
+
+def board_link(country: str, state: str, column: str, key: str | None) -> str:
+    """The list a board count leads to: the same filters the cases service counted with."""
+    params = {"country": country, "deadline_state": state}
+    if key is None:
+        params["unassigned" if column == "assignee" else "no_team"] = "true"
+    else:
+        params[column] = key
+    return "/reassign?" + urlencode(params)
+
+
+def list_params(args) -> dict:
+    """The reassignment list's filters from the page's query, as the cases API takes them."""
+    params = {"limit": MAX_REASSIGNED}
+    country = (args.get("country") or "").upper()
+    if len(country) == 2 and country.isalpha():
+        params["country"] = country
+    if args.get("deadline_state") in BOARD_STATES:
+        params["deadline_state"] = args["deadline_state"]
+    for name in ("assignee", "team"):
+        if args.get(name):
+            params[name] = args[name][:200]
+    for name in ("unassigned", "no_team"):
+        if args.get(name) == "true":
+            params[name] = "true"
+    return params
+
+
+def reassignment_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The reassignment form (ticked cases, each as `reference:version`, and whom to) as the cases API's
+    BulkAssignment, or what to fix."""
+    errors: list[tuple[str, str]] = []
+    chosen = []
+    for value in form.getlist("case")[:MAX_REASSIGNED]:
+        reference, _, version = value.rpartition(":")
+        if reference and version.isdigit():
+            chosen.append({"reference": reference[:20], "version": int(version)})
+    if not chosen:
+        errors.append(("case", "choose_cases"))
+    assignee, team = (form.get("assignee") or "").strip(), (form.get("team") or "").strip()
+    if not assignee and not team:
+        errors.append(("assignee", "required"))
+    if errors:
+        return None, errors
+    body: dict = {"cases": chosen}
+    body.update({key: value for key, value in {"assignee": assignee, "team": team}.items() if value})
+    return body, []
+
+
+def review_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
+    score = (form.get("score") or "").strip()
+    if not score.isdigit() or int(score) not in REVIEW_SCORES:
+        return None, [("score", "choose")]
+    comment = (form.get("comment") or "").strip()
+    if len(comment) > 2000:
+        return None, [("comment", "too_long")]
+    return {"score": int(score), **({"comment": comment} if comment else {})}, []
+
+
+def previous_week(week_start: str) -> str:
+    """The Monday before the given one (ISO dates)."""
+    return (date.fromisoformat(week_start) - timedelta(days=7)).isoformat()

@@ -5,10 +5,11 @@ from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
 from services.console.pages.cases import CasePages
 from services.console.pages.sign_in import SignInPages
+from services.console.pages.supervisor import SupervisorPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, CallerPages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, CallerPages, SupervisorPages, ConsoleFrame):
     name = "console"
 
 

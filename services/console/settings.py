@@ -12,6 +12,7 @@ class ApiSettings(Section):
     identity: str
     intake: str
     cases: str
+    notifications: str
 
 
 class SessionSettings(Section):

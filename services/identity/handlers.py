@@ -123,6 +123,11 @@ def list_users(uow, admin, limit: int) -> list[dict]:
         return repository.list_users(uow.conn, sorted(admin.countries), limit)
 
 
+def list_case_workers(uow, principal, limit: int) -> list[dict]:
+    with uow:
+        return repository.case_workers(uow.conn, sorted(principal.countries), limit)
+
+
 def _managed_user(conn, admin, user_id) -> dict:
     user = repository.user_by_id(conn, user_id, lock=True)
     # Someone else's user is answered as missing: an admin learns nothing of other countries' accounts.

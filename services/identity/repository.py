@@ -50,6 +50,14 @@ def list_users(conn, countries: list[str], limit: int) -> list[dict]:
     return _all(conn, f"{_SELECT_USER} WHERE countries <@ %s ORDER BY lower(username) LIMIT %s", [countries, limit])
 
 
+def case_workers(conn, countries: list[str], limit: int) -> list[dict]:
+    """Enabled agents, supervisors and focal points with a country among `countries`, by name."""
+    return _all(conn, """SELECT user_id, display_name, role FROM users
+                         WHERE countries && %s AND disabled_at IS NULL
+                           AND role IN ('agent', 'supervisor', 'focal_point')
+                         ORDER BY lower(display_name), user_id LIMIT %s""", [countries, limit])
+
+
 def update_user(conn, user_id: UUID, **fields) -> None:
     assignments = ", ".join(f"{name} = %s" for name in fields)
     conn.execute(f"UPDATE users SET {assignments} WHERE user_id = %s", [*fields.values(), user_id])

@@ -15,8 +15,8 @@ from chassis.server import client_address, trusted_networks
 from chassis.service import PlatformService
 from contracts.identity import (
     AccountEvent, AccountEvents, AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
-    ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, TotpEnrolment, UserList,
-    UserView,
+    ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, StaffList, StaffMember,
+    TotpEnrolment, UserList, UserView,
 )
 from services.identity import domain, handlers
 from services.identity.crypto import Passwords, ServiceKeys
@@ -166,6 +166,13 @@ class IdentityService(PlatformService):
     def list_users(self, request, principal):
         rows = self._run(handlers.list_users, self.db(), principal, MAX_USERS_LISTED)
         return UserList(users=[_user_view(row) for row in rows])
+
+    # Case workers, for supervisors choosing whom to give cases to (names, not ids)
+
+    @api("GET", "/v1/staff", roles=("supervisor", "focal_point", "admin"))
+    def list_staff(self, request, principal):
+        rows = self._run(handlers.list_case_workers, self.db(), principal, MAX_USERS_LISTED)
+        return StaffList(staff=[StaffMember(**row) for row in rows])
 
     @api("POST", "/v1/users", roles=("admin",))
     def create_user(self, request, principal):
