@@ -207,5 +207,5 @@ __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
     "ProviderList", "SsoExchange", "EndedSessions", "Me", "NewClient", "ClientView", "ClientCreated", "ClientList",
-    "ClientToken", "AccountEvent", "AccountEvents",
+    "ClientToken", "AccountEvent", "AccountEvents", "AccessChange",
 ]

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from chassis.errors import ApiError
 from contracts.events import CallRecorded, FeedbackReceived, StatusRequested
 from contracts.http import (
-    BatchReport, BatchRowAccepted, BatchRowProblem, FeedbackAccepted, FeedbackSubmission, MessageReceipt,
+    BatchReport, BatchRowAccepted, BatchRowProblem, ChannelActivity, ChannelLastMessage, FeedbackAccepted,
+    FeedbackSubmission, MessageReceipt,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
@@ -311,3 +312,15 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
         raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,
                                  contact=vault.open(UUID(str(request.contact_ref)), sealed))
+
+
+def channel_activity(uow, settings, countries: frozenset[str]) -> ChannelActivity:
+    """When each channel of these countries last brought a message; a configured channel that never did is
+    listed too (with no time), since a channel that never worked is the first an operator must see."""
+    with uow:
+        last = repository.last_message_per_channel(uow.conn, sorted(countries))
+    configured = {(endpoint.country, endpoint.channel.value) for endpoint in settings.endpoints.values()
+                  if endpoint.country in countries}
+    return ChannelActivity(channels=[
+        ChannelLastMessage(country=country, channel=channel, last_received_at=last.get((country, channel)))
+        for country, channel in sorted(configured | set(last))])

@@ -197,3 +197,10 @@ def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds:
                          SELECT ctid FROM web_form_hits WHERE hit_at <= clock_timestamp() - {window}
                          LIMIT 100 FOR UPDATE SKIP LOCKED)""", [seconds])
     return None
+
+
+def last_message_per_channel(conn, countries: list[str]) -> dict[tuple[str, str], datetime]:
+    """When each (country, channel) last brought a message, for the countries asked."""
+    return {(country.strip(), channel): last for country, channel, last in conn.execute(
+        """SELECT country, channel, max(received_at) FROM feedback WHERE country = ANY(%s)
+           GROUP BY country, channel""", [countries]).fetchall()}
