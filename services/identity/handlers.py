@@ -123,8 +123,13 @@ def list_users(uow, admin, limit: int) -> list[dict]:
         return repository.list_users(uow.conn, sorted(admin.countries), limit)
 
 
-def _managed_user(conn, admin, user_id) -> dict:
-    user = repository.user_by_id(conn, user_id, lock=True)
+def managed_user(uow, admin, user_id) -> dict:
+    with uow:
+        return _managed_user(uow.conn, admin, user_id, lock=False)
+
+
+def _managed_user(conn, admin, user_id, lock: bool = True) -> dict:
+    user = repository.user_by_id(conn, user_id, lock=lock)
     # Someone else's user is answered as missing: an admin learns nothing of other countries' accounts.
     if user is None or not domain.may_manage(admin.countries, user["countries"]):
         raise Refused(404, "user_not_found", "There is no such user among yours.")

@@ -178,6 +178,10 @@ class IdentityService(PlatformService):
                                 link=self._link_url("invitation", secret),
                                 expires_at=ctx.now + self.settings.invitation_ttl)
 
+    @api("GET", "/v1/users/<uuid:user_id>", roles=("admin",))
+    def read_user(self, request, user_id, principal):
+        return _user_view(self._run(handlers.managed_user, self.db(), principal, user_id))
+
     @api("POST", "/v1/users/<uuid:user_id>/disable", roles=("admin",))
     def disable_user(self, request, user_id, principal):
         ended = self._run(handlers.disable_user, self.db(), self._ctx(request), principal, user_id)

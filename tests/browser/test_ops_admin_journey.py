@@ -99,9 +99,12 @@ def test_an_ops_person_sees_each_service_ready_and_replays_a_parked_message(plat
     expect(page.locator(f"#{parked_id}")).to_have_count(0)
     browser.check()
 
+    # User administration is an admin's, not an operator's.
+    assert page.goto("/users").status == 403
+    page.goto("/health")
+
     # The same page on a phone.
     page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
     expect(page.get_by_role("heading", name="État de la plateforme", level=1)).to_be_visible()
     browser.check("ops-02-health-phone")
 

@@ -209,9 +209,12 @@ def test_an_admin_manages_only_the_users_of_their_countries(identity):
     listed = requests.get(f"{identity.url}/v1/users", headers=ADMIN_GN).json()["users"]
     assert listed == []
     ml_user = requests.get(f"{identity.url}/v1/users", headers=admin_ml).json()["users"][0]
-    for action in ("disable", "reset-link"):
+    for action in ("disable", "reset-link", "enable", "reset-second-factor"):
         answer = requests.post(f"{identity.url}/v1/users/{ml_user['user_id']}/{action}", headers=ADMIN_GN)
         assert (answer.status_code, answer.json()["error"]["code"]) == (404, "user_not_found")
+    assert requests.get(f"{identity.url}/v1/users/{ml_user['user_id']}", headers=ADMIN_GN).status_code == 404
+    assert requests.get(f"{identity.url}/v1/users/{ml_user['user_id']}", headers=admin_ml).json()["username"] == \
+        "agent.ml"
     agents_cannot = requests.get(f"{identity.url}/v1/users", headers=bearer("agent"))
     assert agents_cannot.status_code == 403
 

@@ -49,8 +49,8 @@ class UserPages:
         return self._serve(request, view, roles=ADMIN_ROLES)
 
     def _user_page(self, session, now, user_id: str, status=200, errors=(), failure=None):
-        users = self._users(session, now) or []
-        user = next((user for user in users if user["user_id"] == user_id), None)
+        answer = self.tools.apis.call("identity", "GET", f"/v1/users/{user_id}", token=self._token(session, now))
+        user = answer.body if answer.ok else None
         if user is None:
             return self._page(session, "message.html", 404, title_key="user_not_found.title",
                               text_key="user_not_found.text")
