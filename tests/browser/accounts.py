@@ -38,6 +38,7 @@ def enrolled_account(identity_url: str, admin_token: str, username: str, role: s
     step = requests.post(f"{identity_url}/v1/sign-in/totp-enrolment/confirm", json={
         "challenge": step["challenge"], "code": pyotp.TOTP(secret["secret"]).now()}).json()
     version = requests.get(f"{identity_url}/v1/conduct").json()["version"]
-    done = requests.post(f"{identity_url}/v1/sign-in/conduct", json={"challenge": step["challenge"], "version": version})
+    done = requests.post(f"{identity_url}/v1/sign-in/conduct",
+                         json={"challenge": step["challenge"], "version": version})
     assert done.json()["status"] == "signed_in", done.text
     return secret["secret"]

@@ -32,9 +32,8 @@ class UserPages:
     @api("POST", "/users", public=True)
     def invite_user(self, request):
         def view(session, now):
-            values = {"username": request.form.get("username", ""), "display_name": request.form.get("display_name", ""),
-                      "role": request.form.get("role", ""), "org": request.form.get("org", ""),
-                      "countries": request.form.getlist("countries")}
+            values = {name: request.form.get(name, "") for name in ("username", "display_name", "role", "org")}
+            values["countries"] = request.form.getlist("countries")
             body, errors = domain.invitation_from_form(request.form, session.countries)
             if errors:
                 return self._users_page(session, now, 422, values, errors)
