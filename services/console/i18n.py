@@ -243,6 +243,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "users.reset_second_factor_hint": ("Pour un téléphone perdu : elle enregistre une nouvelle application à sa "
                                        "prochaine connexion.", "For a lost phone: they enrol a new app at their "
                                        "next sign-in."),
+    "users.access_from_provider": ("Son rôle et ses pays viennent des groupes de son organisation.",
+                                   "Their role and countries come from their organisation's groups."),
     "users.provider_managed": ("Mot de passe et second facteur sont gérés par son organisation.",
                                "Password and second factor are managed by their organisation."),
     "users.disable": ("Désactiver le compte", "Disable the account"),
