@@ -90,3 +90,11 @@ class OutboxRelay:
             backlog = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
         metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
         return len(published_ids)
+
+
+def outbox_lag(conn) -> dict:
+    """How far the relay is behind: how many committed events wait, and since when (the operator's health page)."""
+    unpublished, oldest, lag = conn.execute(
+        """SELECT count(*), min(created_at), coalesce(extract(epoch FROM now() - min(created_at)), 0)
+           FROM outbox WHERE published_at IS NULL""").fetchone()
+    return {"unpublished": unpublished, "oldest_unpublished_at": oldest, "lag_seconds": max(float(lag), 0.0)}

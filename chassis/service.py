@@ -1,5 +1,5 @@
 """What every service has: database, tracing, health, metrics (on a port of their own, see
-chassis.server.MetricsServer) and the operator's view of parked messages. Services subclass
+chassis.server.MetricsServer) and the operator's view of parked messages and of the outbox's lag. Services subclass
 `PlatformService`."""
 import logging
 
@@ -7,13 +7,14 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 
 from chassis import messaging, metrics
+from chassis.outbox import outbox_lag
 from chassis.amqp import queue_consumer_of
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
 from chassis.server import MetricsServer
 from chassis.tracing import Tracing
-from contracts.http import Health, ParkedMessage, ParkedMessages
+from contracts.http import Health, OutboxLag, ParkedMessage, ParkedMessages
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ class PlatformService:
             return "ok"
         except Exception as exc:
             return f"unreachable: {type(exc).__name__}"
+
+    @api("GET", "/admin/outbox", roles=("ops", "admin"))
+    def read_outbox_lag(self, request, principal):
+        """Counts and an age only: nothing of the events themselves, so no country scope is needed."""
+        with self.db() as uow:
+            return OutboxLag(**outbox_lag(uow.conn))
 
     @api("GET", "/admin/parked", roles=("ops", "admin"))
     def list_parked_messages(self, request, principal):

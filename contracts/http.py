@@ -463,6 +463,27 @@ class ParkedMessages(Contract):
     parked: list[ParkedMessage]
 
 
+class OutboxLag(Contract):
+    """GET /admin/outbox (ops, admin): events a service committed and has not published yet."""
+
+    unpublished: int
+    oldest_unpublished_at: datetime | None = Field(description="When the oldest unpublished event was committed")
+    lag_seconds: float = Field(description="Age of the oldest unpublished event; 0 when none waits")
+
+
+class ChannelLastMessage(Contract):
+    country: CountryCode
+    channel: str
+    last_received_at: datetime | None = Field(description="None when this configured channel never brought a message")
+
+
+class ChannelActivity(Contract):
+    """GET /v1/channels/activity (intake; ops, admin): when each channel of the person's countries last brought
+    a message, configured channels included; an operator sees which went silent."""
+
+    channels: list[ChannelLastMessage]
+
+
 class ReferralView(Contract):
     """One referral as a partner or a focal point sees it: what acting on it needs, never the narrative."""
 
@@ -639,7 +660,7 @@ __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
-    "ParkedMessages", "Health", "Report", "StoredReports", "ReferralList", "ReferralDecline", "RouteReferral",
+    "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList", "ReferralDecline", "RouteReferral",
     "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading",

@@ -88,6 +88,14 @@ class NewUser(Contract):
     org: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")] | None = None
 
 
+class AccessChange(Contract):
+    """POST /v1/users/<id>/access (admin): the user's new role and countries (all of them the admin's)."""
+
+    role: Role
+    countries: list[CountryCode] = Field(min_length=1, max_length=20)
+    org: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")] | None = None
+
+
 class UserView(Contract):
     user_id: UUID
     username: str
@@ -212,5 +220,5 @@ __all_contracts__ = [
     "SignIn", "ChallengeStep", "ChallengeCode", "ConductAcceptance", "SignInResult", "TotpEnrolment", "Conduct",
     "RefreshRequest", "LinkUse", "NewUser", "UserView", "UserList", "AccountLink", "SessionsEnded", "Provider",
     "ProviderList", "SsoExchange", "EndedSessions", "Me", "NewClient", "ClientView", "ClientCreated", "ClientList",
-    "ClientToken", "AccountEvent", "AccountEvents", "StaffMember", "StaffList",
+    "ClientToken", "AccountEvent", "AccountEvents", "AccessChange", "StaffMember", "StaffList",
 ]

@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 LANGUAGES = ("fr", "en")
 REFRESH_MARGIN = timedelta(seconds=90)   # refresh a little before expiry, so no call to a service meets an expired token
 CASE_ROLES = ("agent", "supervisor", "focal_point")
+OPS_ROLES = ("ops", "admin")
+ROLES = ("agent", "supervisor", "focal_point", "partner", "manager", "ops", "admin")
+# The services whose health the operators' page shows, in the order a message goes through them.
+WATCHED_SERVICES = ("identity", "intake", "cases", "referrals", "notifications", "reporting")
 CATEGORY_CODES = tuple(range(1, 12))
 SENSITIVE_CATEGORIES = frozenset({6, 7, 8, 9, 10})
 SUB_CATEGORIES = ("cash", "business_support", "psychosocial", "medical", "housing", "documents", "training")
@@ -51,8 +55,8 @@ HOME_PAGES = {
     "focal_point": "/restricted",
     "partner": "/no-pages-yet",
     "manager": "/no-pages-yet",
-    "ops": "/no-pages-yet",
-    "admin": "/no-pages-yet",
+    "ops": "/health",
+    "admin": "/users",
 }
 
 
@@ -344,3 +348,71 @@ def review_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
 def previous_week(week_start: str) -> str:
     """The Monday before the given one (ISO dates)."""
     return (date.fromisoformat(week_start) - timedelta(days=7)).isoformat()
+# --- operations --------------------------------------------------------------------------------------
+
+def readiness_state(status: int | None, body: dict) -> tuple[str, list[str]]:
+    """A service's readiness as the health page shows it: ready, not_ready (with the checks that fail), or
+    unreachable (no answer: status None)."""
+    if status is None:
+        return "unreachable", []
+    failing = sorted(name for name, value in (body.get("checks") or {}).items() if value != "ok")
+    return ("ready", []) if status == 200 and body.get("status") == "ok" else ("not_ready", failing)
+
+
+def channel_state(last_received_at: datetime | None, now: datetime, quiet_after: timedelta) -> str:
+    """active, or silent when no message came for `quiet_after` (or ever): a broken number, an expired
+    webhook secret or an empty box all look like this from here."""
+    if last_received_at is None or now - last_received_at >= quiet_after:
+        return "silent"
+    return "active"
+
+
+def outbox_state(lag_seconds: float, warning_after: timedelta) -> str:
+    return "warning" if lag_seconds >= warning_after.total_seconds() else "ok"
+
+
+def elapsed(since: datetime | None, now: datetime) -> tuple[str, int] | None:
+    """How long ago, in the one unit a person reads at a glance: ("minutes", 5), ("hours", 3), ("days", 2)."""
+    if since is None:
+        return None
+    seconds = max((now - since).total_seconds(), 0)
+    if seconds < 60:
+        return "now", 0
+    if seconds < 3600:
+        return "minutes", int(seconds // 60)
+    if seconds < 2 * 86400:
+        return "hours", int(seconds // 3600)
+    return "days", int(seconds // 86400)
+
+
+# --- user administration ------------------------------------------------------------------------------
+
+def _countries_from_form(form, allowed_countries) -> list[str]:
+    return sorted({country for country in form.getlist("countries") if country in allowed_countries})
+
+
+def invitation_from_form(form, allowed_countries) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The invitation form as identity's NewUser, or the fields to fix (field, reason code)."""
+    get = lambda name: (form.get(name) or "").strip()  # noqa: E731
+    body = {"username": get("username"), "display_name": get("display_name")}
+    errors = [(field, "required") for field, value in body.items() if not value]
+    access, access_errors = access_from_form(form, allowed_countries)
+    if errors or access_errors:
+        return None, errors + access_errors
+    return {**body, **access}, []
+
+
+def access_from_form(form, allowed_countries) -> tuple[dict | None, list[tuple[str, str]]]:
+    """A role, countries (among the admin's own) and, for a partner, the organisation, as identity's AccessChange."""
+    role, org = (form.get("role") or "").strip(), (form.get("org") or "").strip()
+    countries = _countries_from_form(form, allowed_countries)
+    errors = []
+    if role not in ROLES:
+        errors.append(("role", "choose"))
+    if not countries:
+        errors.append(("countries", "choose"))
+    if role == "partner" and not org:
+        errors.append(("org", "required"))
+    if errors:
+        return None, errors
+    return {"role": role, "countries": countries, "org": org if role == "partner" else None}, []

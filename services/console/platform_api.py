@@ -7,6 +7,7 @@ import requests
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
+READINESS_TIMEOUT_SECONDS = 3   # a service slower than this to say it is ready is not ready
 
 
 class Unavailable(Exception):
@@ -44,16 +45,24 @@ class PlatformApis:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if for_browser:
             headers["X-Forwarded-For"] = for_browser
+        answer = self._send(service, method, path, headers=headers, json=json, params=params)
+        if answer.status >= 500:
+            log.warning("service failed", extra={"service": service, "status": answer.status})
+            raise Unavailable(service)
+        return answer
+
+    def readiness(self, service: str) -> Answer:
+        """A service's /health/ready as it answers, 503 included (its body says which check fails);
+        Unavailable only when the service does not answer at all."""
+        return self._send(service, "GET", "/health/ready", timeout=READINESS_TIMEOUT_SECONDS)
+
+    def _send(self, service: str, method: str, path: str, *, timeout: float = TIMEOUT_SECONDS, **kwargs) -> Answer:
         url = getattr(self.urls, service) + path
         try:
-            response = requests.request(method, url, headers=headers, json=json, params=params,
-                                        timeout=TIMEOUT_SECONDS)
+            response = requests.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             log.warning("service unreachable", extra={"service": service, "reason": type(exc).__name__})
             raise Unavailable(service) from None
-        if response.status_code >= 500:
-            log.warning("service failed", extra={"service": service, "status": response.status_code})
-            raise Unavailable(service)
         try:
             body = response.json()
         except ValueError:

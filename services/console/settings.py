@@ -7,12 +7,23 @@ from pydantic import Field, SecretStr, model_validator
 from chassis.settings import Section, ServiceSettings
 
 
-
 class ApiSettings(Section):
     identity: str
     intake: str
     cases: str
+    # Read for the operators' health page only (readiness, parked messages, outbox).
+    referrals: str
     notifications: str
+    reporting: str
+
+
+class OperationsSettings(Section):
+    """When the health page raises a flag."""
+
+    silent_after: timedelta = timedelta(hours=24)       # a channel with no message for this long is silent
+    # Channels that are quiet by nature: a suggestion box is emptied once a week.
+    silent_after_by_channel: dict[str, timedelta] = {}
+    outbox_lag_warning: timedelta = timedelta(minutes=1)
 
 
 class SessionSettings(Section):
@@ -31,6 +42,7 @@ class SessionSettings(Section):
 class ConsoleSettings(ServiceSettings):
     apis: ApiSettings
     session: SessionSettings
+    operations: OperationsSettings = OperationsSettings()
     hotlines: dict[str, str] = {}
 
     @property

@@ -93,6 +93,23 @@ def may_manage(admin_countries: frozenset[str], user_countries: list[str]) -> bo
     return bool(user_countries) and set(user_countries) <= admin_countries
 
 
+def check_not_own_account(admin_subject: str, user_id: str) -> None:
+    """An admin never changes their own account: no admin raises or widens themselves, nor locks
+    themselves out; another admin does it, and the account log shows who."""
+    if admin_subject == user_id:
+        raise Refused(403, "own_account", "An admin cannot change their own role, countries or account state.")
+
+
+def check_access_change(admin_subject: str, admin_countries: frozenset[str], user_id: str, role: str,
+                        countries: list[str], org: str | None) -> None:
+    """An admin changes others' access, never their own, and grants only countries they manage."""
+    check_not_own_account(admin_subject, user_id)
+    if not may_manage(admin_countries, countries):
+        raise Refused(403, "country_not_in_scope", "You manage the users of your own countries only.")
+    if role == "partner" and not org:
+        raise Refused(422, "org_required", "A partner belongs to an organisation (org).")
+
+
 @dataclass(frozen=True)
 class Grant:
     """What an identity provider's claims grant on this platform."""

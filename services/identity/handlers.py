@@ -128,8 +128,13 @@ def list_case_workers(uow, principal, limit: int) -> list[dict]:
         return repository.case_workers(uow.conn, sorted(principal.countries), limit)
 
 
-def _managed_user(conn, admin, user_id) -> dict:
-    user = repository.user_by_id(conn, user_id, lock=True)
+def managed_user(uow, admin, user_id) -> dict:
+    with uow:
+        return _managed_user(uow.conn, admin, user_id, lock=False)
+
+
+def _managed_user(conn, admin, user_id, lock: bool = True) -> dict:
+    user = repository.user_by_id(conn, user_id, lock=lock)
     # Someone else's user is answered as missing: an admin learns nothing of other countries' accounts.
     if user is None or not domain.may_manage(admin.countries, user["countries"]):
         raise Refused(404, "user_not_found", "There is no such user among yours.")
@@ -143,6 +148,7 @@ def _require_manages(admin, countries: list[str]) -> None:
 
 def disable_user(uow, ctx: Context, admin, user_id) -> int:
     """Disable the account and end every session it has; returns how many were ended."""
+    domain.check_not_own_account(admin.subject, str(user_id))
     with uow:
         user = _managed_user(uow.conn, admin, user_id)
         if user["disabled_at"] is None:
@@ -150,6 +156,51 @@ def disable_user(uow, ctx: Context, admin, user_id) -> int:
         ended = repository.end_sessions_of(uow.conn, user_id, ctx.now, "disabled")
         repository.record_event(uow.conn, at=ctx.now, actor=admin.subject, user_id=user_id, action="disabled",
                                 client_address=ctx.client_address)
+    return ended
+
+
+def enable_user(uow, ctx: Context, admin, user_id) -> dict:
+    """Let a disabled person sign in again (with the password and second factor they had)."""
+    domain.check_not_own_account(admin.subject, str(user_id))
+    with uow:
+        user = _managed_user(uow.conn, admin, user_id)
+        if user["disabled_at"] is not None:
+            repository.update_user(uow.conn, user_id, disabled_at=None, disabled_reason=None)
+            repository.record_event(uow.conn, at=ctx.now, actor=admin.subject, user_id=user_id, action="enabled",
+                                    client_address=ctx.client_address)
+        return repository.user_by_id(uow.conn, user_id)
+
+
+def change_access(uow, ctx: Context, admin, user_id, *, role: str, countries: list[str], org: str | None) -> dict:
+    """A new role and countries for a user; their sessions end, so that no token carries the old ones."""
+    domain.check_access_change(admin.subject, admin.countries, str(user_id), role, countries, org)
+    with uow:
+        user = _managed_user(uow.conn, admin, user_id)
+        if user["idp"]:
+            raise Refused(409, "managed_by_provider", "This user's role comes from their organisation's provider.")
+        countries = sorted(countries)
+        if (user["role"], list(user["countries"]), user["org"]) != (role, countries, org):
+            repository.update_user(uow.conn, user_id, role=role, countries=countries, org=org)
+            repository.end_sessions_of(uow.conn, user_id, ctx.now, "access_changed")
+            repository.record_event(
+                uow.conn, at=ctx.now, actor=admin.subject, user_id=user_id, client_address=ctx.client_address,
+                action=f"access_changed:{user['role']}>{role}:{','.join(user['countries'])}>{','.join(countries)}")
+        return repository.user_by_id(uow.conn, user_id)
+
+
+def reset_second_factor(uow, ctx: Context, admin, user_id) -> int:
+    """Forget a lost phone: the second factor and recovery codes go, every session ends, and the person
+    enrols a new app at their next sign-in. Returns how many sessions were ended."""
+    domain.check_not_own_account(admin.subject, str(user_id))
+    with uow:
+        user = _managed_user(uow.conn, admin, user_id)
+        if user["idp"]:
+            raise Refused(409, "managed_by_provider", "This user's second factor is their organisation's provider's.")
+        repository.update_user(uow.conn, user_id, totp_secret=None, totp_last_step=None)
+        repository.replace_recovery_codes(uow.conn, user_id, [])
+        ended = repository.end_sessions_of(uow.conn, user_id, ctx.now, "second_factor_reset")
+        repository.record_event(uow.conn, at=ctx.now, actor=admin.subject, user_id=user_id,
+                                action="second_factor_reset", client_address=ctx.client_address)
     return ended
 
 

@@ -14,7 +14,7 @@ from chassis.http import api, json_response, parse_body
 from chassis.server import client_address, trusted_networks
 from chassis.service import PlatformService
 from contracts.identity import (
-    AccountEvent, AccountEvents, AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
+    AccessChange, AccountEvent, AccountEvents, AccountLink, ChallengeCode, ClientCreated, ClientList, ClientToken, ClientView, EndedSessions, NewClient, ChallengeStep, Conduct, ConductAcceptance, LinkUse, Me, NewUser, Provider,
     ProviderList, RefreshRequest, SessionsEnded, SignIn, SignInResult, SsoExchange, StaffList, StaffMember,
     TotpEnrolment, UserList, UserView,
 )
@@ -185,9 +185,28 @@ class IdentityService(PlatformService):
                                 link=self._link_url("invitation", secret),
                                 expires_at=ctx.now + self.settings.invitation_ttl)
 
+    @api("GET", "/v1/users/<uuid:user_id>", roles=("admin",))
+    def read_user(self, request, user_id, principal):
+        return _user_view(self._run(handlers.managed_user, self.db(), principal, user_id))
+
     @api("POST", "/v1/users/<uuid:user_id>/disable", roles=("admin",))
     def disable_user(self, request, user_id, principal):
         ended = self._run(handlers.disable_user, self.db(), self._ctx(request), principal, user_id)
+        return SessionsEnded(sessions_ended=ended)
+
+    @api("POST", "/v1/users/<uuid:user_id>/enable", roles=("admin",))
+    def enable_user(self, request, user_id, principal):
+        return _user_view(self._run(handlers.enable_user, self.db(), self._ctx(request), principal, user_id))
+
+    @api("POST", "/v1/users/<uuid:user_id>/access", roles=("admin",))
+    def change_access(self, request, user_id, principal):
+        body = parse_body(request, AccessChange)
+        return _user_view(self._run(handlers.change_access, self.db(), self._ctx(request), principal, user_id,
+                                    role=body.role, countries=body.countries, org=body.org))
+
+    @api("POST", "/v1/users/<uuid:user_id>/reset-second-factor", roles=("admin",))
+    def reset_second_factor(self, request, user_id, principal):
+        ended = self._run(handlers.reset_second_factor, self.db(), self._ctx(request), principal, user_id)
         return SessionsEnded(sessions_ended=ended)
 
     @api("POST", "/v1/users/<uuid:user_id>/reset-link", roles=("admin",))

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from chassis.errors import ApiError
 from contracts.events import CallRecorded, FeedbackReceived, StatusRequested
 from contracts.http import (
-    BatchReport, BatchRowAccepted, BatchRowProblem, ContactLookup, ContactLookupResult,
-    FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
+    BatchReport, BatchRowAccepted, BatchRowProblem, ChannelActivity, ChannelLastMessage, ContactLookup,
+    ContactLookupResult, FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.intake import domain, repository
@@ -340,3 +340,17 @@ def look_up_contact(uow, vault: ContactVault, lookup: ContactLookup, principal) 
 def places(settings, country: str) -> PlaceList:
     return PlaceList(country=country, places=[Place(code=p.code, name=p.name, level=p.level, parent=p.parent)
                                               for p in settings.gazetteer.get(country, [])])
+
+
+# --- what operators watch -----------------------------------------------------------------------------
+
+def channel_activity(uow, settings, countries: frozenset[str]) -> ChannelActivity:
+    """When each channel of these countries last brought a message; a configured channel that never did is
+    listed too (with no time), since a channel that never worked is the first an operator must see."""
+    with uow:
+        last = repository.last_message_per_channel(uow.conn, sorted(countries))
+    configured = {(endpoint.country, endpoint.channel.value) for endpoint in settings.endpoints.values()
+                  if endpoint.country in countries}
+    return ChannelActivity(channels=[
+        ChannelLastMessage(country=country, channel=channel, last_received_at=last.get((country, channel)))
+        for country, channel in sorted(configured | set(last))])

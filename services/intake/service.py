@@ -383,6 +383,12 @@ class IntakeService(PlatformService):
         if new and not report.already_uploaded:
             metrics.CALLS_RECORDED.labels(endpoint.country, endpoint_id).inc(new)
 
+    # --- for operators -------------------------------------------------------------------------
+
+    @api("GET", "/v1/channels/activity", roles=("ops", "admin"))
+    def channel_activity(self, request, principal):
+        return handlers.channel_activity(self.db(), self.settings, principal.countries)
+
     # --- the vault -------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=(handlers.ContactNotFound, handlers.RevealRefused))

@@ -25,3 +25,20 @@ def invite(identity_url: str, admin_token: str, username: str, role: str, passwo
     secret = answer.json()["link"].split("#", 1)[1]
     used = requests.post(f"{identity_url}/v1/links/use", json={"link": secret, "password": password})
     assert used.status_code == 200, used.text
+
+
+def enrolled_account(identity_url: str, admin_token: str, username: str, role: str, password: str,
+                     countries=("GN",)) -> str:
+    """An invited account that enrolled its second factor and accepted the code of conduct (through the API);
+    returns its TOTP secret. The enrolment spent the current code: sign in with the next one."""
+    invite(identity_url, admin_token, username, role, password, countries)
+    step = requests.post(f"{identity_url}/v1/sign-in", json={"username": username, "password": password}).json()
+    assert step.get("next_step") == "enrol_totp", step
+    secret = requests.post(f"{identity_url}/v1/sign-in/totp-enrolment", json={"challenge": step["challenge"]}).json()
+    step = requests.post(f"{identity_url}/v1/sign-in/totp-enrolment/confirm", json={
+        "challenge": step["challenge"], "code": pyotp.TOTP(secret["secret"]).now()}).json()
+    version = requests.get(f"{identity_url}/v1/conduct").json()["version"]
+    done = requests.post(f"{identity_url}/v1/sign-in/conduct",
+                         json={"challenge": step["challenge"], "version": version})
+    assert done.json()["status"] == "signed_in", done.text
+    return secret["secret"]

@@ -209,9 +209,12 @@ def test_an_admin_manages_only_the_users_of_their_countries(identity):
     listed = requests.get(f"{identity.url}/v1/users", headers=ADMIN_GN).json()["users"]
     assert listed == []
     ml_user = requests.get(f"{identity.url}/v1/users", headers=admin_ml).json()["users"][0]
-    for action in ("disable", "reset-link"):
+    for action in ("disable", "reset-link", "enable", "reset-second-factor"):
         answer = requests.post(f"{identity.url}/v1/users/{ml_user['user_id']}/{action}", headers=ADMIN_GN)
         assert (answer.status_code, answer.json()["error"]["code"]) == (404, "user_not_found")
+    assert requests.get(f"{identity.url}/v1/users/{ml_user['user_id']}", headers=ADMIN_GN).status_code == 404
+    assert requests.get(f"{identity.url}/v1/users/{ml_user['user_id']}", headers=admin_ml).json()["username"] == \
+        "agent.ml"
     agents_cannot = requests.get(f"{identity.url}/v1/users", headers=bearer("agent"))
     assert agents_cannot.status_code == 403
 
@@ -400,3 +403,48 @@ def test_the_account_log_is_chained_append_only_and_read_by_the_admins_of_the_us
         assert "append-only" in str(refused.value)
     report = verify_table(db, "identity", "account_events")
     assert report.broken_at is None and report.rows == len(log) and report.head
+
+
+@pytest.mark.security
+def test_an_admin_changes_a_users_access_disables_enables_and_resets_their_second_factor_but_never_their_own(
+        identity, db):
+    new_user(identity, "focal.gn", "focal_point")
+    step = sign_in(identity, "focal.gn").json()
+    secret = requests.post(f"{identity.url}/v1/sign-in/totp-enrolment", json={"challenge": step["challenge"]}).json()
+    enrolled = requests.post(f"{identity.url}/v1/sign-in/totp-enrolment/confirm", json={
+        "challenge": step["challenge"], "code": pyotp.TOTP(secret["secret"]).now()}).json()
+    tokens = accept_conduct(identity, enrolled)
+    user_id = db.execute("SELECT user_id FROM identity.users").fetchone()[0]
+    users = f"{identity.url}/v1/users/{user_id}"
+
+    # A lost phone: the second factor goes, the session ends, the next sign-in enrols a new app.
+    reset = requests.post(f"{users}/reset-second-factor", headers=ADMIN_GN)
+    assert reset.json() == {"sessions_ended": 1}
+    assert requests.post(f"{identity.url}/v1/token", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
+    assert sign_in(identity, "focal.gn").json()["next_step"] == "enrol_totp"
+
+    # A new role: within the admin's countries only.
+    wider = requests.post(f"{users}/access", headers=ADMIN_GN, json={"role": "supervisor", "countries": ["GN", "ML"]})
+    assert (wider.status_code, wider.json()["error"]["code"]) == (403, "country_not_in_scope")
+    changed = requests.post(f"{users}/access", headers=ADMIN_GN, json={"role": "supervisor", "countries": ["GN"]})
+    assert (changed.json()["role"], changed.json()["countries"]) == ("supervisor", ["GN"])
+
+    # Disabled, then let back in with the password they had.
+    requests.post(f"{users}/disable", headers=ADMIN_GN)
+    assert sign_in(identity, "focal.gn").status_code == 401
+    enabled = requests.post(f"{users}/enable", headers=ADMIN_GN)
+    assert enabled.json()["disabled_at"] is None
+    assert sign_in(identity, "focal.gn").json()["status"] == "signed_in"
+
+    # An admin cannot raise, widen, disable or reset themselves.
+    admin_self = bearer("admin", ("GN",), subject=str(user_id))
+    for action, body in (("access", {"role": "admin", "countries": ["GN"]}), ("disable", None),
+                         ("reset-second-factor", None)):
+        refused = requests.post(f"{users}/{action}", headers=admin_self, json=body)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "own_account"), action
+    assert db.execute("SELECT role FROM identity.users").fetchone()[0] == "supervisor"
+
+    log = [event["action"] for event in requests.get(f"{identity.url}/v1/audit", headers=ADMIN_GN,
+                                                     params={"user": str(user_id)}).json()["events"]
+           if event["actor"] == "admin-gn"]
+    assert log[:4] == ["enabled", "disabled", "access_changed:focal_point>supervisor:GN>GN", "second_factor_reset"]

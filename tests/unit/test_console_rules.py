@@ -96,3 +96,50 @@ def test_every_word_in_the_templates_is_in_french_and_english():
         assert french.strip() and english.strip(), key
     assert translate("en", "sign_in.with", name="IOM") == "Sign in with IOM"
     assert translate("fr", "sign_in.with", name="OIM") == "Se connecter avec OIM"
+
+
+def test_the_health_page_names_a_service_ready_not_ready_with_its_failing_checks_or_unreachable():
+    assert domain.readiness_state(200, {"status": "ok", "checks": {"database": "ok"}}) == ("ready", [])
+    assert domain.readiness_state(503, {"status": "unavailable", "checks": {
+        "database": "ok", "broker": "unreachable: OSError", "consumers": "stalled"}}) == ("not_ready",
+                                                                                          ["broker", "consumers"])
+    assert domain.readiness_state(None, {}) == ("unreachable", [])
+
+
+def test_a_channel_is_silent_after_its_quiet_time_or_when_it_never_brought_a_message():
+    quiet = timedelta(hours=24)
+    assert domain.channel_state(NOW - timedelta(hours=23), NOW, quiet) == "active"
+    assert domain.channel_state(NOW - timedelta(hours=24), NOW, quiet) == "silent"
+    assert domain.channel_state(None, NOW, quiet) == "silent"
+    assert domain.outbox_state(59, timedelta(minutes=1)) == "ok"
+    assert domain.outbox_state(60, timedelta(minutes=1)) == "warning"
+    assert domain.elapsed(NOW - timedelta(seconds=20), NOW) == ("now", 0)
+    assert domain.elapsed(NOW - timedelta(minutes=5), NOW) == ("minutes", 5)
+    assert domain.elapsed(NOW - timedelta(hours=30), NOW) == ("hours", 30)
+    assert domain.elapsed(NOW - timedelta(days=9), NOW) == ("days", 9)
+
+
+def test_an_invitation_grants_only_the_admins_countries_and_a_partner_needs_an_organisation():
+    form = MultiDict([("username", " aissatou.b "), ("display_name", "Aïssatou B."), ("role", "agent"),
+                      ("countries", "GN"), ("countries", "SN"), ("org", "ignored")])
+    body, errors = domain.invitation_from_form(form, ("GN", "ML"))
+    assert errors == [] and body == {"username": "aissatou.b", "display_name": "Aïssatou B.", "role": "agent",
+                                     "countries": ["GN"], "org": None}
+    _, errors = domain.invitation_from_form(MultiDict([("role", "partner"), ("countries", "SN")]), ("GN",))
+    assert sorted(errors) == [("countries", "choose"), ("display_name", "required"), ("org", "required"),
+                              ("username", "required")]
+    assert domain.access_from_form(MultiDict([("role", "root"), ("countries", "GN")]), ("GN",))[1] == [
+        ("role", "choose")]
+
+
+def test_every_word_of_the_ops_and_admin_pages_is_in_french_and_english():
+    families = {"service.": domain.WATCHED_SERVICES, "health.state.": ("ready", "not_ready", "unreachable"),
+                "health.channel.": ("silent", "active"), "ago.": ("now", "minutes", "hours", "days"),
+                "span.": ("minutes", "hours", "days"),
+                "role.": domain.ROLES, "link.": ("invitation.title", "invitation.intro", "reset.title", "reset.intro"),
+                "notice.user_": ("access", "disable", "enable", "reset_second_factor"),
+                "users.sign_in.": ("password", "provider")}
+    missing = [f"{prefix}{value}" for prefix, values in families.items() for value in values
+               if f"{prefix}{value}" not in CATALOG]
+    assert missing == []
+    assert domain.home_of("ops") == "/health" and domain.home_of("admin") == "/users"
