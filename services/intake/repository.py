@@ -210,6 +210,8 @@ def count_messages(conn, contact_ref: UUID, countries) -> int:
 def log_contact_lookup(conn, requested_by: str, role: str, country: str, contact_ref: UUID | None, shown: int) -> None:
     conn.execute("""INSERT INTO contact_lookups (requested_by, role, country, contact_ref, shown)
                     VALUES (%s, %s, %s, %s, %s)""", [requested_by, role, country, contact_ref, shown])
+
+
 def last_message_per_channel(conn, countries: list[str]) -> dict[tuple[str, str], datetime]:
     """When each (country, channel) last brought a message, for the countries asked."""
     return {(country.strip(), channel): last for country, channel, last in conn.execute(
