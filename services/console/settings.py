@@ -12,6 +12,7 @@ class ApiSettings(Section):
     identity: str
     intake: str
     cases: str
+    referrals: str = "http://127.0.0.1:8003"
 
 
 class SessionSettings(Section):
