@@ -1,5 +1,6 @@
 """The console's rules, pure: when a session ends or needs a new access token, how a deadline reads on
 the country's clock, what the call form becomes for intake, and which pages a role may see."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -191,15 +192,23 @@ DECLINE_REASONS = ("outside_mandate", "no_capacity", "outside_area", "duplicate"
 REASON_MAX = 5000
 
 
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_uuid(value: str) -> bool:
+    """An id the console puts into another service's path: nothing else (no `/`, no `..`) gets there."""
+    return bool(UUID_PATTERN.match(value or ""))
+
+
 def triage_body(decision: str, form) -> tuple[dict | None, list[tuple[str, str]]]:
     """A triage form as the body of cases' classification or release, or of referrals' route; or what to fix."""
     get = lambda name: (form.get(name) or "").strip()  # noqa: E731
     if decision == "route":
-        if not get("referral_id"):
+        if not is_uuid(get("referral_id")):
             return None, [("route", "invalid")]
         if not get("partner_id"):
             return None, [("partner_id", "choose")]
-        return {"referral_id": get("referral_id")[:64], "partner_id": get("partner_id")[:100]}, []
+        return {"referral_id": get("referral_id"), "partner_id": get("partner_id")[:100]}, []
     if decision not in ("confirm", "release"):
         return None, [("form", "invalid")]
     try:

@@ -143,8 +143,10 @@ def reveal_contact(uow, intake_rpc, referral_id: UUID, *, partner_id: str, count
         raise ApiError(404, "referral_not_found", "There is no referral with this id for your organisation.")
     if referral["status"] != "accepted":
         raise ApiError(409, "referral_not_accepted", "Accept the referral before asking for the contact.")
-    if not referral["share_contact"] or referral["contact_ref"] is None or referral["feedback_id"] is None:
+    if referral["contact_ref"] is None or referral["feedback_id"] is None:
+        # An anonymous message, or a referral made before referrals kept the grounds: nothing to ask intake.
         raise ApiError(403, "contact_not_shared", "The person did not agree to their contact being shared.")
+    # intake alone decides, on the consent it recorded, and logs the reveal or the refusal.
     try:
         answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
             contact_ref=referral["contact_ref"], purpose="referral", requested_by="referrals",

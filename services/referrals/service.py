@@ -80,7 +80,8 @@ class ReferralsService(PlatformService):
                                                    sorted(principal.countries))
         if row is None:
             raise ApiError(404, "referral_not_found", "There is no referral with this id for you.")
-        row.pop("feedback_id"), row.pop("contact_ref")
+        for grounds in ("feedback_id", "contact_ref"):  # intake's ids stay in referrals
+            del row[grounds]
         return as_view(row)
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/contact", roles=("partner",))

@@ -53,12 +53,12 @@ def test_a_focal_point_releases_one_held_case_with_a_reason_and_routes_another_t
     # Held: the agent who recorded them cannot open them (and the attempt is logged).
     assert requests.get(f"{cases}/v1/cases/{abuse}", headers=agent).status_code == 404
     expect(page.get_by_role("heading", name="Cas retenus comme possiblement sensibles")).to_be_visible()
-    browser.check("13-triage-held-cases")
+    browser.check("focal-point-1-held-cases")
 
     # Release without a reason is refused, with the form kept; with a reason the agents see the case again.
     page.get_by_role("link", name=held).click()
     expect(page.get_by_role("heading", name=f"Tri du cas {held}")).to_be_visible()
-    browser.check("14-triage-a-case")
+    browser.check("focal-point-2-triage-a-case")
     page.get_by_label("Catégorie ordinaire").select_option("4")
     page.locator("#release-reason").evaluate("element => element.removeAttribute('required')")
     page.get_by_role("button", name="Rendre aux agents").click()
@@ -84,7 +84,7 @@ def test_a_focal_point_releases_one_held_case_with_a_reason_and_routes_another_t
     expect(page.get_by_role("status")).to_have_text("Référencement envoyé au partenaire.")
     expect(page.locator(".referrals")).to_contain_text("Protection partner Conakry")
     expect(page.locator(".referrals")).to_contain_text("Envoyé à un autre partenaire")
-    browser.check("15-referral-routed")
+    browser.check("focal-point-3-referral-routed")
 
     # The access log: the agent refused, the focal point's reads, newest first.
     page.get_by_role("link", name="Journal d'accès").click()
@@ -93,7 +93,7 @@ def test_a_focal_point_releases_one_held_case_with_a_reason_and_routes_another_t
     expect(log).to_contain_text("Accès refusé")
     expect(log).to_contain_text("A ouvert le cas")
     expect(log).to_contain_text("A classé le cas")
-    browser.check("16-access-log")
+    browser.check("focal-point-4-access-log")
 
     # An agent cannot reach any of it: the pages are a focal point's.
     assert requests.get(f"{cases}/v1/cases/{abuse}/access-log", headers=agent).status_code == 403

@@ -55,7 +55,7 @@ def test_a_partner_accepts_a_referral_sees_the_consented_contact_and_declines_an
     until(both_listed)
     expect(page.get_by_role("link", name=someone_elses)).to_have_count(0)
     expect(page.get_by_role("navigation")).not_to_contain_text("Cas réservés")
-    browser.check("17-partner-referrals")
+    browser.check("partner-1-referrals")
 
     # The referral shows the minimum: never the narrative.
     page.get_by_role("link", name=consented).click()
@@ -67,7 +67,7 @@ def test_a_partner_accepts_a_referral_sees_the_consented_contact_and_declines_an
     expect(page.locator(".contact")).to_contain_text(PHONE)
     expect(page.locator(".contact")).to_contain_text("Aïssatou Camara")
     assert PHONE not in page.url
-    browser.check("18-partner-contact-shown")
+    browser.check("partner-2-contact-shown")
     with psycopg.connect(platform.database_url) as conn:
         revealed = conn.execute("""SELECT requested_by, on_behalf_of, refused FROM intake.contact_reveals
                                    WHERE purpose = 'referral'""").fetchall()
@@ -82,4 +82,4 @@ def test_a_partner_accepts_a_referral_sees_the_consented_contact_and_declines_an
     page.get_by_role("button", name="Refuser le référencement").click()
     expect(page.get_by_role("status")).to_have_text("Référencement refusé, avec la raison.")
     expect(page.locator(".facts")).to_contain_text("Pas de capacité en ce moment")
-    browser.check("19-partner-declined")
+    browser.check("partner-3-declined")

@@ -53,8 +53,8 @@ def test_a_focal_point_releases_a_held_case_with_a_reason_and_reads_who_looked_a
     assert Api(cases, "focal_point", countries=("ML",)).get("/v1/cases/GN-2026-000301/access-log").status_code == 404
 
 
-def test_a_partner_sees_a_contact_only_where_the_person_consented_and_every_reveal_is_logged(run_service, amqp_uri,
-                                                                                             db):
+def test_a_partner_sees_a_contact_only_where_the_person_consented_and_every_reveal_is_logged(
+        run_service, amqp_uri, db):
     intake, referrals = run_service("intake"), run_service("referrals")
 
     def message(share: bool, phone: str):
@@ -75,7 +75,8 @@ def test_a_partner_sees_a_contact_only_where_the_person_consented_and_every_reve
         return wait_for(lambda: db.execute("SELECT referral_id FROM referrals.referrals WHERE reference = %s",
                                            [reference]).fetchone())[0]
     consented, not_consented = message(True, "622 98 76 54"), message(False, "622 11 22 33")
-    partner = {"Authorization": f"Bearer {referrals.token('partner', subject='amina@protection', organisation=PROTECTION)}"}
+    token = referrals.token("partner", subject="amina@protection", organisation=PROTECTION)
+    partner = {"Authorization": f"Bearer {token}"}
 
     def contact(referral_id, headers=partner):
         return requests.post(f"{referrals.url}/v1/referrals/{referral_id}/contact", headers=headers)

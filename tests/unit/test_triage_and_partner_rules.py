@@ -34,7 +34,10 @@ def test_a_release_form_needs_a_reason_and_an_ordinary_category():
         ("confirm_category", "choose")]
     assert console.triage_body("confirm", MultiDict({"version": "2", "category_code": "10"}))[0] == {
         "version": 2, "category_code": 10}
-    assert console.triage_body("route", MultiDict({"referral_id": "r-1"}))[1] == [("partner_id", "choose")]
+    referral_id = "3550adf2-e8f4-4d5a-a52f-01f0a9456822"
+    assert console.triage_body("route", MultiDict({"referral_id": referral_id}))[1] == [("partner_id", "choose")]
+    assert console.triage_body("route", MultiDict({"referral_id": "../../v1/partners", "partner_id": "x"}))[1] == [
+        ("route", "invalid")]
 
 
 def test_a_decline_takes_only_the_reasons_referrals_knows():

@@ -1,14 +1,11 @@
 """A protection partner's referrals: the list of their own (referrals scopes it to the organisation their
 token names), one referral with only what acting on it needs, accept or decline with a reason, and the
 person's contact where they agreed to its being shared (revealed by intake, which logs it)."""
-import re
-
 from chassis.http import api
 from services.console import domain, web
 from services.console.frame import parse_time
 
 PARTNER = ("partner",)
-REFERRAL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class PartnerPages:
@@ -23,7 +20,7 @@ class PartnerPages:
         return self._serve(request, view, roles=PARTNER)
 
     def _referral_page(self, session, now, referral_id, status=200, contact=None, errors=()):
-        if not REFERRAL_ID.match(referral_id):
+        if not domain.is_uuid(referral_id):
             return self._not_found(session)
         answer = self.tools.apis.call("referrals", "GET", f"/v1/referrals/{referral_id}",
                                       token=self._token(session, now))
@@ -49,7 +46,7 @@ class PartnerPages:
         referral_id = referral_id[:36]
 
         def view(session, now):
-            if answer not in ("accept", "decline", "contact") or not REFERRAL_ID.match(referral_id):
+            if answer not in ("accept", "decline", "contact") or not domain.is_uuid(referral_id):
                 return self._not_found(session)
             body = None
             if answer == "decline":
