@@ -236,6 +236,8 @@ class CaseClassified(CaseEvent):
     feedback_id: UUID | None = Field(
         None, description="The message the case was opened for (the grounds intake checks a partner's reveal against)")
     contact_ref: UUID | None = Field(None, description="Contact in intake's vault; None when anonymous")
+    released: bool = Field(False, description=(
+        "A focal point released the case to the agents: not sensitive after all (its referral is withdrawn)"))
 
 
 class CaseStatusChanged(CaseEvent):

@@ -392,12 +392,12 @@ def release(uow, settings, reference, caller, version, reason: str, category_cod
     def do(change: Change):
         category = domain.check_release(change.case["restricted"], settings.taxonomy(change.case["country"]),
                                         category_code, sub_category)
-        _classify(change, category, sub_category)
+        _classify(change, category, sub_category, released=True)
         change.record("released", reason=reason, category_code=category_code)
     return _act(uow, settings, reference, caller, version, "release", do, now, detail={"reason": reason})
 
 
-def _classify(change: Change, category: domain.Category, sub_category: str | None) -> None:
+def _classify(change: Change, category: domain.Category, sub_category: str | None, released: bool = False) -> None:
     case, now = change.case, change.now
     category_code = category.code
     taxonomy = change.settings.taxonomy(case["country"])
@@ -420,13 +420,13 @@ def _classify(change: Change, category: domain.Category, sub_category: str | Non
     if changed or lifts_restriction:
         _reschedule_for_category(change, category)
     # After rescheduling, so that the event says by when a newly sensitive case must be referred:
-    # referrals refers it (or withdraws the referral of a case no longer sensitive) and notifications
+    # referrals refers it (or withdraws the referral of a released case) and notifications
     # alerts supervisors of an emergency from this event.
     change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
                 taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True,
                 priority=case["priority"], refer_by=_refer_by(change),
                 share_with_partners=case["consent_share"], feedback_id=case["feedback_id"],
-                contact_ref=case["contact_ref"],
+                contact_ref=case["contact_ref"], released=released,
                 # Readers that kept no text while it was restricted (the search index) may show it now.
                 narrative=case["narrative"] if lifts_restriction else None)
 

@@ -25,17 +25,18 @@ class CaseToRefer:
     share_with_partners: bool
     feedback_id: UUID | None = None    # what intake checks a partner's request for the contact against
     contact_ref: UUID | None = None
+    case_version: int = 1              # of the event that made it sensitive: a later release wins
 
     @classmethod
     def opened(cls, case: CaseOpened) -> "CaseToRefer":
         return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
-                   case.consent.share_with_partners, case.feedback_id, case.contact_ref)
+                   case.consent.share_with_partners, case.feedback_id, case.contact_ref, 1)
 
     @classmethod
     def classified(cls, case: CaseClassified) -> "CaseToRefer":
         # Without the consent (an event from before the field existed) the contact is not shared.
         return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
-                   bool(case.share_with_partners), case.feedback_id, case.contact_ref)
+                   bool(case.share_with_partners), case.feedback_id, case.contact_ref, case.case_version)
 
 
 def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, now: datetime) -> None:
@@ -50,7 +51,7 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
                                                      response_times.emergency),
     )
     with uow:
-        if not uow.claim_message():
+        if not uow.claim_message() or repository.released_since(uow.conn, case.case_id, case.case_version):
             return
         status = "sent" if referral.partner_id else "needs_routing"
         if repository.insert_referral(uow.conn, referral, country, status, case.feedback_id, case.contact_ref):
@@ -58,11 +59,13 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
 
 
 def withdraw_referral(uow, case: CaseClassified, now: datetime) -> None:
-    """A focal point found the case not sensitive (released it, or classified it into an ordinary
-    category): its partner no longer needs it. An answered referral stays as answered."""
+    """A focal point released the case (not sensitive after all): its partner no longer needs it. An
+    answered referral stays as answered. The release is kept, so that the case's opening arriving after it
+    refers nothing."""
     with uow:
         if not uow.claim_message():
             return
+        repository.record_release(uow.conn, case.case_id, case.case_version, now)
         repository.withdraw_live_referral(uow.conn, case.case_id, now)
 
 

@@ -110,3 +110,16 @@ def withdraw_live_referral(conn, case_id, at) -> int:
     return conn.execute(
         """UPDATE referrals SET status = 'withdrawn', withdrawn_at = %s
            WHERE case_id = %s AND status IN ('sent', 'needs_routing')""", [at, case_id]).rowcount
+
+
+def record_release(conn, case_id, case_version: int, at) -> None:
+    conn.execute("""INSERT INTO case_releases (case_id, case_version, released_at) VALUES (%s, %s, %s)
+                    ON CONFLICT (case_id) DO UPDATE SET case_version = greatest(case_releases.case_version,
+                                                                                excluded.case_version)""",
+                 [case_id, case_version, at])
+
+
+def released_since(conn, case_id, case_version: int) -> bool:
+    """Whether a focal point released the case after the change (at this version) that made it sensitive."""
+    return conn.execute("SELECT 1 FROM case_releases WHERE case_id = %s AND case_version > %s",
+                        [case_id, case_version]).fetchone() is not None

@@ -36,14 +36,12 @@ class ReferralsService(PlatformService):
     @consume_event("cases", CaseClassified)
     def on_case_classified(self, case: CaseClassified, envelope):
         """A person found the case sensitive (e.g. a threat to life): refer it now, to the partner of the
-        confirmed category. A focal point found it not sensitive (released it): withdraw its unanswered
+        confirmed category. A focal point released it (not sensitive after all): withdraw its unanswered
         referral. The automatic suggestion at opening is CaseOpened's to refer."""
-        if not case.confirmed:
-            return
-        if case.sensitive:
-            self._refer(handlers.CaseToRefer.classified(case), envelope)
-        else:
+        if case.released:
             handlers.withdraw_referral(self.db(), case, now=datetime.now(UTC))
+        elif case.confirmed and case.sensitive:
+            self._refer(handlers.CaseToRefer.classified(case), envelope)
 
     def _refer(self, case: handlers.CaseToRefer, envelope):
         partners = self.settings.partners.get(envelope.country, [])

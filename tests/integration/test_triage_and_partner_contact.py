@@ -101,16 +101,23 @@ def test_a_partner_sees_a_contact_only_where_the_person_consented_and_every_reve
     assert PROTECTION in [p["id"] for p in partners]
 
 
-def test_the_unanswered_referral_of_a_released_case_is_withdrawn(run_service, amqp_uri, db):
+def test_the_unanswered_referral_of_a_released_case_is_withdrawn_whichever_event_comes_first(
+        run_service, amqp_uri, db):
     run_service("referrals")
-    now, case_id = datetime.now(UTC), uuid4()
-    publish_event(amqp_uri, "cases", CaseOpened(
-        case_id=case_id, reference="GN-2026-000321", feedback_id=uuid4(), channel="hotline", narrative="-",
-        received_at=now, opened_at=now, category_code=10, sensitive=True, restricted=True, priority="high",
-        deadline_kind="refer", deadline_at=now), country="GN")
-    wait_for(lambda: db.execute("SELECT 1 FROM referrals.referrals WHERE case_id = %s", [case_id]).fetchone())
-    publish_event(amqp_uri, "cases", CaseClassified(
-        case_id=case_id, reference="GN-2026-000321", case_version=2, status="new", restricted=False, at=now,
-        by="fp-aissatou", category_code=2, taxonomy_version=1, sensitive=False, confirmed=True), country="GN")
-    assert wait_for(lambda: db.execute("SELECT status FROM referrals.referrals WHERE case_id = %s AND status = "
-                                       "'withdrawn'", [case_id]).fetchone())
+    now = datetime.now(UTC)
+    for number, release_first in enumerate((False, True)):
+        case_id, reference = uuid4(), f"GN-2026-00032{number}"
+        opened = CaseOpened(
+            case_id=case_id, reference=reference, feedback_id=uuid4(), channel="hotline", narrative="-",
+            received_at=now, opened_at=now, category_code=10, sensitive=True, restricted=True, priority="high",
+            deadline_kind="refer", deadline_at=now)
+        released = CaseClassified(
+            case_id=case_id, reference=reference, case_version=2, status="new", restricted=False, at=now,
+            by="fp-aissatou", category_code=2, taxonomy_version=1, sensitive=False, confirmed=True, released=True)
+        for event in (released, opened) if release_first else (opened, released):
+            handled = db.execute("SELECT count(*) FROM referrals.processed_messages").fetchone()[0]
+            publish_event(amqp_uri, "cases", event, country="GN")  # the next only once this one is handled
+            wait_for(lambda: db.execute("SELECT count(*) FROM referrals.processed_messages").fetchone()[0] > handled)
+        live = db.execute("SELECT status FROM referrals.referrals WHERE case_id = %s AND status <> 'withdrawn'",
+                          [case_id]).fetchall()
+        assert live == [], (release_first, live)
