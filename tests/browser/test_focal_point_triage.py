@@ -1,7 +1,8 @@
 """A focal point's triage in a real browser against the real platform: two messages held as possibly
-sensitive; one released to the agents with a reason (the agents see it again, its referral is withdrawn), the
-other's referral sent to another partner of the country; then the case's access log shows who looked,
-including an agent who was refused. Every page is checked with axe-core, for CSP violations and its weight."""
+sensitive; one released to the agents with a reason (the agents see it again; the withdrawal of its referral is
+tested in tests/integration/test_triage_and_partner_contact.py), the other's referral sent to another partner
+of the country; then the case's access log shows who looked, including an agent who was refused. Every page
+is checked with axe-core, for CSP violations and its weight."""
 import re
 import time
 
