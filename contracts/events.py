@@ -233,6 +233,11 @@ class CaseClassified(CaseEvent):
                           "deadline; None when it has none")
     share_with_partners: bool | None = Field(
         None, description="The complainant consented to a protection partner receiving their contact")
+    feedback_id: UUID | None = Field(
+        None, description="The message the case was opened for (the grounds intake checks a partner's reveal against)")
+    contact_ref: UUID | None = Field(None, description="Contact in intake's vault; None when anonymous")
+    released: bool = Field(False, description=(
+        "A focal point released the case to the agents: not sensitive after all (its referral is withdrawn)"))
 
 
 class CaseStatusChanged(CaseEvent):

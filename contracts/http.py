@@ -404,6 +404,28 @@ class QualitySample(Contract):
     per_agent: int
     complete: bool = Field(description="The week is over and its sample drawn for good")
     cases: list[SampledCase]
+class ReleaseCase(CaseAction):
+    """POST /v1/cases/{reference}/release (focal points): a case held as possibly sensitive is not, and goes
+    back to the agents, in an ordinary category. The reason stays in the case's timeline and audit log."""
+
+    reason: Text = Field(description="Why the case is not sensitive after all")
+    category_code: CategoryCode = Field(description="An ordinary (not sensitive) category of the country")
+    sub_category: Name | None = None
+
+
+class AccessLogEntry(Contract):
+    at: datetime
+    actor: str = Field(description="Subject of the staff member, or `system` / the service that acted")
+    role: str
+    action: str = Field(description="read, list, classify, release, status:..., read_denied, ...")
+
+
+class AccessLog(Contract):
+    """GET /v1/cases/{reference}/access-log (focal points): who opened or changed the case and when,
+    oldest first, from the case's audit log."""
+
+    reference: CaseReference
+    entries: list[AccessLogEntry]
 
 
 class ClockSetting(Contract):
@@ -494,8 +516,9 @@ class ReferralView(Contract):
     category_code: CategoryCode | None
     emergency: bool
     share_contact: bool = Field(description="The partner may ask for the contact: consent given, or a threat to life")
-    status: Literal["sent", "needs_routing", "accepted", "declined", "rerouted"] = Field(
-        description="`rerouted`: a focal point sent the case to another partner; this referral takes no answer")
+    status: Literal["sent", "needs_routing", "accepted", "declined", "rerouted", "withdrawn"] = Field(
+        description="`rerouted`: a focal point sent the case to another partner; this referral takes no answer. "
+                    "`withdrawn`: a focal point found the case not sensitive before the partner answered")
     created_at: datetime
     respond_by: datetime
     overdue: bool = Field(description="Not answered by respond_by: a focal point must re-route it")
@@ -513,6 +536,29 @@ class ReferralDecline(Contract):
     """POST /v1/referrals/{referral_id}/decline"""
 
     reason: DeclineReason
+
+
+class ReferralContact(Contract):
+    """POST /v1/referrals/{referral_id}/contact (the partner, once it accepted): the complainant's contact,
+    only where they agreed to its being shared; intake logs every reveal and refusal."""
+
+    referral_id: UUID
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Partner(Contract):
+    id: str
+    name: str
+    categories: list[int] = Field(description="The categories the partner receives by default")
+
+
+class PartnerList(Contract):
+    """GET /v1/partners?country=GN (focal points): the partners a referral of the country may be routed to."""
+
+    country: CountryCode
+    partners: list[Partner]
 
 
 class RouteReferral(Contract):
@@ -660,9 +706,10 @@ __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
-    "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList", "ReferralDecline", "RouteReferral",
+    "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList",
+    "ReferralDecline", "RouteReferral", "ReferralContact", "PartnerList",
     "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
-    "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading",
+    "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",
     "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",
 ]

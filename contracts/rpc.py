@@ -13,11 +13,15 @@ class RevealContactRequest(Contract):
     the reveal is for; a request it cannot check is refused."""
 
     contact_ref: UUID
-    purpose: Literal["acknowledgement", "callback", "status_reply"]
+    purpose: Literal["acknowledgement", "callback", "status_reply", "referral"]
     requested_by: str
     feedback_id: UUID | None = Field(None, description="acknowledgement, callback: the message whose sender "
-                                                       "agreed to be called back")
+                                                       "agreed to be called back; referral: the message whose "
+                                                       "sender agreed to their contact being shared with a partner")
     request_id: UUID | None = Field(None, description="status_reply: the status request being answered")
+    referral_id: UUID | None = Field(None, description="referral: the referral the partner accepted")
+    on_behalf_of: str | None = Field(None, max_length=200, description=(
+        "referral: subject of the partner's staff member who asked, logged with the reveal"))
 
 
 class RevealContactResponse(Contract):

@@ -8,8 +8,8 @@ the management API (the compose `broker-setup` job).
 
 Each service may declare, read and bind only its own queues, publish only on its own events
 exchange, read the events exchanges of the services it consumes, and on the RPC exchange publish
-replies only; notifications alone may call `intake.reveal_contact` (a topic permission: RabbitMQ
-refuses the publish, and closes the channel, for anyone else). The migration user declares every
+replies only; notifications and referrals alone may call `intake.reveal_contact` (a topic permission:
+RabbitMQ refuses the publish, and closes the channel, for anyone else). The migration user declares every
 queue before the services start.
 """
 import argparse
@@ -23,7 +23,8 @@ import requests
 DEFINITIONS = Path(__file__).resolve().parent.parent / "deploy" / "rabbitmq" / "definitions.json"
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_KEY = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # nameko's reply routing keys
-RPC_CALLS = {"notifications": ["intake.reveal_contact"]}  # the only RPC on the platform
+# The only RPC on the platform: notifications for its SMS, referrals for a partner who accepted a referral.
+RPC_CALLS = {"notifications": ["intake.reveal_contact"], "referrals": ["intake.reveal_contact"]}
 
 
 def consumed_sources(service: str) -> list[str]:

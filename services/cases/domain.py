@@ -62,6 +62,17 @@ def check_classification(taxonomy: Taxonomy, category_code: int, sub_category: s
     return category
 
 
+def check_release(restricted: bool, taxonomy: Taxonomy, category_code: int, sub_category: str | None) -> Category:
+    """A focal point may release a case held as possibly sensitive only to an ordinary category: a sensitive
+    one on a case agents see would contradict its release."""
+    if not restricted:
+        raise Refused(409, "not_restricted", "This case is not restricted: there is nothing to release.")
+    category = check_classification(taxonomy, category_code, sub_category)
+    if category.sensitive:
+        raise Refused(422, "category_sensitive", "A released case needs an ordinary (not sensitive) category.")
+    return category
+
+
 def priority_for(sensitive: bool, emergency: bool) -> str:
     if emergency:
         return "emergency"

@@ -24,7 +24,8 @@ from contracts.events import (
 )
 from contracts.http import (
     AssignmentOutcome, BoardLine, BulkAssignmentResult, CaseList, CaseSummary, CaseView, ChangeCaseStatus,
-    CountryBoard, DeadlineBoard, DeadlineView, QualitySample, ReviewView, SampledCase, TimelineEntry,
+    CountryBoard, DeadlineBoard, DeadlineView, QualitySample, ReviewView, SampledCase, TimelineEntry, AccessLog,
+    AccessLogEntry,
 )
 from services.cases import domain, repository
 from services.cases import model as classifier_model
@@ -148,7 +149,7 @@ def _jsonable(detail: dict) -> dict:
 
 
 def _act(uow, settings: CasesSettings, reference: str, caller: Caller, expected_version: int | None,
-         action: str, do, now: datetime) -> CaseView:
+         action: str, do, now: datetime, detail: dict | None = None) -> CaseView:
     """Lock the case, check who may act and on which version, run `do(change)`, answer the new view."""
     if expected_version is None:
         raise ApiError(428, "version_required",
@@ -166,7 +167,7 @@ def _act(uow, settings: CasesSettings, reference: str, caller: Caller, expected_
             except domain.Refused as refused:
                 raise ApiError(refused.status, refused.code, refused.message) from None
             change.finish()
-            change.audit(caller, action)
+            change.audit(caller, action, **(detail or {}))
             return case_view(uow.conn, change.case)
         _audit_denied(uow.conn, reference, case, caller, action)
     raise NOT_FOUND
@@ -300,6 +301,21 @@ def get_case(uow, reference: str, caller: Caller) -> CaseView:
     raise NOT_FOUND
 
 
+def access_log(uow, reference: str, caller: Caller) -> AccessLog:
+    """Who opened or changed a case and when, for a focal point of its country. Reading the log is
+    itself a look at the case, and is logged like one."""
+    with uow:
+        case = repository.find_case(uow.conn, reference)
+        if case is not None and visible(case, caller.principal):
+            entries = [AccessLogEntry(**row) for row in repository.audit_entries(uow.conn, case["case_id"])]
+            repository.audit(uow.conn, actor=caller.principal.subject, role=caller.principal.role,
+                             action="read_access_log", case_id=case["case_id"], reference=reference,
+                             client_address=caller.address, user_agent=caller.user_agent)
+            return AccessLog(reference=case["reference"], entries=entries)
+        _audit_denied(uow.conn, reference, case, caller, "read_access_log")
+    raise NOT_FOUND
+
+
 def case_view(conn, case: dict) -> CaseView:
     deadlines = [DeadlineView(kind=row["kind"], started_at=row["started_at"], due_at=row["due_at"],
                               paused=row["paused_at"] is not None, warned_at=row["warned_at"],
@@ -397,36 +413,55 @@ def classify(uow, settings, reference, caller, version, category_code, sub_categ
     """A person confirms or changes the classification. A sensitive category restricts the case at
     once; only a focal point (the only one who can see it) can lift that by choosing another."""
     def do(change: Change):
-        case = change.case
-        taxonomy = settings.taxonomy(case["country"])
-        category = domain.check_classification(taxonomy, category_code, sub_category)
-        previous = case["category_code"]
-        changed = category_code != previous
-        lifts_restriction = case["restricted"] and not category.sensitive
-        change.apply(category_code=category_code, sub_category=sub_category, taxonomy_version=taxonomy.version,
-                     classification_confirmed=True, classified_by=change.actor, classified_at=now,
-                     sensitive=category.sensitive, restricted=category.sensitive,
-                     priority=domain.priority_for(category.sensitive, category.emergency))
-        repository.record_taxonomy(change.conn, case["country"], taxonomy.version, _taxonomy_body(taxonomy))
-        # What a person decides teaches the country's next model (make train-classifier COUNTRY=..).
-        repository.record_example(change.conn, {
-            "case_id": case["case_id"], "country": case["country"], "category_code": category_code,
-            "sub_category": sub_category, "sensitive": category.sensitive, "emergency": category.emergency,
-            "part": classifier_model.example_part(case["case_id"]), "suggested_category": previous,
-            "classifier_version": case["classifier_version"], "confirmed_by": change.actor, "confirmed_at": now})
-        change.record("classified", category_code=category_code, sub_category=sub_category,
-                      taxonomy_version=taxonomy.version, previous_category_code=previous)
-        if changed:
-            _reschedule_for_category(change, category)
-        # After rescheduling, so that the event says by when a newly sensitive case must be referred:
-        # referrals refers it and notifications alerts supervisors of an emergency from this event.
-        change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
-                    taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True,
-                    priority=case["priority"], refer_by=_refer_by(change),
-                    share_with_partners=case["consent_share"],
-                    # Readers that kept no text while it was restricted (the search index) may show it now.
-                    narrative=case["narrative"] if lifts_restriction else None)
+        _classify(change, domain.check_classification(settings.taxonomy(change.case["country"]), category_code,
+                                                      sub_category), sub_category)
     return _act(uow, settings, reference, caller, version, "classify", do, now)
+
+
+def release(uow, settings, reference, caller, version, reason: str, category_code: int, sub_category,
+            now) -> CaseView:
+    """A focal point finds a case held as possibly sensitive is not: it goes back to the agents in an
+    ordinary category, with the reason in its timeline and audit log (never on the bus: it is free text)."""
+    def do(change: Change):
+        category = domain.check_release(change.case["restricted"], settings.taxonomy(change.case["country"]),
+                                        category_code, sub_category)
+        _classify(change, category, sub_category, released=True)
+        change.record("released", reason=reason, category_code=category_code)
+    return _act(uow, settings, reference, caller, version, "release", do, now, detail={"reason": reason})
+
+
+def _classify(change: Change, category: domain.Category, sub_category: str | None, released: bool = False) -> None:
+    case, now = change.case, change.now
+    category_code = category.code
+    taxonomy = change.settings.taxonomy(case["country"])
+    previous = case["category_code"]
+    changed = category_code != previous
+    lifts_restriction = case["restricted"] and not category.sensitive
+    change.apply(category_code=category_code, sub_category=sub_category, taxonomy_version=taxonomy.version,
+                 classification_confirmed=True, classified_by=change.actor, classified_at=now,
+                 sensitive=category.sensitive, restricted=category.sensitive,
+                 priority=domain.priority_for(category.sensitive, category.emergency))
+    repository.record_taxonomy(change.conn, case["country"], taxonomy.version, _taxonomy_body(taxonomy))
+    # What a person decides teaches the country's next model (make train-classifier COUNTRY=..).
+    repository.record_example(change.conn, {
+        "case_id": case["case_id"], "country": case["country"], "category_code": category_code,
+        "sub_category": sub_category, "sensitive": category.sensitive, "emergency": category.emergency,
+        "part": classifier_model.example_part(case["case_id"]), "suggested_category": previous,
+        "classifier_version": case["classifier_version"], "confirmed_by": change.actor, "confirmed_at": now})
+    change.record("classified", category_code=category_code, sub_category=sub_category,
+                  taxonomy_version=taxonomy.version, previous_category_code=previous)
+    if changed or lifts_restriction:
+        _reschedule_for_category(change, category)
+    # After rescheduling, so that the event says by when a newly sensitive case must be referred:
+    # referrals refers it (or withdraws the referral of a released case) and notifications
+    # alerts supervisors of an emergency from this event.
+    change.emit(CaseClassified, category_code=category_code, sub_category=sub_category,
+                taxonomy_version=taxonomy.version, sensitive=category.sensitive, confirmed=True,
+                priority=case["priority"], refer_by=_refer_by(change),
+                share_with_partners=case["consent_share"], feedback_id=case["feedback_id"],
+                contact_ref=case["contact_ref"], released=released,
+                # Readers that kept no text while it was restricted (the search index) may show it now.
+                narrative=case["narrative"] if lifts_restriction else None)
 
 
 def _refer_by(change: Change) -> datetime | None:

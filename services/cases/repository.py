@@ -222,6 +222,9 @@ def list_cases(conn, *, countries: list[str], include_restricted: bool, filters:
         where.append("assignee IS NULL")
     if filters.get("no_team"):
         where.append("team IS NULL")
+    if filters.get("confirmed") is not None:
+        where.append("classification_confirmed = %(confirmed)s")
+        params["confirmed"] = filters["confirmed"]
     if filters.get("received_from") is not None:
         where.append("received_at >= %(received_from)s")
         params["received_from"] = filters["received_from"]
@@ -333,6 +336,13 @@ def audit(conn, *, actor: str, role: str, action: str, case_id: UUID | None, ref
         """INSERT INTO audit_log (actor, role, action, case_id, reference, client_address, user_agent, detail)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
         [actor, role, action, case_id, reference, client_address, user_agent, Jsonb(detail or {})])
+
+
+def audit_entries(conn, case_id: UUID) -> list[dict]:
+    """A case's audit rows, oldest first: who, in which role, did or read what, when."""
+    rows = conn.execute("SELECT at, actor, role, action FROM audit_log WHERE case_id = %s ORDER BY id",
+                        [case_id]).fetchall()
+    return [dict(zip(("at", "actor", "role", "action"), row)) for row in rows]
 
 
 def clock_offset_seconds(conn) -> float:

@@ -12,7 +12,7 @@ from chassis.timers import SettingsTimer
 from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
-    LinkDuplicate, QualityReview, ReopenCase, ResolveCase,
+    LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, ResolveCase,
 )
 from services.cases import handlers
 from services.cases.settings import CasesSettings
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 CASE_ROLES = ("agent", "supervisor", "focal_point")
 LIST_FILTERS = ("status", "category", "assignee", "team", "unassigned", "no_team", "country", "deadline_state", "channel",
-                "received_from", "received_to", "restricted", "contact_ref")
+                "received_from", "received_to", "restricted", "confirmed", "contact_ref")
 # Who may move cases between people, and who reviews their quality.
 ASSIGNING_ROLES = ("supervisor", "focal_point")
 QUALITY_ROLES = ("supervisor",)
@@ -81,10 +81,12 @@ def list_filters(args) -> dict:
     if filters["deadline_state"] not in (None, "ok", "warning", "breached"):
         raise ApiError(422, "invalid_filter", "deadline_state is ok, warning or breached.")
     # A focal point's restricted queue; for anyone else restricted=true lists nothing (they see none).
-    restricted = args.get("restricted") or None
-    if restricted not in (None, "true", "false"):
-        raise ApiError(422, "invalid_filter", "restricted is true or false.")
-    filters["restricted"] = None if restricted is None else restricted == "true"
+    # confirmed=false with restricted=true: the cases held as possibly sensitive, waiting for a focal point.
+    for name in ("restricted", "confirmed"):
+        value = args.get(name) or None
+        if value not in (None, "true", "false"):
+            raise ApiError(422, "invalid_filter", f"{name} is true or false.")
+        filters[name] = None if value is None else value == "true"
     # One person's cases, by the pseudonym intake's caller look-up gave (the number never reaches cases).
     try:
         filters["contact_ref"] = UUID(args["contact_ref"]) if args.get("contact_ref") else None
@@ -151,7 +153,18 @@ class CasesService(PlatformService):
     def get_case(self, request, reference, principal):
         return handlers.get_case(self.db(), reference, caller_of(request, principal))
 
+    @api("GET", "/v1/cases/<string:reference>/access-log", roles=("focal_point",))
+    def get_access_log(self, request, reference, principal):
+        return handlers.access_log(self.db(), reference, caller_of(request, principal))
+
     # --- actions --------------------------------------------------------------------------------------
+
+    @api("POST", "/v1/cases/<string:reference>/release", roles=("focal_point",))
+    def release_case(self, request, reference, principal):
+        body = parse_body(request, ReleaseCase)
+        return handlers.release(self.db(), self.settings, reference, caller_of(request, principal),
+                                expected_version(request, body.version), body.reason, body.category_code,
+                                body.sub_category, self.now())
 
     @api("POST", "/v1/cases/<string:reference>/classification", roles=CASE_ROLES)
     def classify_case(self, request, reference, principal):

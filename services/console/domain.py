@@ -53,7 +53,7 @@ HOME_PAGES = {
     "agent": "/cases",
     "supervisor": "/board",
     "focal_point": "/restricted",
-    "partner": "/no-pages-yet",
+    "partner": "/referrals",
     "manager": "/no-pages-yet",
     "ops": "/health",
     "admin": "/users",
@@ -416,3 +416,56 @@ def access_from_form(form, allowed_countries) -> tuple[dict | None, list[tuple[s
     if errors:
         return None, errors
     return {"role": role, "countries": countries, "org": org if role == "partner" else None}, []
+# --- a focal point's triage and a partner's referrals ----------------------------------------------------
+
+# A referral a focal point may send to another partner (referrals' own rule; re-checked there).
+ROUTABLE_REFERRALS = ("sent", "needs_routing", "declined")
+DECLINE_REASONS = ("outside_mandate", "no_capacity", "outside_area", "duplicate", "other")
+REASON_MAX = 5000
+
+
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_uuid(value: str) -> bool:
+    """An id the console puts into another service's path: nothing else (no `/`, no `..`) gets there."""
+    return bool(UUID_PATTERN.match(value or ""))
+
+
+def triage_body(decision: str, form) -> tuple[dict | None, list[tuple[str, str]]]:
+    """A triage form as the body of cases' classification or release, or of referrals' route; or what to fix."""
+    get = lambda name: (form.get(name) or "").strip()  # noqa: E731
+    if decision == "route":
+        if not is_uuid(get("referral_id")):
+            return None, [("route", "invalid")]
+        if not get("partner_id"):
+            return None, [("partner_id", "choose")]
+        return {"referral_id": get("referral_id"), "partner_id": get("partner_id")[:100]}, []
+    if decision not in ("confirm", "release"):
+        return None, [("form", "invalid")]
+    try:
+        body: dict = {"version": int(get("version"))}
+    except ValueError:
+        return None, [(decision, "version_required")]
+    try:
+        code = int(get("category_code"))
+    except ValueError:
+        code = 0
+    wanted = SENSITIVE_CATEGORIES if decision == "confirm" else set(CATEGORY_CODES) - SENSITIVE_CATEGORIES
+    if code not in wanted:
+        return None, [(f"{decision}_category", "choose")]
+    body["category_code"] = code
+    if get("sub_category") in SUB_CATEGORIES:
+        body["sub_category"] = get("sub_category")
+    if decision == "release":
+        if not get("reason"):
+            return None, [("reason", "required")]
+        if len(get("reason")) > REASON_MAX:
+            return None, [("reason", "too_long")]
+        body["reason"] = get("reason")
+    return body, []
+
+
+def decline_reason(form) -> str | None:
+    reason = (form.get("reason") or "").strip()
+    return reason if reason in DECLINE_REASONS else None

@@ -4,14 +4,17 @@ of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what 
 from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
 from services.console.pages.cases import CasePages
+from services.console.pages.focal_point import FocalPointPages
 from services.console.pages.operations import OperationsPages
+from services.console.pages.partner import PartnerPages
 from services.console.pages.sign_in import SignInPages
 from services.console.pages.supervisor import SupervisorPages
 from services.console.pages.users import UserPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, CallerPages, SupervisorPages, OperationsPages, UserPages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, CallerPages, FocalPointPages, PartnerPages, SupervisorPages, OperationsPages,
+                     UserPages, ConsoleFrame):
     name = "console"
 
 

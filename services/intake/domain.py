@@ -370,21 +370,27 @@ class BatchRow:
 # --- who may see a contact -------------------------------------------------------------------------
 
 REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
+# A protection partner may take weeks to act on a referral; the consent to sharing still holds.
+REVEAL_WINDOWS = {"referral": timedelta(days=90)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
-REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id"}
-REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"}}
+REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
+                  "referral": "feedback_id"}
+# Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
+REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
+             "referral": {"referrals"}}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,
                    now: datetime) -> str | None:
     """Why a contact may not be revealed for this purpose, or None when it may. The grounds are what
     intake recorded itself: the message whose sender agreed to be called back (acknowledgement,
-    callback) or the status request being answered, of this very contact."""
+    callback) or the status request being answered, of this very contact; for a partner (referral), the
+    message whose sender agreed to their contact being shared with a partner."""
     if requested_by not in REVEALERS[purpose]:
         return "requester_not_allowed"
     if grounds_recorded_at is None:
-        return "no_grounds"  # no such message or request, not this contact's, or no callback consent
-    if now - grounds_recorded_at > REVEAL_WINDOW:
+        return "no_grounds"  # no such message or request, not this contact's, or no consent
+    if now - grounds_recorded_at > REVEAL_WINDOWS.get(purpose, REVEAL_WINDOW):
         return "grounds_too_old"
     if reveals_so_far >= MAX_REVEALS_PER_SUBJECT:
         return "too_many_reveals"

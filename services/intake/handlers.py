@@ -311,7 +311,7 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
         so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
         refused = domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
         repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
-                                      subject_id, refused)
+                                      subject_id, refused, request.referral_id, request.on_behalf_of)
     if refused:
         raise RevealRefused(refused)
     return RevealContactResponse(contact_ref=request.contact_ref,

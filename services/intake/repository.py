@@ -25,9 +25,11 @@ def find_contact(conn, contact_ref: UUID) -> SealedContact | None:
 
 
 def log_contact_reveal(conn, contact_ref: UUID, purpose: str, requested_by: str, subject_id: UUID | None,
-                       refused: str | None) -> None:
-    conn.execute("""INSERT INTO contact_reveals (contact_ref, purpose, requested_by, subject_id, refused)
-                    VALUES (%s, %s, %s, %s, %s)""", [contact_ref, purpose, requested_by, subject_id, refused])
+                       refused: str | None, referral_id: UUID | None = None, on_behalf_of: str | None = None) -> None:
+    conn.execute("""INSERT INTO contact_reveals (contact_ref, purpose, requested_by, subject_id, refused, referral_id,
+                                                 on_behalf_of)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+                 [contact_ref, purpose, requested_by, subject_id, refused, referral_id, on_behalf_of])
 
 
 def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | None) -> datetime | None:
@@ -37,6 +39,11 @@ def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | Non
     if purpose == "status_reply":
         row = conn.execute("SELECT recorded_at FROM status_requests WHERE request_id = %s AND contact_ref = %s",
                            [subject_id, contact_ref]).fetchone()
+    elif purpose == "referral":
+        row = conn.execute(
+            """SELECT recorded_at FROM feedback
+               WHERE feedback_id = %s AND contact_ref = %s AND consent_share AND NOT repeat""",
+            [subject_id, contact_ref]).fetchone()
     else:
         row = conn.execute(
             """SELECT recorded_at FROM feedback

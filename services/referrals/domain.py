@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 THREAT_TO_LIFE = 9
 # What a listing may ask for; "overdue" is a referral still awaiting its partner after respond_by.
-LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue", "rerouted")
+LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue", "rerouted", "withdrawn")
 # A focal point may send a case to another partner unless its partner took it (or it was re-routed already).
 REROUTABLE_STATUSES = ("sent", "needs_routing", "declined")
 

@@ -4,8 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from nameko.exceptions import RemoteError
+
 from chassis.errors import ApiError
 from contracts.events import CaseClassified, CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
+from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.referrals import domain, repository
 
 OVERDUE_BATCH = 500
@@ -20,17 +23,20 @@ class CaseToRefer:
     category_code: int | None
     emergency: bool
     share_with_partners: bool
+    feedback_id: UUID | None = None    # what intake checks a partner's request for the contact against
+    contact_ref: UUID | None = None
+    case_version: int = 1              # of the event that made it sensitive: a later release wins
 
     @classmethod
     def opened(cls, case: CaseOpened) -> "CaseToRefer":
         return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
-                   case.consent.share_with_partners)
+                   case.consent.share_with_partners, case.feedback_id, case.contact_ref, 1)
 
     @classmethod
     def classified(cls, case: CaseClassified) -> "CaseToRefer":
         # Without the consent (an event from before the field existed) the contact is not shared.
         return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
-                   bool(case.share_with_partners))
+                   bool(case.share_with_partners), case.feedback_id, case.contact_ref, case.case_version)
 
 
 def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, now: datetime) -> None:
@@ -45,11 +51,22 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
                                                      response_times.emergency),
     )
     with uow:
-        if not uow.claim_message():
+        if not uow.claim_message() or repository.released_since(uow.conn, case.case_id, case.case_version):
             return
         status = "sent" if referral.partner_id else "needs_routing"
-        if repository.insert_referral(uow.conn, referral, country, status):
+        if repository.insert_referral(uow.conn, referral, country, status, case.feedback_id, case.contact_ref):
             uow.emit(referral, country=country)
+
+
+def withdraw_referral(uow, case: CaseClassified, now: datetime) -> None:
+    """A focal point released the case (not sensitive after all): its partner no longer needs it. An
+    answered referral stays as answered. The release is kept, so that the case's opening arriving after it
+    refers nothing."""
+    with uow:
+        if not uow.claim_message():
+            return
+        repository.record_release(uow.conn, case.case_id, case.case_version, now)
+        repository.withdraw_live_referral(uow.conn, case.case_id, now)
 
 
 def answer_referral(uow, referral_id: UUID, *, partner_id: str, countries, answered_by: str, accepted: bool,
@@ -111,6 +128,36 @@ def route_referral(uow, referral_id: UUID, *, partner_id: str, partners_by_count
         # The old one leaves the live set first: a case has one live referral (unique index).
         repository.mark_rerouted(uow.conn, referral_id, rerouted_at=now, rerouted_by=routed_by,
                                  rerouted_to=referral.referral_id)
-        repository.insert_referral(uow.conn, referral, old["country"], "sent")
+        repository.insert_referral(uow.conn, referral, old["country"], "sent", old["feedback_id"], old["contact_ref"])
         uow.emit(referral, country=old["country"])
         return repository.referral_view(uow.conn, referral.referral_id)
+
+
+class ContactNotShared(Exception):
+    """intake refused to reveal the contact (no consent to share it with a partner); it logged the attempt."""
+
+
+def reveal_contact(uow, intake_rpc, referral_id: UUID, *, partner_id: str, countries, requested_for: str) -> dict:
+    """The complainant's contact for the partner who accepted the referral, through intake's vault: intake checks
+    the person's consent to sharing on its own record of the message, and logs the reveal or its refusal."""
+    with uow:
+        referral = repository.find_partner_referral(uow.conn, referral_id, partner_id, sorted(countries))
+    if referral is None:
+        raise ApiError(404, "referral_not_found", "There is no referral with this id for your organisation.")
+    if referral["status"] != "accepted":
+        raise ApiError(409, "referral_not_accepted", "Accept the referral before asking for the contact.")
+    if referral["contact_ref"] is None or referral["feedback_id"] is None:
+        # An anonymous message, or a referral made before referrals kept the grounds: nothing to ask intake.
+        raise ApiError(403, "contact_not_shared", "The person did not agree to their contact being shared.")
+    # intake alone decides, on the consent it recorded, and logs the reveal or the refusal.
+    try:
+        answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
+            contact_ref=referral["contact_ref"], purpose="referral", requested_by="referrals",
+            feedback_id=referral["feedback_id"], referral_id=referral_id, on_behalf_of=requested_for,
+        ).model_dump(mode="json")))
+    except RemoteError as error:
+        if error.exc_type in ("RevealRefused", "ContactNotFound"):
+            raise ApiError(403, "contact_not_shared", "The person did not agree to their contact being shared.") \
+                from None
+        raise
+    return {"referral_id": referral_id, **answer.contact.model_dump()}

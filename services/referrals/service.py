@@ -2,13 +2,16 @@
 points re-route, mark overdue referrals."""
 from datetime import UTC, datetime
 
+from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import CaseClassified, CaseOpened
-from contracts.http import ReferralDecline, ReferralList, ReferralView, RouteReferral
+from contracts.http import (
+    Partner, PartnerList, ReferralContact, ReferralDecline, ReferralList, ReferralView, RouteReferral,
+)
 from services.referrals import domain, handlers, repository
 from services.referrals.settings import ReferralsSettings
 
@@ -22,6 +25,7 @@ def as_view(row: dict) -> ReferralView:
 
 class ReferralsService(PlatformService):
     name = "referrals"
+    intake = RpcProxy("intake")   # only to have a contact revealed, which intake checks and logs
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
@@ -32,10 +36,12 @@ class ReferralsService(PlatformService):
     @consume_event("cases", CaseClassified)
     def on_case_classified(self, case: CaseClassified, envelope):
         """A person found the case sensitive (e.g. a threat to life): refer it now, to the partner of the
-        confirmed category. The automatic suggestion at opening is CaseOpened's to refer."""
-        if not (case.confirmed and case.sensitive):
-            return
-        self._refer(handlers.CaseToRefer.classified(case), envelope)
+        confirmed category. A focal point released it (not sensitive after all): withdraw its unanswered
+        referral. The automatic suggestion at opening is CaseOpened's to refer."""
+        if case.released:
+            handlers.withdraw_referral(self.db(), case, now=datetime.now(UTC))
+        elif case.confirmed and case.sensitive:
+            self._refer(handlers.CaseToRefer.classified(case), envelope)
 
     def _refer(self, case: handlers.CaseToRefer, envelope):
         partners = self.settings.partners.get(envelope.country, [])
@@ -58,10 +64,43 @@ class ReferralsService(PlatformService):
         if country := request.args.get("country"):
             principal.require_country(country.upper())
             countries = [country.upper()]
+        reference = (request.args.get("reference") or "").strip().upper()[:20] or None
         with self.db() as uow:
             rows = repository.list_referrals(uow.conn, partner_id=self._partner_of(principal), countries=countries,
-                                             status=status, limit=MAX_REFERRALS_LISTED)
+                                             status=status, limit=MAX_REFERRALS_LISTED, reference=reference)
         return ReferralList(referrals=[as_view(row) for row in rows])
+
+    @api("GET", "/v1/referrals/<uuid:referral_id>", roles=("partner", "focal_point"))
+    def get_referral(self, request, referral_id, principal):
+        """One referral: a partner's own, or any of a focal point's countries; anyone else's is not found."""
+        with self.db() as uow:
+            row = repository.find_partner_referral(uow.conn, referral_id, self._partner_of(principal),
+                                                   sorted(principal.countries))
+        if row is None:
+            raise ApiError(404, "referral_not_found", "There is no referral with this id for you.")
+        for grounds in ("feedback_id", "contact_ref"):  # intake's ids stay in referrals
+            del row[grounds]
+        return as_view(row)
+
+    @api("POST", "/v1/referrals/<uuid:referral_id>/contact", roles=("partner",))
+    def reveal_referral_contact(self, request, referral_id, principal):
+        """The complainant's contact, for the partner who accepted, only with their consent (intake decides
+        and logs)."""
+        return ReferralContact(**handlers.reveal_contact(
+            self.db(), self.intake, referral_id, partner_id=self._partner_of(principal),
+            countries=principal.countries, requested_for=principal.subject))
+
+    @api("GET", "/v1/partners", roles=("focal_point",))
+    def list_partners(self, request, principal):
+        """The partners a focal point may route a referral of one of their countries to."""
+        country = (request.args.get("country") or "").upper()
+        if not country:
+            raise ApiError(422, "invalid_filter", "Name the country: ?country=GN.",
+                           [{"field": "country", "reason": "required"}])
+        principal.require_country(country)
+        return PartnerList(country=country, partners=[
+            Partner(id=partner.id, name=partner.name, categories=partner.categories)
+            for partner in self.settings.partners.get(country, [])])
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/accept", roles=("partner",))
     def accept_referral(self, request, referral_id, principal):

@@ -1,5 +1,5 @@
 """deploy/rabbitmq: a broker user per service. The services run under their own users, and only
-notifications may ask intake's vault for a contact: another service's user (or a process holding
+notifications and referrals may ask intake's vault for a contact: another service's user (or a process holding
 its password) is refused by RabbitMQ before intake sees anything."""
 import uuid
 from urllib.parse import urlsplit
@@ -37,11 +37,12 @@ def publish_rpc(uri: str, routing_key: str) -> None:
 
 
 @pytest.mark.security
-def test_only_notifications_may_call_the_vault(broker_users):
-    for service in ("reporting", "cases", "referrals"):
+def test_only_notifications_and_referrals_may_call_the_vault(broker_users):
+    for service in ("reporting", "cases"):
         with pytest.raises(amqp.exceptions.AccessRefused):
             publish_rpc(broker_users(service), "intake.reveal_contact")
-    publish_rpc(broker_users("notifications"), "intake.reveal_contact")  # allowed (intake then checks why)
+    for service in ("notifications", "referrals"):
+        publish_rpc(broker_users(service), "intake.reveal_contact")  # allowed (intake then checks why)
 
 
 @pytest.mark.security
