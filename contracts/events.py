@@ -271,6 +271,16 @@ class CaseLinked(CaseEvent):
     feedback_id: UUID | None = Field(None, description="A repeated message attached to this case")
 
 
+class CaseAnonymised(CaseEvent):
+    """The case's retention period ended: it stays a statistic (country, channel, category, dates) while
+    its texts and contact link are gone. Whoever kept a copy of its texts removes them too."""
+
+    event_type: ClassVar[str] = "case_anonymised"
+    event_version: ClassVar[int] = 1
+
+    feedback_ids: list[UUID] = Field(description="Every message of the case: its first and its repeats")
+
+
 class DeadlineScheduled(CaseEvent):
     """A deadline started, or moved (a pause ended); replaces any earlier one of the same kind."""
 

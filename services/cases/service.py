@@ -13,7 +13,7 @@ from contracts.http import (
     AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
     ReopenCase, ResolveCase,
 )
-from services.cases import handlers
+from services.cases import handlers, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def list_filters(args) -> dict:
 
 class CasesService(PlatformService):
     name = "cases"
+    retention_kinds = retention.KINDS
 
     def now(self) -> datetime:
         return handlers.current_time(self.db(), self.settings)

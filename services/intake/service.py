@@ -17,10 +17,12 @@ from werkzeug.wrappers import Response
 from chassis.amqp import rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
+from chassis.messaging import consume_event
 from chassis.service import PlatformService
+from contracts.events import CaseAnonymised
 from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
-from services.intake import domain, handlers, metrics, signatures
+from services.intake import domain, handlers, metrics, retention, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
@@ -95,6 +97,13 @@ class IntakeService(PlatformService):
 
     vault = Vault()
     web_form_limit = WebFormRateLimit()
+    retention_kinds = retention.KINDS
+
+    @consume_event("cases", CaseAnonymised)
+    def on_case_anonymised(self, event: CaseAnonymised, envelope):
+        with self.db() as uow:
+            if uow.claim_message():
+                retention.forget_case_texts(uow, event.feedback_ids)
 
     # --- helpers shared by the channel routes ---------------------------------------------------
 
