@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"), ("identity", "account_events"))
+AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"), ("intake", "contact_exports"),
+                ("identity", "account_events"))
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from chassis.http import api, parse_body, read_form, without_nul
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import CaseAnonymised
-from contracts.http import CallRecords, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
+from contracts.http import CallRecords, ContactExportRequest, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
 from contracts.rpc import RevealContactRequest
-from services.intake import domain, handlers, metrics, retention, signatures
+from services.intake import domain, handlers, metrics, retention, rights, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
@@ -375,6 +375,14 @@ class IntakeService(PlatformService):
         new = sum(not row.duplicate for row in report.accepted)
         if new and not report.already_uploaded:
             metrics.CALLS_RECORDED.labels(endpoint.country, endpoint_id).inc(new)
+
+    # --- the complainant's rights ------------------------------------------------------------------
+
+    @api("POST", "/v1/contacts/export", roles=("focal_point",))
+    def export_contact(self, request, principal):
+        body = parse_body(request, ContactExportRequest)
+        return rights.export_contact(self.db, self.vault, self.settings, body, principal,
+                                     request.headers.get("Authorization"), request.remote_addr, datetime.now(UTC))
 
     # --- the vault -------------------------------------------------------------------------------
 

@@ -133,6 +133,14 @@ class GazetteerPlace(Section):
     spellings: list[str] = Field(default_factory=list, description="Other ways people write it")
 
 
+class ExportSettings(Section):
+    """The export of everything held about one contact (services/intake/rights.py)."""
+
+    cases_url: str = Field("http://127.0.0.1:8002", description=(
+        "cases' API, asked with the exporting person's own token for the cases' references and statuses"))
+    timeout_seconds: float = Field(10, gt=0)
+
+
 class IntakeSettings(ServiceSettings):
     # A key ring or endpoint list from the environment replaces the development one: no development
     # key stays in the ring, no development endpoint stays open.
@@ -142,6 +150,7 @@ class IntakeSettings(ServiceSettings):
     vault: VaultSettings
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
+    export: ExportSettings = ExportSettings()
     gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
         "By country code, the places a typed location is matched to; anything else is `other`"))
 
