@@ -55,10 +55,11 @@ class WebFormSubmission(Contract):
 class MessageReceipt(Contract):
     """What a channel endpoint answers for one message (and again, unchanged, for a provider's retry)."""
 
-    status: Literal["received", "repeat", "status_requested", "not_answerable"] = Field(description=(
-        "received: a new case; repeat: the same person sent the same text recently, linked to the first "
-        "case; status_requested: the case's owner will get its status; not_answerable: a status request "
-        "without any way to answer the sender"))
+    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn"] = Field(
+        description=(
+            "received: a new case; repeat: the same person sent the same text recently, linked to the first "
+            "case; status_requested: the case's owner will get its status; not_answerable: a status request "
+            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP)"))
     reference: CaseReference | None = Field(None, description="The case the message belongs to")
     feedback_id: UUID | None = None
 

@@ -8,12 +8,12 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.events import ConsentWithdrawn, FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase, LinkDuplicate,
     ReopenCase, ResolveCase,
 )
-from services.cases import handlers, retention
+from services.cases import consent, handlers, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,10 @@ class CasesService(PlatformService):
     @consume_event("intake", StatusRequested)
     def on_status_requested(self, request: StatusRequested, envelope):
         handlers.answer_status_request(self.db(), request, envelope)
+
+    @consume_event("intake", ConsentWithdrawn)
+    def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
+        consent.withdraw_consent(self.db(), event, now=self.now())
 
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):

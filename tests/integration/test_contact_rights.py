@@ -1,7 +1,12 @@
-"""The complainant's rights against real services: the export of everything held about one contact."""
+"""The complainant's rights against real services: the export of everything held about one contact,
+and consent withdrawn by SMS."""
+import threading
+
+import pytest
 import requests
 
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
+from tools.sms_sink import SmsSink
 from tools.audit_verify import verify_table
 
 SUBMIT = {"country": "GN", "channel": "hotline", "language": "fr",
@@ -43,3 +48,45 @@ def test_a_focal_point_exports_everything_held_about_one_contact_and_the_export_
     assert requests.post(export_url, json={"country": "GN"}, headers=intake.headers("focal_point")).status_code == 422
     assert db.execute("SELECT count(*) FROM intake.contact_exports WHERE contact_ref IS NULL").fetchone()[0] == 1
     assert verify_table(db, "intake", "contact_exports").broken_at is None
+
+
+ABUSE = "Le gardien m'a demandé de coucher avec lui pour avoir le kit"
+
+
+@pytest.fixture
+def sms_sink():
+    sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    yield sink
+    sink.shutdown()
+
+
+def test_an_sms_stop_ends_callbacks_and_sharing_with_partners_in_every_service(run_service, db, sms_sink):
+    intake = run_service("intake")
+    run_service("cases")
+    run_service("referrals")
+    run_service("notifications", sms={"base_url": f"http://127.0.0.1:{sms_sink.server_address[1]}",
+                                      "account_sid": "ACtest", "auth_token": "sink-token"})
+    # A call: a sensitive complaint, the caller agrees to be called back and to a partner having their number.
+    call = SUBMIT | {"narrative": ABUSE, "consent": {"callback": True, "share_with_partners": True}}
+    reference = requests.post(f"{intake.url}/v1/feedback", json=call, headers=intake.headers()).json()["reference"]
+    wait_for(lambda: db.execute("SELECT share_contact FROM referrals.referrals").fetchone() == (True,))
+    wait_for(lambda: len(sms_sink.messages) == 1)  # the acknowledgement
+
+    stop = requests.post(f"{intake.url}/v1/channels/sms-gateway/gn_sms_gateway",
+                         json={"message_id": "gw-stop-1", "from": "+224622987654", "to": "1313", "text": " Arrêt ! "},
+                         headers={"X-CFM-Secret": "dev-gateway-secret"})
+
+    assert stop.status_code == 200 and stop.json()["status"] == "consent_withdrawn", stop.text
+    assert db.execute("SELECT count(*) FROM intake.feedback").fetchone()[0] == 1  # not a complaint
+    wait_for(lambda: db.execute("SELECT share_contact FROM referrals.referrals").fetchone() == (False,))
+    assert db.execute("""SELECT h.action FROM cases.case_history h JOIN cases.cases c USING (case_id)
+                         WHERE c.reference = %s ORDER BY h.id DESC LIMIT 1""", [reference]).fetchone() == (
+        "consent_withdrawn",)
+    assert db.execute("SELECT consent_callback, consent_share FROM cases.cases").fetchone() == (False, False)
+    wait_for(lambda: db.execute("SELECT count(*) FROM notifications.consent_withdrawals").fetchone()[0] == 1)
+    # The same person calls again and the agent ticks callback: still no SMS goes to them.
+    requests.post(f"{intake.url}/v1/feedback", json=SUBMIT, headers=intake.headers())
+    wait_for(lambda: db.execute("SELECT withheld FROM notifications.notifications WHERE withheld IS NOT NULL")
+             .fetchone() == ("consent_withdrawn",))
+    assert len(sms_sink.messages) == 1

@@ -79,3 +79,20 @@ def test_reporting_keeps_an_anonymised_case_as_a_statistic_without_its_text_what
         doc = apply_event(doc, Envelope.wrap(event, country="GN", producer="cases", correlation_id=uuid4()), event)
     assert doc["narrative"] is None and doc["has_contact"] is False
     assert (doc["country"], doc["category_code"], doc["status"]) == ("GN", 4, "closed")
+
+
+STOP_WORDS = ["STOP", "ARRET", "STOP ALL", "A DABILA"]
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop", " Stop. ", "Arrêt", "ARRÊT !", "arret", "stop   all",
+                                  "Stop-All", "a dabila", "À DABILA"])
+def test_a_stop_word_withdraws_consent_whatever_its_case_accents_spacing_or_punctuation(text):
+    from services.intake.consent import is_stop_word
+    assert is_stop_word(text, STOP_WORDS)
+
+
+@pytest.mark.parametrize("text", ["Stop à la fraude au centre de Kindia", "arrête de me demander de l'argent",
+                                  "STOPP", "", "!!!", "STATUT GN-2026-000042", "dabila"])
+def test_a_message_that_is_more_or_other_than_a_stop_word_is_a_complaint(text):
+    from services.intake.consent import is_stop_word
+    assert not is_stop_word(text, STOP_WORDS)

@@ -1,6 +1,6 @@
--- Every export of what intake holds about one contact (services/intake/rights.py): who asked, with
--- which role and from where, about which contact, and how much was handed over. Append-only and
--- hash-chained like contact_reveals (`make audit-verify`).
+-- The complainant's rights. Every export of what intake holds about one contact
+-- (services/intake/rights.py): who asked, with which role and from where, about which contact, and how
+-- much was handed over. Append-only and hash-chained like contact_reveals (`make audit-verify`).
 CREATE TABLE contact_exports (
     id              bigserial PRIMARY KEY,
     exported_at     timestamptz NOT NULL DEFAULT now(),
@@ -37,3 +37,18 @@ BEGIN
         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON contact_exports FROM %I', grantee);
     END LOOP;
 END $$;
+
+-- Consent withdrawn by the person (an SMS "STOP", services/intake/consent.py): from then on intake
+-- reveals the contact for no callback or acknowledgement, and tells the other services. The words
+-- themselves are not kept.
+CREATE TABLE consent_withdrawals (
+    withdrawal_id   uuid PRIMARY KEY,
+    contact_ref     uuid NOT NULL REFERENCES contacts,
+    country         char(2) NOT NULL,
+    channel         text NOT NULL,
+    endpoint        text,
+    received_at     timestamptz NOT NULL,
+    recorded_at     timestamptz NOT NULL DEFAULT now(),
+    confirm         boolean NOT NULL
+);
+CREATE INDEX consent_withdrawals_by_contact ON consent_withdrawals (contact_ref, recorded_at);

@@ -1,0 +1,7 @@
+-- Contacts whose person withdrew consent (ConsentWithdrawn, services/notifications/consent.py): no SMS
+-- goes to them any more, except the one confirmation their country may send.
+CREATE TABLE consent_withdrawals (
+    contact_ref   uuid PRIMARY KEY,
+    withdrawn_at  timestamptz NOT NULL,
+    recorded_at   timestamptz NOT NULL DEFAULT now()
+);
