@@ -13,11 +13,13 @@ class RevealContactRequest(Contract):
     the reveal is for; a request it cannot check is refused."""
 
     contact_ref: UUID
-    purpose: Literal["acknowledgement", "callback", "status_reply"]
+    purpose: Literal["acknowledgement", "callback", "status_reply", "withdrawal_confirmation"]
     requested_by: str
     feedback_id: UUID | None = Field(None, description="acknowledgement, callback: the message whose sender "
                                                        "agreed to be called back")
     request_id: UUID | None = Field(None, description="status_reply: the status request being answered")
+    withdrawal_id: UUID | None = Field(None, description=(
+        "withdrawal_confirmation: the consent withdrawal being confirmed, where the country confirms them"))
 
 
 class RevealContactResponse(Contract):

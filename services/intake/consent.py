@@ -55,9 +55,10 @@ def withdraw(uow, settings, message, contact_ref: UUID) -> MessageReceipt:
     return MessageReceipt(status="consent_withdrawn")
 
 
-def reveal_refusal(conn, contact_ref: UUID, grounds_recorded_at: datetime | None) -> str | None:
-    """`consent_withdrawn` when the person withdrew their consent after intake recorded the grounds."""
-    if grounds_recorded_at is None:
+def reveal_refusal(conn, purpose: str, contact_ref: UUID, grounds_recorded_at: datetime | None) -> str | None:
+    """`consent_withdrawn` when the person withdrew their consent after intake recorded the grounds (the
+    confirmation of the withdrawal itself excepted)."""
+    if grounds_recorded_at is None or purpose == "withdrawal_confirmation":
         return None
     withdrawn = conn.execute("""SELECT 1 FROM consent_withdrawals WHERE contact_ref = %s AND recorded_at >= %s
                                 LIMIT 1""", [contact_ref, grounds_recorded_at]).fetchone()

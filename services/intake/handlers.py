@@ -307,7 +307,7 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
         grounds = repository.reveal_grounds(uow.conn, request.purpose, request.contact_ref, subject_id)
         so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
         refused = (domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
-                   or consent.reveal_refusal(uow.conn, request.contact_ref, grounds))
+                   or consent.reveal_refusal(uow.conn, request.purpose, request.contact_ref, grounds))
         repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
                                       subject_id, refused)
     if refused:

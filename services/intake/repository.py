@@ -37,6 +37,10 @@ def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | Non
     if purpose == "status_reply":
         row = conn.execute("SELECT recorded_at FROM status_requests WHERE request_id = %s AND contact_ref = %s",
                            [subject_id, contact_ref]).fetchone()
+    elif purpose == "withdrawal_confirmation":  # only where the country confirms withdrawals
+        row = conn.execute("""SELECT recorded_at FROM consent_withdrawals
+                              WHERE withdrawal_id = %s AND contact_ref = %s AND confirm""",
+                           [subject_id, contact_ref]).fetchone()
     else:
         row = conn.execute(
             """SELECT recorded_at FROM feedback

@@ -55,7 +55,11 @@ class NotificationsService(PlatformService):
 
     @consume_event("intake", ConsentWithdrawn)
     def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
-        consent.record_withdrawal(self.db(), event)
+        country = envelope.country
+        language = domain.message_language(event.language, self.settings.countries[country].languages)
+        consent.record_withdrawal(self.db(), event, lambda uow: consent.confirm_withdrawal(
+            uow, handlers.reveal_contact, self.intake, self.sms, event, country, language,
+            self.settings.sms.allowed_prefixes.get(country, [])))
 
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):
