@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
+.PHONY: retention-preview chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-search: migrate
 ## Rebuild the search indices from reporting's journal, with no downtime.
 reindex: migrate
 	$(PY) -m services.reporting.rebuild
+
+## What the retention job would delete or anonymise now, per service and kind, changing nothing: make retention-preview COUNTRY=GN
+retention-preview: migrate
+	@$(PY) -m tools.retention_preview --country $(COUNTRY)
 
 ## Re-encrypt every contact under the vault's active key (resumable; runs beside the platform), so old keys can go.
 vault-rotate: $(VENV)/.installed

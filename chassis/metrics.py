@@ -26,3 +26,9 @@ HTTP_SECONDS = Histogram(
     "cfm_http_request_duration_seconds", "Time to answer an HTTP request", ["service", "route"])
 REQUESTS_REJECTED = Counter(
     "cfm_requests_rejected", "HTTP requests refused with a 4xx, by reason code", ["service", "route", "reason"])
+RETENTION_ROWS = Counter(
+    "cfm_retention_rows", "Rows deleted or anonymised because their retention period ended (chassis/retention.py)",
+    ["service", "kind"])
+RETENTION_LAST_RUN = Gauge(
+    "cfm_retention_last_run_timestamp_seconds", "When a retention run of this kind last finished",
+    ["service", "kind"])

@@ -6,13 +6,14 @@ import logging
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 
-from chassis import messaging, metrics
+from chassis import messaging, metrics, retention
 from chassis.outbox import outbox_lag
 from chassis.amqp import queue_consumer_of
 from chassis.db import Database
 from chassis.errors import ApiError
 from chassis.http import api, json_response
 from chassis.server import MetricsServer
+from chassis.timers import SettingsTimer
 from chassis.tracing import Tracing
 from contracts.http import Health, OutboxLag, ParkedMessage, ParkedMessages
 
@@ -48,6 +49,14 @@ class PlatformService:
     tracing = Tracing()
     metrics_server = MetricsServer()  # /metrics, on http.metrics_port only
     consumer_health = ConsumerHealth()
+
+    # The service's own kinds of data with a retention period, beside the chassis's generic ones.
+    retention_kinds: tuple[retention.RetentionKind, ...] = ()
+
+    @SettingsTimer.decorator("retention.run_seconds")
+    def apply_retention(self):
+        if self.settings.retention.enabled:
+            retention.run(self.db, self.name, self.settings, retention.GENERIC_KINDS + self.retention_kinds)
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):

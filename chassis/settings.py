@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Literal, Mapping, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "CFM__"
@@ -107,6 +107,52 @@ class LoggingSettings(Section):
     level: str = "INFO"
 
 
+class RetentionPeriods(Section):
+    """Days each kind of data is kept; `None` keeps it forever. The service that applies each kind is
+    named; a service ignores the kinds it does not keep."""
+
+    outbox_published: int | None = Field(7, ge=0, description=(
+        "every service: an event the broker confirmed; kept a week for an operator to look at"))
+    processed_messages: int | None = Field(14, ge=0, description=(
+        "every service: ids of consumed messages, the guard against a redelivery; a broker or a "
+        "replayed parked message redelivers within days, not weeks (one period for every country: "
+        "the ids carry none)"))
+    provider_payloads: int | None = Field(30, ge=0, description=(
+        "intake: what a provider sent beside the message (its message id and the receipt answered to "
+        "its retries, Mailgun tokens); providers retry for hours (Mailgun 8 h)"))
+    closed_cases: int | None = Field(730, ge=0, description=(
+        "cases: an ordinary case closed this long ago is anonymised (24 months): it stays a statistic "
+        "(country, channel, category, dates) while its texts and contact link are removed"))
+    closed_sensitive_cases: int | None = Field(1825, ge=0, description=(
+        "cases: the same for a sensitive case; set it to the protection partner's retention period "
+        "(the referral agreement's figure; 5 years by default)"))
+
+
+class RetentionSettings(Section):
+    enabled: bool = True
+    run_seconds: float = Field(3600, gt=0, description="How often the retention job runs")
+    batch_size: int = Field(500, ge=1, description="Rows per transaction, so a run never holds long locks")
+    periods: RetentionPeriods = RetentionPeriods()
+    countries: dict[str, dict[str, int | None]] = Field(default_factory=dict, description=(
+        "By country code, the periods that differ from `periods` there, e.g. GN: {closed_cases: 365}"))
+
+    @field_validator("countries")
+    @classmethod
+    def _known_kinds(cls, countries: dict[str, dict[str, int | None]]):
+        for country, periods in countries.items():
+            for kind, days in periods.items():
+                if kind not in RetentionPeriods.model_fields:
+                    raise ValueError(f"retention.countries.{country}: unknown kind '{kind}'")
+                if days is not None and days < 0:
+                    raise ValueError(f"retention.countries.{country}.{kind}: a period is 0 days or more")
+        return countries
+
+    def days(self, kind: str, country: str | None) -> int | None:
+        """The period of `kind` in `country` (None: the platform-wide period)."""
+        overrides = self.countries.get(country, {}) if country else {}
+        return overrides[kind] if kind in overrides else getattr(self.periods, kind)
+
+
 class CountrySettings(Section):
     name: str
     timezone: str
@@ -139,6 +185,7 @@ class ServiceSettings(Section):
     consumer: ConsumerSettings = ConsumerSettings()
     logging: LoggingSettings = LoggingSettings()
     countries: dict[str, CountrySettings]
+    retention: RetentionSettings = RetentionSettings()  # chassis/retention.py
 
     @property
     def schema(self) -> str:

@@ -176,6 +176,24 @@ class StatusRequested(EventPayload):
     received_at: AwareDatetime
 
 
+class ConsentWithdrawn(EventPayload):
+    """The person withdrew their consent (an SMS "STOP", "ARRET" or a national-language word): from now
+    on no callback, acknowledgement or other message goes to this contact, and no partner gets it.
+    The one exception is a confirmation, when the country's configuration asks for one."""
+
+    event_type: ClassVar[str] = "consent_withdrawn"
+    event_version: ClassVar[int] = 1
+
+    withdrawal_id: UUID
+    contact_ref: UUID = Field(description="The contact in intake's vault whose consent ends")
+    channel: Channel
+    received_at: AwareDatetime
+    language: LanguageTag | None = None
+    confirm: bool = Field(False, description=(
+        "The country sends one SMS confirming that no more messages will come (intake reveals the contact "
+        "for that purpose only, once)"))
+
+
 class CaseStatusAnswered(EventPayload):
     """cases answered a status request; notifications sends the reply to the contact."""
 
@@ -274,6 +292,24 @@ class CaseLinked(CaseEvent):
 
     duplicate_of: CaseReference | None = None
     feedback_id: UUID | None = Field(None, description="A repeated message attached to this case")
+
+
+class CaseAnonymised(CaseEvent):
+    """The case's retention period ended: it stays a statistic (country, channel, category, dates) while
+    its texts and contact link are gone. Whoever kept a copy of its texts removes them too."""
+
+    event_type: ClassVar[str] = "case_anonymised"
+    event_version: ClassVar[int] = 1
+
+    feedback_ids: list[UUID] = Field(description="Every message of the case: its first and its repeats")
+
+
+class CaseConsentWithdrawn(CaseEvent):
+    """The case's complainant withdrew their consent (ConsentWithdrawn): the case is no longer to be
+    called back nor its contact shared with a partner."""
+
+    event_type: ClassVar[str] = "case_consent_withdrawn"
+    event_version: ClassVar[int] = 1
 
 
 class DeadlineScheduled(CaseEvent):

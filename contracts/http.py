@@ -55,10 +55,11 @@ class WebFormSubmission(Contract):
 class MessageReceipt(Contract):
     """What a channel endpoint answers for one message (and again, unchanged, for a provider's retry)."""
 
-    status: Literal["received", "repeat", "status_requested", "not_answerable"] = Field(description=(
-        "received: a new case; repeat: the same person sent the same text recently, linked to the first "
-        "case; status_requested: the case's owner will get its status; not_answerable: a status request "
-        "without any way to answer the sender"))
+    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn"] = Field(
+        description=(
+            "received: a new case; repeat: the same person sent the same text recently, linked to the first "
+            "case; status_requested: the case's owner will get its status; not_answerable: a status request "
+            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP)"))
     reference: CaseReference | None = Field(None, description="The case the message belongs to")
     feedback_id: UUID | None = None
 
@@ -702,6 +703,57 @@ class StoredReports(Contract):
     reports: list[StoredReport]
 
 
+class ContactExportRequest(Contract):
+    """POST /v1/contacts/export (intake, focal points): everything held about one person, found by the
+    phone or email they used. In the body, never in a URL."""
+
+    country: CountryCode
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)] | None = None
+
+
+class ExportedMessage(Contract):
+    feedback_id: UUID
+    reference: CaseReference
+    channel: Channel
+    language: str | None = None
+    narrative: str = Field(description="Empty when the case's retention period ended (anonymised)")
+    received_at: datetime
+    consent_callback: bool
+    consent_share: bool
+    repeat: bool
+
+
+class ExportedStatusRequest(Contract):
+    reference: CaseReference
+    channel: Channel
+    received_at: datetime
+
+
+class ExportedCase(Contract):
+    """The case as cases shows it to the person exporting: `found` false when cases has none, or none
+    this person may see."""
+
+    reference: CaseReference
+    found: bool
+    status: CaseStatus | None = None
+    category_code: int | None = None
+    restricted: bool | None = None
+    received_at: datetime | None = None
+
+
+class ContactExport(Contract):
+    """Everything held about one contact; the export itself is logged (intake.contact_exports)."""
+
+    export_id: int
+    exported_at: datetime
+    contact_ref: UUID
+    contact: ContactDetails
+    messages: list[ExportedMessage]
+    status_requests: list[ExportedStatusRequest]
+    cases: list[ExportedCase]
+
+
 __all_contracts__ = [
     "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
@@ -712,4 +764,5 @@ __all_contracts__ = [
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",
     "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",
+    "ContactExportRequest", "ContactExport",
 ]

@@ -13,7 +13,7 @@ class RevealContactRequest(Contract):
     the reveal is for; a request it cannot check is refused."""
 
     contact_ref: UUID
-    purpose: Literal["acknowledgement", "callback", "status_reply", "referral"]
+    purpose: Literal["acknowledgement", "callback", "status_reply", "referral", "withdrawal_confirmation"]
     requested_by: str
     feedback_id: UUID | None = Field(None, description="acknowledgement, callback: the message whose sender "
                                                        "agreed to be called back; referral: the message whose "
@@ -22,6 +22,8 @@ class RevealContactRequest(Contract):
     referral_id: UUID | None = Field(None, description="referral: the referral the partner accepted")
     on_behalf_of: str | None = Field(None, max_length=200, description=(
         "referral: subject of the partner's staff member who asked, logged with the reveal"))
+    withdrawal_id: UUID | None = Field(None, description=(
+        "withdrawal_confirmation: the consent withdrawal being confirmed, where the country confirms them"))
 
 
 class RevealContactResponse(Contract):

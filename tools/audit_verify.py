@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import psycopg
 
 AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"), ("intake", "contact_lookups"),
-                ("identity", "account_events"))
+                ("intake", "contact_exports"), ("identity", "account_events"))
 
 
 @dataclass(frozen=True)

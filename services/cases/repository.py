@@ -99,7 +99,8 @@ def labelled_examples(conn, country: str) -> list[dict]:
     rows = conn.execute(
         """SELECT c.narrative, c.language, e.category_code, e.sub_category, e.sensitive, e.emergency, e.part
            FROM classifier_examples e JOIN cases c USING (case_id)
-           WHERE e.country = %s ORDER BY e.confirmed_at, e.case_id""", [country]).fetchall()
+           WHERE e.country = %s AND c.anonymised_at IS NULL  -- an anonymised case has no text to learn from
+           ORDER BY e.confirmed_at, e.case_id""", [country]).fetchall()
     return [dict(zip(keys, row)) for row in rows]
 
 

@@ -9,12 +9,12 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.events import ConsentWithdrawn, FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
     LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, ResolveCase,
 )
-from services.cases import handlers
+from services.cases import consent, handlers, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def countries_asked(request, principal) -> list[str]:
 
 class CasesService(PlatformService):
     name = "cases"
+    retention_kinds = retention.KINDS
 
     def now(self) -> datetime:
         return handlers.current_time(self.db(), self.settings)
@@ -120,6 +121,10 @@ class CasesService(PlatformService):
     @consume_event("intake", StatusRequested)
     def on_status_requested(self, request: StatusRequested, envelope):
         handlers.answer_status_request(self.db(), request, envelope)
+
+    @consume_event("intake", ConsentWithdrawn)
+    def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
+        consent.withdraw_consent(self.db(), event, now=self.now())
 
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):

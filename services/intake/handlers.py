@@ -18,7 +18,7 @@ from contracts.http import (
     ContactLookupResult, FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.intake import domain, repository
+from services.intake import consent, domain, repository
 from services.intake.formats import spreadsheets
 from services.intake.formats.common import malformed
 from services.intake.vault import ContactVault
@@ -121,7 +121,9 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
             return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
     contact_ref = _contact_ref(conn, vault, message.contact, message.unverified_contact)
     asked_about = domain.status_request_reference(message.text) if message.may_ask_status else None
-    if asked_about is not None:
+    if consent.is_withdrawal(message, contact_ref, settings):
+        receipt = consent.withdraw(uow, settings, message, contact_ref)
+    elif asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
     else:
         receipt = _feedback(uow, vault, settings, message, contact_ref, now)
@@ -309,7 +311,8 @@ def reveal_contact(uow, vault: ContactVault, request: RevealContactRequest, now:
             raise ContactNotFound(str(request.contact_ref))
         grounds = repository.reveal_grounds(uow.conn, request.purpose, request.contact_ref, subject_id)
         so_far = repository.count_reveals(uow.conn, request.purpose, subject_id) if grounds else 0
-        refused = domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
+        refused = (domain.reveal_refusal(request.purpose, request.requested_by, grounds, so_far, now)
+                   or consent.reveal_refusal(uow.conn, request.purpose, request.contact_ref, grounds))
         repository.log_contact_reveal(uow.conn, request.contact_ref, request.purpose, request.requested_by,
                                       subject_id, refused, request.referral_id, request.on_behalf_of)
     if refused:

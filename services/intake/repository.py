@@ -44,6 +44,10 @@ def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | Non
             """SELECT recorded_at FROM feedback
                WHERE feedback_id = %s AND contact_ref = %s AND consent_share AND NOT repeat""",
             [subject_id, contact_ref]).fetchone()
+    elif purpose == "withdrawal_confirmation":  # only where the country confirms withdrawals
+        row = conn.execute("""SELECT recorded_at FROM consent_withdrawals
+                              WHERE withdrawal_id = %s AND contact_ref = %s AND confirm""",
+                           [subject_id, contact_ref]).fetchone()
     else:
         row = conn.execute(
             """SELECT recorded_at FROM feedback

@@ -17,10 +17,14 @@ from werkzeug.wrappers import Response
 from chassis.amqp import rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
+from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.http import CallRecords, ContactLookup, DeliveryReceipt, FeedbackSubmission, WebFormSubmission
+from contracts.events import CaseAnonymised
+from contracts.http import (
+    CallRecords, ContactExportRequest, ContactLookup, DeliveryReceipt, FeedbackSubmission, WebFormSubmission,
+)
 from contracts.rpc import RevealContactRequest
-from services.intake import domain, handlers, metrics, signatures
+from services.intake import domain, handlers, metrics, retention, rights, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
@@ -95,6 +99,13 @@ class IntakeService(PlatformService):
 
     vault = Vault()
     web_form_limit = WebFormRateLimit()
+    retention_kinds = retention.KINDS
+
+    @consume_event("cases", CaseAnonymised)
+    def on_case_anonymised(self, event: CaseAnonymised, envelope):
+        with self.db() as uow:
+            if uow.claim_message():
+                retention.forget_case_texts(uow, event.feedback_ids)
 
     # --- helpers shared by the channel routes ---------------------------------------------------
 
@@ -388,6 +399,13 @@ class IntakeService(PlatformService):
     @api("GET", "/v1/channels/activity", roles=("ops", "admin"))
     def channel_activity(self, request, principal):
         return handlers.channel_activity(self.db(), self.settings, principal.countries)
+    # --- the complainant's rights ------------------------------------------------------------------
+
+    @api("POST", "/v1/contacts/export", roles=("focal_point",))
+    def export_contact(self, request, principal):
+        body = parse_body(request, ContactExportRequest)
+        return rights.export_contact(self.db, self.vault, self.settings, body, principal,
+                                     request.headers.get("Authorization"), request.remote_addr, datetime.now(UTC))
 
     # --- the vault -------------------------------------------------------------------------------
 

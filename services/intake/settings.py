@@ -133,6 +133,28 @@ class GazetteerPlace(Section):
     spellings: list[str] = Field(default_factory=list, description="Other ways people write it")
 
 
+class ExportSettings(Section):
+    """The export of everything held about one contact (services/intake/rights.py)."""
+
+    cases_url: str = Field("http://127.0.0.1:8002", description=(
+        "cases' API, asked with the exporting person's own token for the cases' references and statuses"))
+    timeout_seconds: float = Field(10, gt=0)
+
+
+class ConsentSettings(Section):
+    """Consent withdrawal by SMS (services/intake/consent.py)."""
+
+    stop_words: list[str] = Field(["STOP", "ARRET", "STOP ALL"], description=(
+        "Words that withdraw consent in every country (case, accents, spacing and punctuation do not matter)"))
+    national_stop_words: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "By country code, the words of its national languages that do the same"))
+    confirm: dict[str, bool] = Field(default_factory=dict, description=(
+        "By country code: send one SMS confirming that no more messages will come"))
+
+    def stop_words_of(self, country: str) -> list[str]:
+        return [*self.stop_words, *self.national_stop_words.get(country, [])]
+
+
 class IntakeSettings(ServiceSettings):
     # A key ring or endpoint list from the environment replaces the development one: no development
     # key stays in the ring, no development endpoint stays open.
@@ -142,6 +164,8 @@ class IntakeSettings(ServiceSettings):
     vault: VaultSettings
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
+    export: ExportSettings = ExportSettings()
+    consent: ConsentSettings = ConsentSettings()
     gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
         "By country code, the places a typed location is matched to; anything else is `other`"))
 

@@ -9,6 +9,11 @@ category.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+WITHDRAWAL_CONFIRMATIONS = {
+    "fr": "Votre demande est enregistrée : vous ne recevrez plus de messages de notre part. "
+          "Vous pouvez toujours nous écrire.",
+    "en": "Your request is recorded: you will receive no more messages from us. You can still write to us.",
+}
 ACKNOWLEDGEMENTS = {
     "fr": "Nous avons bien reçu votre message. Votre référence est {reference}. "
           "Gardez-la pour suivre votre dossier.",

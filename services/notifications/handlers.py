@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from contracts.envelope import Envelope
 from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSent
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.notifications import domain, metrics, repository
+from services.notifications import consent, domain, metrics, repository
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ class SmsGuard:
     def withheld(self, conn, contact_ref: UUID, phone: str, now: datetime) -> str | None:
         """Why this SMS must not go out, or None; holds the contact's lock until the transaction ends."""
         repository.lock_contact(conn, contact_ref)
+        if consent.withdrawn(conn, contact_ref):
+            return consent.WITHHELD
         sent = repository.sms_sent_since(conn, contact_ref, now - timedelta(days=1))
         return domain.sms_withheld(phone, self.allowed_prefixes, sent, self.daily_limit)
 
@@ -39,9 +41,15 @@ def _withheld(purpose: str, reason: str, envelope: Envelope) -> None:
 
 
 def reveal_contact(intake_rpc, contact_ref: UUID, purpose: str, **grounds):
-    """The contact, for a purpose intake checks against `grounds` (feedback_id or request_id)."""
-    answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
-        contact_ref=contact_ref, purpose=purpose, requested_by="notifications", **grounds).model_dump(mode="json")))
+    """The contact, for a purpose intake checks against `grounds` (feedback_id or request_id); None when
+    intake refused because the person withdrew their consent since."""
+    try:
+        answer = RevealContactResponse.model_validate(intake_rpc.reveal_contact(RevealContactRequest(
+            contact_ref=contact_ref, purpose=purpose, requested_by="notifications", **grounds).model_dump(mode="json")))
+    except Exception as exc:
+        if consent.refused_for_withdrawal(exc):
+            return None
+        raise
     return answer.contact
 
 
@@ -64,7 +72,11 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
 
         if domain.unverified_contact(case.contact_verified):
             return withhold("unverified_contact")  # not even revealed: nothing will be sent to it
+        if consent.withdrawn(uow.conn, case.contact_ref):
+            return withhold(consent.WITHHELD)  # not even revealed
         contact = reveal_contact(intake_rpc, case.contact_ref, purpose, feedback_id=case.feedback_id)
+        if contact is None:
+            return withhold(consent.WITHHELD)
         if contact.phone is None:
             return  # reachable by email only: the email channel comes later
         reason = guard.withheld(uow.conn, case.contact_ref, contact.phone, now())
@@ -99,6 +111,9 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
                 reference=reference, country=envelope.country, language=language, sent_at=sent_at):
             return
         contact = reveal_contact(intake_rpc, answer.contact_ref, purpose, request_id=answer.request_id)
+        if contact is None:
+            repository.withhold(uow.conn, notification_id, answer.contact_ref, consent.WITHHELD)
+            return _withheld(purpose, consent.WITHHELD, envelope)
         if contact.phone is None:
             # Status requests come by SMS or WhatsApp, so this is rare; the row stays without a provider id.
             log.info("status request from a contact without a phone: no reply", extra={

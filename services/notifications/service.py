@@ -6,9 +6,11 @@ from chassis.errors import ApiError
 from chassis.http import api
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import CaseClassified, CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
+from contracts.events import (
+    CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning,
+)
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import domain, handlers, repository
+from services.notifications import consent, domain, handlers, repository
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
@@ -50,6 +52,14 @@ class NotificationsService(PlatformService):
         if case.confirmed and case.priority == "emergency" and case.refer_by is not None:
             self._alert(AlertFacts("emergency_case", case.case_id, case.reference, "refer", case.refer_by,
                                    case.restricted), envelope, once_per_case=True)
+
+    @consume_event("intake", ConsentWithdrawn)
+    def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
+        country = envelope.country
+        language = domain.message_language(event.language, self.settings.countries[country].languages)
+        consent.record_withdrawal(self.db(), event, lambda uow: consent.confirm_withdrawal(
+            uow, handlers.reveal_contact, self.intake, self.sms, event, country, language,
+            self.settings.sms.allowed_prefixes.get(country, [])))
 
     @consume_event("cases", CaseStatusAnswered)
     def on_case_status_answered(self, answer: CaseStatusAnswered, envelope):

@@ -9,7 +9,7 @@ from nameko.exceptions import RemoteError
 from chassis.errors import ApiError
 from contracts.events import CaseClassified, CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.referrals import domain, repository
+from services.referrals import consent, domain, repository
 
 OVERDUE_BATCH = 500
 
@@ -53,6 +53,8 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
     with uow:
         if not uow.claim_message() or repository.released_since(uow.conn, case.case_id, case.case_version):
             return
+        if consent.withdrawn(uow.conn, case.case_id):  # the person withdrew consent before the referral
+            referral = referral.model_copy(update={"share_contact": domain.may_share_contact(False, case.category_code)})
         status = "sent" if referral.partner_id else "needs_routing"
         if repository.insert_referral(uow.conn, referral, country, status, case.feedback_id, case.contact_ref):
             uow.emit(referral, country=country)

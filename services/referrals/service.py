@@ -8,11 +8,11 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import CaseClassified, CaseOpened
+from contracts.events import CaseClassified, CaseConsentWithdrawn, CaseOpened
 from contracts.http import (
     Partner, PartnerList, ReferralContact, ReferralDecline, ReferralList, ReferralView, RouteReferral,
 )
-from services.referrals import domain, handlers, repository
+from services.referrals import consent, domain, handlers, repository
 from services.referrals.settings import ReferralsSettings
 
 MAX_REFERRALS_LISTED = 200
@@ -32,6 +32,10 @@ class ReferralsService(PlatformService):
         if not case.sensitive:
             return
         self._refer(handlers.CaseToRefer.opened(case), envelope)
+
+    @consume_event("cases", CaseConsentWithdrawn)
+    def on_case_consent_withdrawn(self, event: CaseConsentWithdrawn, envelope):
+        consent.withdraw_consent(self.db(), event)
 
     @consume_event("cases", CaseClassified)
     def on_case_classified(self, case: CaseClassified, envelope):

@@ -15,7 +15,7 @@ import re
 from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
-    CallRecorded, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
+    CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
     NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
@@ -112,9 +112,15 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
         raise TypeError(f"no rule for {type(event).__name__} in a case document")
 
     doc["deadline_state"], doc["next_due_at"] = _deadline_summary(doc["deadlines"])
-    if doc.get("restricted"):
+    if doc.get("restricted") or is_anonymised(doc):
         doc["narrative"] = None
     return doc
+
+
+def is_anonymised(doc: dict) -> bool:
+    """The case's retention period ended (CaseAnonymised): it stays a statistic, without its text.
+    Kept among the versions (which are not indexed), so no mapping changes for it."""
+    return "anonymised" in doc.get("versions", {})
 
 
 def _apply_feedback(doc: dict, event: FeedbackReceived) -> None:
@@ -181,6 +187,9 @@ def _apply_case_event(doc: dict, event: CaseEvent, names: NameMask | None) -> No
             doc["priority"] = event.priority
         if event.narrative and not event.restricted and doc["versions"].get("restricted") == version:
             doc["narrative"] = scrub(event.narrative, names)  # the restriction was lifted by this very change
+    elif isinstance(event, CaseAnonymised):
+        doc["versions"]["anonymised"] = version
+        doc["has_contact"] = False
     elif isinstance(event, CaseAssigned) and _newer(doc, "assignment", version):
         doc.update(assignee=event.assignee, team=event.team)
     elif isinstance(event, CaseLinked):

@@ -61,6 +61,9 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope,
         document = index_event(indexes, event, envelope, names=names)
         if document and document.get("restricted"):
             _forget_narratives(uow.conn, reference)
+        if document and domain.is_anonymised(document):
+            _forget_narratives(uow.conn, reference)
+            _forget_contact_links(uow.conn, reference)
 
 
 def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict | None = None,
@@ -88,6 +91,13 @@ def _forget_narratives(conn: Connection, reference: str) -> None:
              AND jsonb_typeof(envelope->'payload'->'narrative') = 'string'
              AND envelope->'payload'->>'narrative' <> %s""",
         [domain.NOT_KEPT, reference, domain.NOT_KEPT])
+
+
+def _forget_contact_links(conn: Connection, reference: str) -> None:
+    """An anonymised case keeps no link to its complainant's contact in the journal either."""
+    conn.execute(
+        """UPDATE journal SET envelope = jsonb_set(envelope, '{payload,contact_ref}', 'null'::jsonb)
+           WHERE reference = %s AND jsonb_typeof(envelope->'payload'->'contact_ref') = 'string'""", [reference])
 
 
 # --- rebuild -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from chassis.search import make_client
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    CallRecorded, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
+    CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
 )
@@ -87,6 +87,10 @@ class ReportingService(PlatformService):
 
     @consume_event("cases", CaseStatusChanged)
     def on_case_status_changed(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", CaseAnonymised)
+    def on_case_anonymised(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", CaseAssigned)
