@@ -12,6 +12,7 @@ class ApiSettings(Section):
     identity: str
     intake: str
     cases: str
+    reporting: str
 
 
 class SessionSettings(Section):

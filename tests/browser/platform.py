@@ -94,7 +94,8 @@ def running_platform(console_env: dict | None = None, identity_env: dict | None 
     service_env["identity"].update({"CFM__CONSOLE_URL": urls["console"], "CFM__PUBLIC_URL": urls["identity"],
                                     **(identity_env or {})})
     service_env["console"].update({"CFM__APIS__IDENTITY": urls["identity"], "CFM__APIS__INTAKE": urls["intake"],
-                                   "CFM__APIS__CASES": urls["cases"], **(console_env or {})})
+                                   "CFM__APIS__CASES": urls["cases"], "CFM__APIS__REPORTING": urls["reporting"],
+                                   **(console_env or {})})
     processes = {}
     with ExitStack() as stack:
         extra, more_identity_env = stack.enter_context(with_extra(urls)) if with_extra else (None, {})
