@@ -10,6 +10,7 @@ WIDTH = 640
 WITHHELD = "<5"
 # Bar charts: each row is a label line above its bar, so long category names never collide with bars.
 ROW_HEIGHT, BAR_HEIGHT, BAR_LEFT, VALUE_ROOM = 40, 14, 8, 56
+TOP_ROOM = 6   # above the first label, whose letters rise above its line (more so in a phone's larger type)
 BAR_AREA = WIDTH - BAR_LEFT - VALUE_ROOM
 AXIS_HEIGHT = 22
 # Line charts: room for the tick values on the left and the period labels below.
@@ -74,11 +75,11 @@ def bar_chart(rows: list[tuple[str, float | None]], *, scale_max: int | None = N
     number above the largest figure shown."""
     shown = [value for _, value in rows if value is not None]
     scale = scale_max or nice_ceiling(max(shown, default=0))
-    bars = [Bar(label, value, missing_text if value is None else text(value), index * ROW_HEIGHT,
+    bars = [Bar(label, value, missing_text if value is None else text(value), TOP_ROOM + index * ROW_HEIGHT,
                 0 if value is None else round(BAR_AREA * min(value, scale) / scale, 1))
             for index, (label, value) in enumerate(rows)]
     return BarChart(bars, scale, [(tick, round(BAR_LEFT + BAR_AREA * tick / scale, 1)) for tick in ticks(scale)],
-                    len(rows) * ROW_HEIGHT + AXIS_HEIGHT)
+                    TOP_ROOM + len(rows) * ROW_HEIGHT + AXIS_HEIGHT)
 
 
 @dataclass(frozen=True)

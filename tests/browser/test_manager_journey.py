@@ -123,3 +123,12 @@ def test_a_regional_manager_searches_reads_the_weekly_report_and_downloads_it(pl
 
     # A manager opens no case: the case pages are not theirs.
     assert page.goto("/cases").status == 403
+
+    # On a phone: the weekly report, charts and tables one under the other.
+    phone = visit(platform.console, phone=True)
+    sign_in(phone.page, "manager.region", PASSWORD)
+    expect(phone.page.locator(".total")).to_be_visible()
+    phone.mark()
+    phone.page.goto(f"/reports/week?scope=GN&date={monday}")
+    expect(phone.page.get_by_role("img", name="Messages par canal")).to_be_visible()
+    phone.check("manager-05-weekly-report-phone")
