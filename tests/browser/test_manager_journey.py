@@ -115,6 +115,10 @@ def test_a_regional_manager_searches_reads_the_weekly_report_and_downloads_it(pl
     workbook = load_workbook(io.BytesIO(xlsx_download.value.path().read_bytes()))
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Messages received"] == len(MESSAGES) + 1
+    with page.expect_download() as hxl_download:
+        page.get_by_role("link", name="CSV avec balises HXL").click()
+    hashtags = hxl_download.value.path().read_text(encoding="utf-8").splitlines()[1]
+    assert hashtags.startswith("#date+start,#date+end,#country+code,#adm1+name,#channel")
 
     # The monthly report of Mali alone, for the month before those messages: none, and the page says so.
     page.get_by_role("link", name="Rapport mensuel").first.click()

@@ -46,3 +46,26 @@ def test_percentages_use_a_fixed_scale_and_the_trend_runs_oldest_to_newest_left_
     assert trend.series[0].path.count(",") == 3
     single = charts.line_chart(["16/11"], [("Messages", "messages", [5])])
     assert single.series[0].points[0][0] == (single.left + single.right) / 2
+
+
+def test_a_reports_figures_are_drawn_as_reporting_gives_them_withheld_ones_included():
+    from services.console.i18n import translate
+    from services.console.pages.manager import report_figures
+
+    def count(key, value, previous=0, suppressed=False):
+        return {"key": key, "count": value, "previous": previous, "suppressed": suppressed}
+    deadline = {"settled": 0, "within_deadline": 0, "overdue_unsettled": 0, "share_within_deadline": None,
+                "median_hours": None, "p90_hours": None}
+    report = {"period": "week", "messages": {
+        "by_channel": [count("hotline", 5, 2)], "by_category": [count("unclassified", 1)],
+        "by_location": [count("Kindia", None, None, True), count("not_stated", 6)]},
+        "acknowledge": {**deadline, "share_within_deadline": 0.667}, "resolve": deadline,
+        "trend": [{"period_start": "2026-11-09", "messages": 0, "calls": 1},
+                  {"period_start": "2026-11-16", "messages": 7, "calls": 0}]}
+    figures = report_figures(report, lambda key, **values: translate("en", key, **values))
+    assert [(row["label"], row["count"], row["withheld"]) for row in figures["regions"]] == [
+        ("Kindia", None, True), ("Not stated", 6, False)]
+    assert [bar.text for bar in figures["region_chart"].bars] == ["<5", "6"]
+    assert [bar.text for bar in figures["share_chart"].bars] == ["67%", "no deadline ended"]
+    assert figures["category_chart"].bars[0].label == "Unclassified"
+    assert [label for label, _ in figures["trend_chart"].labels] == ["09/11", "16/11"]
