@@ -37,7 +37,6 @@ class Answer:
 @dataclass(frozen=True)
 class Download:
     """A file a service sends, passed on to the browser piece by piece as it arrives."""
-    status: int
     content_type: str
     disposition: str
     chunks: Iterator[bytes]
@@ -98,4 +97,4 @@ class PlatformApis:
                 yield from response.iter_content(64 * 1024)
             finally:
                 response.close()
-        return Download(200, response.headers.get("Content-Type", "application/octet-stream"), disposition, chunks())
+        return Download(response.headers.get("Content-Type", "application/octet-stream"), disposition, chunks())
