@@ -17,6 +17,7 @@ CATEGORY_CODES = tuple(range(1, 12))
 SENSITIVE_CATEGORIES = frozenset({6, 7, 8, 9, 10})
 SUB_CATEGORIES = ("cash", "business_support", "psychosocial", "medical", "housing", "documents", "training")
 CHANNELS_AN_AGENT_TAKES = ("hotline", "reception_desk")
+CHANNELS = ("hotline", "reception_desk", "suggestion_box", "sms", "whatsapp", "email", "web_form", "kobo")
 SEXES = ("female", "male", "other", "not_said")
 AGE_GROUPS = ("0-17", "18-24", "25-59", "60+")
 RESPONSE_CHANNELS = ("call", "sms", "visit", "letter", "email")
@@ -54,7 +55,7 @@ HOME_PAGES = {
     "supervisor": "/board",
     "focal_point": "/restricted",
     "partner": "/referrals",
-    "manager": "/no-pages-yet",
+    "manager": "/search",
     "ops": "/health",
     "admin": "/users",
 }
@@ -469,3 +470,80 @@ def triage_body(decision: str, form) -> tuple[dict | None, list[tuple[str, str]]
 def decline_reason(form) -> str | None:
     reason = (form.get("reason") or "").strip()
     return reason if reason in DECLINE_REASONS else None
+# --- the regional manager's search and reports ---------------------------------------------------------
+
+MANAGER_ROLES = ("manager",)
+# The search filters reporting offers (its parameter, as the form names it too) -> the facet that counts them.
+SEARCH_FILTERS = {"country": "country", "channel": "channel", "category_code": "category_code",
+                  "status": "status", "deadline_state": "deadline_state", "region": "adm1"}
+SEARCH_SORTS = ("newest", "oldest", "deadline", "relevance")
+SEARCH_PAGE_SIZE = 20
+QUERY_MAX = 200
+REPORT_PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search as the form holds it. It travels by POST (see pages/manager.py), so neither the words typed
+    nor the cursors ever enter a URL."""
+    text: str
+    filters: dict[str, list[str]]
+    received_from: str
+    received_to: str
+    sort: str                # "" for reporting's default: relevance with words, newest without
+    cursors: list[str]       # the cursor of each page before this one; [] on the first page
+
+    def params(self) -> dict[str, str]:
+        """Reporting's query parameters for this page of results."""
+        params = {name: ",".join(values) for name, values in self.filters.items() if values}
+        params.update({key: value for key, value in {
+            "q": self.text, "received_from": self.received_from, "received_to": self.received_to,
+            "sort": self.sort,
+            "cursor": self.cursors[-1] if self.cursors else None}.items() if value})
+        params["size"] = str(SEARCH_PAGE_SIZE)
+        return params
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return ""
+
+
+def search_from_form(form, countries) -> Search:
+    """The search form, with anything that is not a value reporting knows dropped (a tampered field
+    narrows nothing it should not, and never reaches reporting as something else)."""
+    get = lambda name: (form.get(name) or "").strip()  # noqa: E731
+    allowed = {"region": set(), "country": set(countries), "channel": set(CHANNELS),
+               "category_code": {str(code) for code in CATEGORY_CODES}, "status": set(QUEUE_STATUSES),
+               "deadline_state": {"ok", "warning", "breached"}}
+    filters = {}
+    for name in SEARCH_FILTERS:
+        values = [value.strip() for value in form.getlist(name) if value.strip()]
+        filters[name] = sorted({value[:100] for value in values
+                                 if value in allowed[name] or (name == "region" and "," not in value)})
+    sort = get("sort") if get("sort") in SEARCH_SORTS else ""   # "": reporting's default
+    cursors = [cursor for cursor in get("cursors").split() if len(cursor) <= 500][:50]
+    move = get("page")
+    if move == "next" and get("next_cursor"):
+        cursors.append(get("next_cursor")[:500])
+    elif move == "previous" and cursors:
+        cursors.pop()
+    elif move != "same":
+        cursors = []   # a new search starts on its first page
+    return Search(get("q")[:QUERY_MAX], filters, _iso_date(get("received_from")), _iso_date(get("received_to")),
+                  sort, cursors)
+
+
+def report_scope(value: str | None, countries) -> str:
+    """`region` (every country of the person's) or one of their countries."""
+    return value if value in countries else "region"
+
+
+def report_params(period: str, scope: str, day: str | None, countries) -> dict[str, str]:
+    """reporting's parameters for a report page or file: a region report names the person's countries."""
+    params = {"period": period, "country": ",".join(sorted(countries)) if scope == "region" else scope}
+    if day and _iso_date(day):
+        params["date"] = _iso_date(day)
+    return params

@@ -1,6 +1,7 @@
 """The other services' HTTP APIs, as the console calls them: with the signed-in person's token, never
 with a power of its own."""
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
@@ -32,6 +33,14 @@ class Answer:
     def error_fields(self) -> list[str]:
         error = self.body.get("error") if isinstance(self.body, dict) else None
         return [detail.get("field") or "" for detail in (error or {}).get("details", [])]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file a service sends, passed on to the browser piece by piece as it arrives."""
+    content_type: str
+    disposition: str
+    chunks: Iterator[bytes]
 
 
 class PlatformApis:
@@ -68,3 +77,33 @@ class PlatformApis:
         except ValueError:
             body = {}
         return Answer(response.status_code, body if isinstance(body, dict) else {})
+
+    def download(self, service: str, path: str, *, token: str, params: dict | None = None) -> Download | Answer:
+        """A file from `service` (a report as XLSX or CSV), or the service's refusal as an Answer."""
+        url = getattr(self.urls, service) + path
+        try:
+            response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, params=params,
+                                    timeout=TIMEOUT_SECONDS, stream=True)
+        except requests.RequestException as exc:
+            log.warning("service unreachable", extra={"service": service, "reason": type(exc).__name__})
+            raise Unavailable(service) from None
+        if response.status_code >= 500:
+            response.close()
+            log.warning("service failed", extra={"service": service, "status": response.status_code})
+            raise Unavailable(service)
+        disposition = response.headers.get("Content-Disposition", "")
+        if response.status_code != 200 or not disposition.startswith("attachment"):
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            response.close()
+            return Answer(response.status_code if response.status_code != 200 else 502,
+                          body if isinstance(body, dict) else {})
+
+        def chunks():
+            try:
+                yield from response.iter_content(64 * 1024)
+            finally:
+                response.close()
+        return Download(response.headers.get("Content-Type", "application/octet-stream"), disposition, chunks())

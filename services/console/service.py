@@ -5,6 +5,7 @@ from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
 from services.console.pages.cases import CasePages
 from services.console.pages.focal_point import FocalPointPages
+from services.console.pages.manager import ManagerPages
 from services.console.pages.operations import OperationsPages
 from services.console.pages.partner import PartnerPages
 from services.console.pages.sign_in import SignInPages
@@ -13,8 +14,8 @@ from services.console.pages.users import UserPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, CallerPages, FocalPointPages, PartnerPages, SupervisorPages, OperationsPages,
-                     UserPages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, CallerPages, FocalPointPages, PartnerPages, SupervisorPages, ManagerPages,
+                     OperationsPages, UserPages, ConsoleFrame):
     name = "console"
 
 

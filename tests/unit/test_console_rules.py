@@ -88,7 +88,11 @@ def test_every_word_in_the_templates_is_in_french_and_english():
                 "response_channel.": domain.RESPONSE_CHANNELS, "role.": ("agent", "supervisor", "focal_point"),
                 "channel.": ("hotline", "reception_desk", "sms", "whatsapp", "email", "web_form", "kobo",
                              "suggestion_box"),
-                "deadline_kind.": ("acknowledge", "first_response", "resolve", "refer")}
+                "deadline_kind.": ("acknowledge", "first_response", "resolve", "refer"),
+                "search.facet.": domain.SEARCH_FILTERS, "search.sort.": domain.SEARCH_SORTS,
+                "report.title.": domain.REPORT_PERIODS, "report.previous.": domain.REPORT_PERIODS,
+                "report.next.": domain.REPORT_PERIODS, "report.trend.": domain.REPORT_PERIODS,
+                "report.download.": ("xlsx", "csv", "hxl")}
     used |= {f"{prefix}{value}" for prefix, values in families.items() for value in values}
     missing = sorted(key for key in used if key not in CATALOG and not key.endswith("."))
     assert missing == []
@@ -143,3 +147,30 @@ def test_every_word_of_the_ops_and_admin_pages_is_in_french_and_english():
                if f"{prefix}{value}" not in CATALOG]
     assert missing == []
     assert domain.home_of("ops") == "/health" and domain.home_of("admin") == "/users"
+def test_the_managers_search_form_becomes_reportings_query_and_keeps_its_place_across_pages():
+    form = MultiDict([("q", " paiement Kindia "), ("country", "GN"), ("country", "SN"), ("channel", "sms"),
+                      ("channel", "fax"), ("category_code", "6"), ("category_code", "99"), ("region", "Kindia"),
+                      ("region", "Kindia,Labé"), ("received_from", "2026-11-16"), ("received_to", "16/11/2026"),
+                      ("sort", "oldest")])
+    search = domain.search_from_form(form, ["GN", "ML"])
+    # Values reporting does not know, and countries not the manager's, are dropped rather than passed on.
+    assert search.params() == {"q": "paiement Kindia", "country": "GN", "channel": "sms", "category_code": "6",
+                               "region": "Kindia", "received_from": "2026-11-16", "sort": "oldest", "size": "20"}
+    first = domain.search_from_form(MultiDict(), ["GN"])
+    assert first.params() == {"size": "20"} and first.cursors == []
+    # Next, next, previous: each page remembers the cursors before it; a new search starts again.
+    second = domain.search_from_form(MultiDict({"page": "next", "next_cursor": "c1", "cursors": ""}), ["GN"])
+    third = domain.search_from_form(MultiDict({"page": "next", "next_cursor": "c2", "cursors": "c1"}), ["GN"])
+    back = domain.search_from_form(MultiDict({"page": "previous", "cursors": "c1 c2"}), ["GN"])
+    again = domain.search_from_form(MultiDict({"page": "first", "cursors": "c1 c2", "next_cursor": "c3"}), ["GN"])
+    assert (second.cursors, third.cursors, back.cursors, again.cursors) == (["c1"], ["c1", "c2"], ["c1"], [])
+    assert third.params()["cursor"] == "c2" and "cursor" not in again.params()
+
+
+def test_a_report_page_asks_for_the_managers_countries_or_one_of_them():
+    assert domain.report_scope("ML", ["GN", "ML"]) == "ML"
+    assert domain.report_scope("SN", ["GN", "ML"]) == "region"
+    assert domain.report_params("week", "region", "2026-11-18", ["ML", "GN"]) == {
+        "period": "week", "country": "GN,ML", "date": "2026-11-18"}
+    assert domain.report_params("month", "GN", "yesterday", ["GN"]) == {"period": "month", "country": "GN"}
+    assert domain.home_of("manager") == "/search"
