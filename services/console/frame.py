@@ -69,6 +69,12 @@ class ConsoleFrame(PlatformService):
         context.setdefault("notice", self.tools.sessions.take_notice(self.db, session) if session else None)
         return web.page(self.settings, session, template, status, **context)
 
+    def _case_not_found(self, session):
+        """The one answer for a case that is missing, out of this person's sight or restricted: the three
+        must not be told apart."""
+        return self._page(session, "message.html", 404, title_key="case_not_found.title",
+                          text_key="case_not_found.text")
+
     def timezone_of(self, country: str) -> str:
         """A country's clock, for deadlines and times shown to its staff."""
         return self.settings.countries[country].timezone if country in self.settings.countries else "UTC"

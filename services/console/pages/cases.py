@@ -114,8 +114,7 @@ class CasePages:
     def _case_page(self, session, now, reference, status=200, errors=(), values=None, failure=None):
         answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}", token=self._token(session, now))
         if not answer.ok:
-            return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                              text_key="case_not_found.text")
+            return self._case_not_found(session)
         case = answer.body
         timezone = self.timezone_of(case["country"])
         deadlines = [{**deadline, "badge": domain.deadline_badge(parse_time(deadline["due_at"]), case["deadline_state"]
@@ -137,8 +136,7 @@ class CasePages:
     def case_action(self, request, reference, action):
         def view(session, now):
             if action not in CASE_ACTIONS:
-                return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                                  text_key="case_not_found.text")
+                return self._case_not_found(session)
             body, errors = domain.case_action_body(action, request.form, session.subject)
             if errors:
                 return self._case_page(session, now, reference[:20], 422, errors, dict(request.form))
@@ -150,8 +148,7 @@ class CasePages:
             if answer.status == 404:
                 # Classified into a sensitive category, the case left this person's sight: say so without
                 # showing it again.
-                return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                                  text_key="case_not_found.text")
+                return self._case_not_found(session)
             return self._case_page(session, now, reference[:20], 409 if answer.status == 409 else 422,
                                    [(action, answer.error_code or "invalid")], dict(request.form),
                                    failure=answer.error_code)

@@ -25,8 +25,7 @@ class FocalPointPages:
         token = self._token(session, now)
         answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}", token=token)
         if not answer.ok:
-            return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                              text_key="case_not_found.text")
+            return self._case_not_found(session)
         case = answer.body
         timezone = self.timezone_of(case["country"])
         referrals = self.tools.apis.call("referrals", "GET", "/v1/referrals", token=token,
@@ -81,8 +80,7 @@ class FocalPointPages:
             answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference[:20]}/access-log",
                                           token=self._token(session, now))
             if not answer.ok:
-                return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                                  text_key="case_not_found.text")
+                return self._case_not_found(session)
             timezone = self.timezone_of(reference[:2].upper())
             return self._page(session, "access_log.html", log=answer.body,
                               local=lambda value: domain.local_time(parse_time(value), timezone))

@@ -119,8 +119,7 @@ class SupervisorPages:
     def _review_page(self, session, now, reference, week, status=200, errors=(), values=None):
         answer = self.tools.apis.call("cases", "GET", f"/v1/cases/{reference}", token=self._token(session, now))
         if not answer.ok:
-            return self._page(session, "message.html", 404, title_key="case_not_found.title",
-                              text_key="case_not_found.text")
+            return self._case_not_found(session)
         case = answer.body
         timezone = self.timezone_of(case["country"])
         if values is None:  # a case reviewed before: its review, to change
