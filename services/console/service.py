@@ -3,11 +3,12 @@ through the other services' HTTP APIs with the person's own token; the console k
 of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what every page goes through."""
 from services.console.frame import ConsoleFrame
 from services.console.pages.cases import CasePages
+from services.console.pages.data_protection import DataProtectionPages
 from services.console.pages.sign_in import SignInPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, DataProtectionPages, ConsoleFrame):
     name = "console"
 
 

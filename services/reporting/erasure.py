@@ -48,8 +48,8 @@ def erase(uow, indexes, erasure: ErasureApproved, envelope: Envelope) -> None:
             return
         conn = uow.conn
         references = list(erasure.references)
-        conn.executemany("INSERT INTO erased_cases (reference) VALUES (%s) ON CONFLICT DO NOTHING",
-                         [[reference] for reference in references])
+        conn.execute("INSERT INTO erased_cases (reference) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                     [references])
         erased = {"journal": forget_texts(conn, references), "index:cases": 0}
         for reference in references:
             try:

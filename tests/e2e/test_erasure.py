@@ -105,6 +105,7 @@ def log_and_trace_texts(platform) -> dict[str, str]:
 
 
 def weekly_total(platform) -> int:
+    requests.post(f"{ES_URL}/_refresh")
     answer = requests.get(f"{platform.urls['reporting']}/v1/reports",
                           params={"period": "week", "country": "GN", "date": datetime.now(UTC).date().isoformat()},
                           headers=platform.headers("manager"))
