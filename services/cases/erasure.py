@@ -72,10 +72,14 @@ def request_erasure(uow, caller, body: RequestErasure, now: datetime) -> Erasure
     principal = caller.principal
     with uow:
         case = repository.find_case(uow.conn, body.reference)
-        if case is None or case["country"] not in principal.countries:
+        denied = case is None or case["country"] not in principal.countries
+        if denied:  # audited, and committed: the refusal is raised once out of the transaction
             _audit(uow.conn, caller, "erasure_request_denied", case["case_id"] if case else None,
                    body.reference[:64], {})
-            raise ApiError(404, "case_not_found", "There is no case with this reference that you may see.")
+    if denied:
+        raise ApiError(404, "case_not_found", "There is no case with this reference that you may see.")
+    with uow:
+        case = repository.find_case(uow.conn, body.reference)
         if body.scope == "complainant" and case["contact_ref"] is None:
             raise ApiError(422, "anonymous_case", "This case has no contact to erase: erase the case instead.")
         covered = _covered_cases(uow.conn, case, body.scope)
@@ -100,10 +104,14 @@ def decide_erasure(uow, settings, caller, erasure_id: UUID, approve: bool, now: 
         row = _find(uow.conn, erasure_id, lock=True)
         if row is None or row["country"] not in principal.countries:
             raise NOT_FOUND
-        if row["requested_by"] == principal.subject:
+        same_person = row["requested_by"] == principal.subject
+        if same_person:  # audited, and committed: the refusal is raised once out of the transaction
             _audit(uow.conn, caller, "erasure_decision_refused", None, row["reference"],
                    {"erasure_id": str(erasure_id), "reason": "four_eyes_required"})
-            raise ApiError(403, "four_eyes_required", "Another person must approve or decline the erasure you asked for.")
+    if same_person:
+        raise ApiError(403, "four_eyes_required", "Another person must approve or decline the erasure you asked for.")
+    with uow:
+        row = _find(uow.conn, erasure_id, lock=True)
         if row["status"] != "requested":
             raise ApiError(409, "erasure_already_decided", f"This erasure is already {row['status']}.")
         row.update(decided_by=principal.subject, decided_at=now, status="approved" if approve else "declined")

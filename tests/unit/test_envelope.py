@@ -37,3 +37,24 @@ def test_the_active_master_key_must_be_in_the_ring_and_of_aes_256_length():
         TextEnvelope({"m1": b"x" * 32}, "m2")
     with pytest.raises(ValueError):
         TextEnvelope({"m1": b"short"}, "m1")
+
+
+def test_a_scrubbed_event_keeps_its_facts_and_loses_its_text_and_attachments():
+    from chassis.erasure import scrub_envelope
+
+    body = {"type": "feedback_received", "country": "GN", "payload": {
+        "reference": "GN-2026-000001", "narrative": "Le gardien Moussa", "channel": "sms",
+        "attachments": [{"kind": "image", "ref": "photo-moussa.jpg"}], "respondent": {"sex": "female"}}}
+    scrubbed = scrub_envelope(body)
+    assert scrubbed["payload"] == {"reference": "GN-2026-000001", "narrative": "[erased]", "channel": "sms",
+                                   "attachments": [], "respondent": {"sex": "female"}}
+    assert scrub_envelope(scrubbed) == scrubbed  # a second erasure changes nothing
+
+
+def test_reportings_journal_keeps_the_placeholder_a_case_opened_needs_and_no_text():
+    from services.reporting.erasure import without_text
+
+    opened = {"type": "case_opened", "payload": {"narrative": "texte", "channel": "sms"}}
+    classified = {"type": "case_classified", "payload": {"narrative": "texte", "category_code": 6}}
+    assert without_text(opened)["payload"] == {"narrative": "[not kept]", "channel": "sms"}
+    assert without_text(classified)["payload"] == {"narrative": None, "category_code": 6}
