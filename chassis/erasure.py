@@ -12,8 +12,13 @@ nothing but messaging tables (referrals, notifications) uses `erase_messaging_on
 import json
 from datetime import UTC, datetime
 
+from prometheus_client import Counter
+
 from contracts.envelope import Envelope
 from contracts.events import ErasureApproved, ErasureCompleted
+
+# Labels name services and places (tables, indices), never a case or a person.
+ERASED = Counter("cfm_erased_items", "Rows or documents an approved erasure erased, by place", ["service", "place"])
 
 ERASED_TEXT = "[erased]"
 TEXT_FIELDS = ("narrative",)        # free text an event may carry
@@ -82,9 +87,17 @@ def report_done(uow, erasure: ErasureApproved, envelope: Envelope, service: str,
                               completed_at=datetime.now(UTC)), country=envelope.country)
 
 
+def count_erased(service: str, erased: dict[str, int] | None) -> None:
+    """After the erasure committed: the counts by place, for the metrics."""
+    for place, count in (erased or {}).items():
+        ERASED.labels(service, place).inc(count)
+
+
 def erase_messaging_only(uow, erasure: ErasureApproved, envelope: Envelope, service: str) -> None:
     """The whole erasure of a service that keeps no text of its own (referrals, notifications)."""
+    erased = None
     with uow:
-        if not uow.claim_message():
-            return
-        report_done(uow, erasure, envelope, service, scrub_messaging(uow.conn, identifiers(erasure)))
+        if uow.claim_message():
+            erased = scrub_messaging(uow.conn, identifiers(erasure))
+            report_done(uow, erasure, envelope, service, erased)
+    count_erased(service, erased)

@@ -21,7 +21,7 @@ from uuid import UUID, uuid4
 from psycopg.types.json import Jsonb
 
 from chassis.envelope import ERASED
-from chassis.erasure import identifiers, scrub_messaging
+from chassis.erasure import count_erased, identifiers, scrub_messaging
 from chassis.errors import ApiError
 from contracts.envelope import Envelope
 from contracts.events import ErasureApproved, ErasureCompleted
@@ -137,7 +137,8 @@ def decide_erasure(uow, settings, caller, erasure_id: UUID, approve: bool, now: 
         for case_id, reference in zip(row["case_ids"], row["references_"]):
             _audit(uow.conn, caller, "erasure_approved", case_id, reference,
                    {"erasure_id": str(erasure_id), "requested_by": row["requested_by"]})
-        return _view(row)
+    count_erased("cases", erased)
+    return _view(row)
 
 
 # --- carrying it out ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the blind index, so the same number writing again is a new person. Status reques
 the reference and the (now empty) contact. Then the copies in the outbox and parked messages.
 """
 from chassis.envelope import ERASED
-from chassis.erasure import identifiers, report_done, scrub_messaging
+from chassis.erasure import count_erased, identifiers, report_done, scrub_messaging
 from contracts.envelope import Envelope
 from contracts.events import ErasureApproved
 from services.intake.repository import ERASED_KEY_ID
@@ -38,3 +38,4 @@ def erase(uow, settings, erasure: ErasureApproved, envelope: Envelope) -> None:
                                                    [erasure.contact_ref]).rowcount
         erased.update(scrub_messaging(conn, identifiers(erasure) + references))
         report_done(uow, erasure, envelope, "intake", erased)
+    count_erased("intake", erased)

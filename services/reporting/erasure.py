@@ -9,7 +9,7 @@ arriving after the erasure is journalled and indexed without its text as well.
 from elasticsearch import NotFoundError
 from psycopg.types.json import Jsonb
 
-from chassis.erasure import identifiers, report_done, scrub_messaging
+from chassis.erasure import count_erased, identifiers, report_done, scrub_messaging
 from contracts.envelope import Envelope
 from contracts.events import ErasureApproved
 from services.reporting import domain
@@ -61,3 +61,4 @@ def erase(uow, indexes, erasure: ErasureApproved, envelope: Envelope) -> None:
                 erased["index:cases"] += 1
         erased.update(scrub_messaging(conn, identifiers(erasure)))
         report_done(uow, erasure, envelope, "reporting", erased)
+    count_erased("reporting", erased)
