@@ -209,7 +209,8 @@ def certificate(uow, caller, erasure_id: UUID, now: datetime) -> ErasureCertific
                                         WHERE erasure_id = %s ORDER BY completed_at, service""", [erasure_id])]
         _audit(uow.conn, caller, "erasure_certificate_read", None, row["reference"], {"erasure_id": str(erasure_id)})
     reported = {receipt.service for receipt in receipts}
-    waiting = [service for service in ERASING_SERVICES if service not in reported] if row["status"] != "declined" else []
+    waiting = [] if row["status"] == "declined" else [service for service in ERASING_SERVICES
+                                                      if service not in reported]
     return ErasureCertificate(erasure=_view(row), services=receipts, waiting_for=waiting,
                               complete=row["status"] == "completed", issued_at=now)
 

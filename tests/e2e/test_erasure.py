@@ -149,19 +149,23 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     assert resolved.status_code == 200, resolved.text
 
     with psycopg.connect(db_url) as conn:
-        contact_ref = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s", [hidden]).fetchone()[0]
+        contact_ref = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
+                                   [hidden]).fetchone()[0]
     # One more message of theirs that cases cannot place (its first message's case is unknown): parked.
     publish_event(platform.amqp_uri, "intake", FeedbackReceived(
         feedback_id=uuid4(), reference="GN-2026-999991", channel="sms", narrative=STUCK, repeat=True,
         received_at=datetime.now(UTC), contact_ref=contact_ref))
 
     def settled():
+        """Referred, parked, the status request answered, the resolution journalled by reporting."""
         with psycopg.connect(db_url) as conn:
-            return (conn.execute("SELECT count(*) FROM referrals.referrals WHERE reference = %s", [hidden]).fetchone()[0]
-                    and conn.execute("SELECT count(*) FROM cases.parked_messages").fetchone()[0]
-                    and conn.execute("SELECT count(*) FROM notifications.notifications WHERE request_id IS NOT NULL").fetchone()[0]
-                    and conn.execute("SELECT count(*) FROM reporting.journal WHERE reference = %s AND "
-                                     "event_type = 'case_status_changed'", [ordinary]).fetchone()[0])
+            def count(query, *params):
+                return conn.execute(query, params).fetchone()[0]
+            return (count("SELECT count(*) FROM referrals.referrals WHERE reference = %s", hidden)
+                    and count("SELECT count(*) FROM cases.parked_messages")
+                    and count("SELECT count(*) FROM notifications.notifications WHERE request_id IS NOT NULL")
+                    and count("SELECT count(*) FROM reporting.journal WHERE reference = %s "
+                              "AND event_type = 'case_status_changed'", ordinary))
     wait_for(settled, timeout=30, interval=0.3)
     counted = weekly_total(platform)
     assert counted >= 2

@@ -11,7 +11,8 @@ from tests.conftest import wait_for
 from tests.helpers import publish_event
 
 
-def test_an_erasure_needs_a_second_person_is_decided_once_and_erases_cases_part_at_approval(run_service, amqp_uri, db):
+def test_an_erasure_needs_a_second_person_is_decided_once_and_erases_cases_part_at_approval(
+        run_service, amqp_uri, db):
     cases = run_service("cases")
     contact = uuid4()
     for reference, contact_ref in (("GN-2026-000201", contact), ("GN-2026-000202", None)):
@@ -47,8 +48,9 @@ def test_an_erasure_needs_a_second_person_is_decided_once_and_erases_cases_part_
     assert case["narrative"] == "" and not case["has_contact"]
     untouched = requests.get(f"{cases.url}/v1/cases/GN-2026-000202", headers=awa).json()
     assert "Ploverquin" in untouched["narrative"]
-    assert [row[0] for row in db.execute("SELECT action FROM cases.audit_log WHERE action LIKE 'erasure%%' ORDER BY id")] \
-        == ["erasure_request_denied", "erasure_requested", "erasure_declined", "erasure_requested", "erasure_decision_refused",
-            "erasure_approved", "erasure_certificate_read"]
+    audited = db.execute("SELECT action FROM cases.audit_log WHERE action LIKE 'erasure%%' ORDER BY id").fetchall()
+    assert [row[0] for row in audited] == [
+        "erasure_request_denied", "erasure_requested", "erasure_declined", "erasure_requested",
+        "erasure_decision_refused", "erasure_approved", "erasure_certificate_read"]
     listed = requests.get(f"{cases.url}/v1/erasures", headers=awa, params={"status": "approved"}).json()
     assert [item["erasure_id"] for item in listed["erasures"]] == [erasure_id]
