@@ -201,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         envelope = TextEnvelope.from_settings(settings.data_keys)
         with psycopg.connect(settings.database.url, options=f"-c search_path={settings.schema}") as conn:
             result = envelope.rewrap(conn)
-        print(f"{name}: re-wrapped under {envelope.active_key_id}: {result['rewrapped']}; "
-              + ", ".join(f"{key_id} {count}" for key_id, count in result["by_key"].items()))
+        by_key = ", ".join(f"{key_id}: {count}" for key_id, count in result["by_key"].items()) or "none yet"
+        print(f"{name}: {result['rewrapped']} data key(s) re-wrapped under {envelope.active_key_id}; "
+              f"data keys by master key: {by_key}")
         if result["unreadable"]:
             print(f"{name}: {result['unreadable']} data key(s) could not be unwrapped (master key not in the "
                   "ring, or a damaged row); they stay as they are", file=sys.stderr)
