@@ -54,3 +54,31 @@ def test_an_erasure_needs_a_second_person_is_decided_once_and_erases_cases_part_
         "erasure_decision_refused", "erasure_approved", "erasure_certificate_read"]
     listed = requests.get(f"{cases.url}/v1/erasures", headers=awa, params={"status": "approved"}).json()
     assert [item["erasure_id"] for item in listed["erasures"]] == [erasure_id]
+
+
+def test_a_service_that_was_down_erases_its_part_when_it_comes_back(run_service, db):
+    intake = run_service("intake")
+    cases = run_service("cases")
+    recorded = requests.post(f"{intake.url}/v1/feedback", headers=intake.headers(), json={
+        "country": "GN", "channel": "hotline", "narrative": "Le paiement Ploverquin est en retard",
+        "contact": {"name": "Fanta Keita", "phone": "622 98 76 54"}})
+    reference = recorded.json()["reference"]
+    wait_for(lambda: db.execute("SELECT 1 FROM cases.cases WHERE reference = %s", [reference]).fetchone())
+    intake.container.stop()  # intake is down while the erasure is approved
+
+    awa = {"Authorization": f"Bearer {cases.token('focal_point', subject='focal-awa')}"}
+    binta = {"Authorization": f"Bearer {cases.token('focal_point', subject='focal-binta')}"}
+    erasure_id = requests.post(f"{cases.url}/v1/erasures", headers=awa, json={
+        "reference": reference, "scope": "complainant", "ground": "complainant_request"}).json()["erasure_id"]
+    assert requests.post(f"{cases.url}/v1/erasures/{erasure_id}/approve", headers=binta).status_code == 200
+
+    def waiting_for():
+        return requests.get(f"{cases.url}/v1/erasures/{erasure_id}/certificate", headers=awa).json()["waiting_for"]
+    assert "intake" in waiting_for()
+    assert db.execute("SELECT key_id FROM intake.contacts").fetchone()[0] != "erased"
+
+    run_service("intake")  # back: the approval waited in its queue
+    wait_for(lambda: "intake" not in waiting_for())
+    assert db.execute("SELECT key_id, ciphertext FROM intake.contacts").fetchone() == ("erased", b"")
+    assert db.execute("SELECT narrative, destroyed_at IS NOT NULL FROM intake.feedback JOIN intake.data_keys "
+                      "ON subject = reference").fetchone() == ("", True)
