@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: retention-preview chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
+.PHONY: retention-preview rewrap-keys chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -80,6 +80,10 @@ retention-preview: migrate
 ## Re-encrypt every contact under the vault's active key (resumable; runs beside the platform), so old keys can go.
 vault-rotate: $(VENV)/.installed
 	$(PY) -m services.intake.vault_rotation
+
+## Re-wrap every case's data key under the active master key of each service (resumable), so old master keys can go.
+rewrap-keys: $(VENV)/.installed
+	$(PY) -m chassis.envelope
 
 ## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
 evaluate-classifier: $(VENV)/.installed

@@ -357,3 +357,38 @@ class DeadlineSettled(CaseEvent):
     due_at: AwareDatetime
     started_at: AwareDatetime = Field(description="When the clock started, for time-to-act figures")
     within_deadline: bool
+
+
+# --- data protection: erasure (crypto-shredding) ---------------------------------------------------------
+
+ErasureScope = Literal["case", "complainant"]
+
+
+class ErasureApproved(EventPayload):
+    """A second person approved the erasure of a case or of a complainant (every case of one contact):
+    each service erases its part (texts, data keys, the contact, copies in its outbox, parked messages,
+    journal and index), keeps the case as an anonymous statistic, and answers ErasureCompleted."""
+
+    event_type: ClassVar[str] = "erasure_approved"
+    event_version: ClassVar[int] = 1
+
+    erasure_id: UUID
+    scope: ErasureScope
+    references: list[CaseReference] = Field(min_length=1, max_length=1000)
+    case_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    contact_ref: UUID | None = Field(None, description=(
+        "The complainant's contact, erased from intake's vault and blind index (scope `complainant`)"))
+    approved_at: AwareDatetime
+
+
+class ErasureCompleted(EventPayload):
+    """One service erased its part of an approved erasure (sent again, idempotently, if asked twice)."""
+
+    event_type: ClassVar[str] = "erasure_completed"
+    event_version: ClassVar[int] = 1
+
+    erasure_id: UUID
+    service: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+    erased: dict[Annotated[str, StringConstraints(max_length=80)], int] = Field(
+        description="What was erased where: rows or documents by place (`feedback.narrative`, `index:cases`)")
+    completed_at: AwareDatetime

@@ -766,3 +766,56 @@ __all_contracts__ = [
     "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",
     "ContactExportRequest", "ContactExport",
 ]
+
+
+# --- data protection: erasure -----------------------------------------------------------------------------
+
+ErasureGround = Literal["complainant_request", "consent_withdrawn", "unlawful_processing", "other"]
+
+
+class RequestErasure(Contract):
+    """POST /v1/erasures: a focal point or an admin asks to erase one case, or a complainant (every case
+    of the contact who sent it). Nothing is erased before a second person approves."""
+
+    reference: CaseReference
+    scope: Literal["case", "complainant"]
+    ground: ErasureGround = Field(description="Why (no free text: the request itself must hold no personal data)")
+
+
+class ErasureReceipt(Contract):
+    service: str
+    erased: dict[str, int]
+    completed_at: datetime
+
+
+class ErasureView(Contract):
+    erasure_id: UUID
+    scope: Literal["case", "complainant"]
+    ground: ErasureGround
+    reference: CaseReference = Field(description="The case named in the request")
+    references: list[CaseReference] = Field(description="Every case the erasure covers")
+    country: CountryCode
+    status: Literal["requested", "approved", "completed", "declined"]
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+class ErasureList(Contract):
+    """GET /v1/erasures: the requests of the caller's countries, newest first."""
+
+    erasures: list[ErasureView]
+
+
+class ErasureCertificate(Contract):
+    """GET /v1/erasures/{id}/certificate: what was erased where, when, and by whom."""
+
+    erasure: ErasureView
+    services: list[ErasureReceipt] = Field(description="Each service's report of what it erased")
+    waiting_for: list[str] = Field(description="Services that have not reported yet")
+    complete: bool
+    issued_at: datetime
+
+
+__all_contracts__ += ["RequestErasure", "ErasureList", "ErasureView", "ErasureCertificate"]

@@ -61,3 +61,18 @@ class EventRecorder:
 
     def close(self) -> None:
         self._connection.release()
+
+
+def opened_narratives(conn, service: str, order: str = "received_at") -> list[str]:
+    """The narratives intake or cases stored (sealed under each case's data key), opened with the
+    service's development master key, in `order`."""
+    from chassis.services import load_service
+    from chassis.settings import load_settings
+
+    envelope = load_settings(load_service(service)[1], service, environ={}).text_envelope
+    table, subject = ("intake.feedback", "reference") if service == "intake" else ("cases.cases", "case_id::text")
+    conn.execute(f"SET search_path TO {service}")
+    rows = conn.execute(f"SELECT {subject}, narrative FROM {table} ORDER BY {order}").fetchall()
+    opened = [envelope.open(envelope.existing_key(conn, subject_id), narrative) for subject_id, narrative in rows]
+    conn.execute("RESET search_path")
+    return opened

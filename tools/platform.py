@@ -24,7 +24,7 @@ def start_process(name: str, args: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
 
 
-def wait_ready(url: str, timeout: float = 60) -> bool:
+def wait_ready(url: str, timeout: float = 150) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

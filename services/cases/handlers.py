@@ -4,6 +4,10 @@ row and the events it causes commit together or not at all.
 Confidentiality: a restricted case is visible to focal points only. Anyone else gets the same
 404 as for a case that does not exist, and the attempt is audited. Narratives and note texts
 never go to logs or span attributes.
+
+What people wrote (the narrative, notes, the resolution and the answer given, the timeline's
+details) is stored sealed under the case's own data key (chassis/envelope.py, `Change.seal`), and
+opened only to build the view of someone who may see the case.
 """
 import base64
 import binascii
@@ -15,6 +19,7 @@ from zoneinfo import ZoneInfo
 from uuid import UUID, uuid4
 
 from chassis.auth import Principal
+from chassis.envelope import KeyDestroyed, TextEnvelope
 from chassis.errors import ApiError
 from contracts.envelope import Envelope
 from contracts.events import (
@@ -91,6 +96,24 @@ class Change:
     def calendar(self):
         return self.settings.calendar(self.case["country"], self.now.year)
 
+    @property
+    def data_key(self):
+        """The case's data key (made with the case's first sealed text); None once the case was erased."""
+        if not hasattr(self, "_data_key"):
+            try:
+                self._data_key = self.settings.text_envelope.data_key(self.conn, str(self.case["case_id"]))
+            except KeyDestroyed:
+                self._data_key = None
+        return self._data_key
+
+    def seal(self, text: str | None) -> str | None:
+        """A person's text sealed under the case's key. An erased case takes no new text: refused."""
+        if text is None:
+            return None
+        if self.data_key is None:
+            raise domain.Refused(409, "case_erased", "This case was erased: it keeps no text any more.")
+        return TextEnvelope.seal(self.data_key, text)
+
     def apply(self, **changes) -> None:
         """Write the changes; the first call of a change bumps the version, later ones keep it."""
         if not self.bumped:
@@ -108,8 +131,11 @@ class Change:
         ), country=case["country"])
 
     def record(self, action: str, **detail) -> None:
+        """A timeline entry; its details (which may quote the narrative or hold a note) are sealed."""
+        # An erased case's timeline keeps only what happened, when and by whom.
+        sealed = {"sealed": TextEnvelope.seal(self.data_key, json.dumps(_jsonable(detail)))} if self.data_key else {}
         repository.add_history(self.conn, self.case["case_id"], self.case["version"], self.now, self.actor,
-                               action, _jsonable(detail))
+                               action, sealed)
 
     def schedule(self, deadline: Deadline) -> None:
         repository.save_deadline(self.conn, self.case["case_id"], deadline)
@@ -168,7 +194,7 @@ def _act(uow, settings: CasesSettings, reference: str, caller: Caller, expected_
                 raise ApiError(refused.status, refused.code, refused.message) from None
             change.finish()
             change.audit(caller, action, **(detail or {}))
-            return case_view(uow.conn, change.case)
+            return case_view(uow.conn, change.case, settings.text_envelope)
         _audit_denied(uow.conn, reference, case, caller, action)
     raise NOT_FOUND
 
@@ -205,7 +231,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
     case = {
         "case_id": uuid4(), "reference": feedback.reference, "feedback_id": feedback.feedback_id,
         "country": country, "channel": feedback.channel, "language": feedback.language,
-        "narrative": feedback.narrative, "received_at": feedback.received_at, "opened_at": now,
+        "narrative": None, "received_at": feedback.received_at, "opened_at": now,
         "status": "new", "category_code": category_code, "sub_category": suggestion.sub_category,
         "taxonomy_version": taxonomy.version, "suggestion_confidence": suggestion.confidence,
         "sensitive": suggestion.sensitive, "restricted": suggestion.sensitive,
@@ -215,12 +241,16 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         "version": 1, "classifier_version": suggestion.model_version,
     }
     with uow:
-        if not uow.claim_message() or not repository.insert_case(uow.conn, case):
+        if not uow.claim_message():
+            return
+        case["narrative"] = TextEnvelope.seal(
+            settings.text_envelope.data_key(uow.conn, str(case["case_id"])), feedback.narrative)
+        if not repository.insert_case(uow.conn, case):
             return
         # CaseOpened first: an emergency is what alerts supervisors and starts the referral.
         uow.emit(CaseOpened(
             case_id=case["case_id"], reference=case["reference"], feedback_id=case["feedback_id"],
-            channel=case["channel"], language=case["language"], narrative=case["narrative"],
+            channel=case["channel"], language=case["language"], narrative=feedback.narrative,
             received_at=case["received_at"], opened_at=now, category_code=category_code,
             sensitive=case["sensitive"], restricted=case["restricted"],
             sensitivity_reasons=case["sensitivity_reasons"], priority=case["priority"],
@@ -287,7 +317,7 @@ def _taxonomy_body(taxonomy: domain.Taxonomy) -> dict:
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def get_case(uow, reference: str, caller: Caller) -> CaseView:
+def get_case(uow, settings: CasesSettings, reference: str, caller: Caller) -> CaseView:
     with uow:
         case = repository.find_case(uow.conn, reference)
         if case is not None and visible(case, caller.principal):
@@ -295,7 +325,7 @@ def get_case(uow, reference: str, caller: Caller) -> CaseView:
                 repository.audit(uow.conn, actor=caller.principal.subject, role=caller.principal.role,
                                  action="read", case_id=case["case_id"], reference=reference,
                                  client_address=caller.address, user_agent=caller.user_agent)
-            return case_view(uow.conn, case)
+            return case_view(uow.conn, case, settings.text_envelope)
         # Out of scope and restricted look the same as missing: a case's existence must not leak.
         _audit_denied(uow.conn, reference, case, caller, "read")
     raise NOT_FOUND
@@ -316,25 +346,40 @@ def access_log(uow, reference: str, caller: Caller) -> AccessLog:
     raise NOT_FOUND
 
 
-def case_view(conn, case: dict) -> CaseView:
+def opened_history(entries: list[dict], key) -> list[dict]:
+    """The timeline with its sealed details opened (erased: empty)."""
+    opened = []
+    for entry in entries:
+        detail = entry["detail"]
+        if isinstance(detail, dict) and set(detail) == {"sealed"}:
+            text = TextEnvelope.open(key, detail["sealed"])
+            detail = json.loads(text) if text else {}
+        opened.append({**entry, "detail": detail})
+    return opened
+
+
+def case_view(conn, case: dict, envelope: TextEnvelope) -> CaseView:
+    key = envelope.existing_key(conn, str(case["case_id"]))
     deadlines = [DeadlineView(kind=row["kind"], started_at=row["started_at"], due_at=row["due_at"],
                               paused=row["paused_at"] is not None, warned_at=row["warned_at"],
                               breached_at=row["breached_at"], settled_at=row["settled_at"],
                               within_deadline=row["within_deadline"])
                  for row in repository.deadlines(conn, case["case_id"])]
-    timeline = [TimelineEntry(**entry) for entry in repository.history(conn, case["case_id"])]
+    timeline = [TimelineEntry(**entry) for entry in opened_history(repository.history(conn, case["case_id"]), key)]
     return CaseView(
         reference=case["reference"], case_id=case["case_id"], country=case["country"], channel=case["channel"],
         language=case["language"], status=case["status"], category_code=case["category_code"],
         sensitive=case["sensitive"], restricted=case["restricted"], priority=case["priority"],
-        narrative=case["narrative"], received_at=case["received_at"], opened_at=case["opened_at"],
+        narrative=TextEnvelope.open(key, case["narrative"]), received_at=case["received_at"],
+        opened_at=case["opened_at"],
         deadline_kind=case["deadline_kind"], deadline_at=case["deadline_at"],
         has_contact=case["contact_ref"] is not None, version=case["version"], sub_category=case["sub_category"],
         taxonomy_version=case["taxonomy_version"], classification_confirmed=case["classification_confirmed"],
         classified_by=case["classified_by"], classified_at=case["classified_at"],
         suggestion_confidence=case["suggestion_confidence"], sensitivity_reasons=case["sensitivity_reasons"],
         assignee=case["assignee"], team=case["team"], deadline_state=case["deadline_state"], deadlines=deadlines,
-        resolution=case["resolution"], response=case["response"], response_channel=case["response_channel"],
+        resolution=TextEnvelope.open(key, case["resolution"]), response=TextEnvelope.open(key, case["response"]),
+        response_channel=case["response_channel"],
         no_contact_reason=case["no_contact_reason"], duplicate_of=case["duplicate_of"], timeline=timeline)
 
 
@@ -461,7 +506,8 @@ def _classify(change: Change, category: domain.Category, sub_category: str | Non
                 share_with_partners=case["consent_share"], feedback_id=case["feedback_id"],
                 contact_ref=case["contact_ref"], released=released,
                 # Readers that kept no text while it was restricted (the search index) may show it now.
-                narrative=case["narrative"] if lifts_restriction else None)
+                narrative=TextEnvelope.open(change.data_key, case["narrative"]) or None
+                if lifts_restriction else None)
 
 
 def _refer_by(change: Change) -> datetime | None:
@@ -526,7 +572,7 @@ def add_note(uow, settings, reference, caller, version, text, now) -> CaseView:
     def do(change: Change):
         note_id = uuid4()
         change.apply()
-        repository.add_note(change.conn, note_id, change.case["case_id"], now, change.actor, text)
+        repository.add_note(change.conn, note_id, change.case["case_id"], now, change.actor, change.seal(text))
         change.record("note_added", note_id=note_id, text=text)
         change.emit(CaseNoteAdded, note_id=note_id)
     return _act(uow, settings, reference, caller, version, "note", do, now)
@@ -569,9 +615,9 @@ def move(change: Change, request: ChangeCaseStatus) -> None:
 
     changes: dict = {"status": target}
     if target == "resolved":
-        changes["resolution"] = request.resolution
+        changes["resolution"] = change.seal(request.resolution)
     if target == "closed":
-        changes.update(response=request.response, response_channel=request.response_channel,
+        changes.update(response=change.seal(request.response), response_channel=request.response_channel,
                        no_contact_reason=request.no_contact_reason)
     if target == "reopened":  # the next closure must say again what the complainant was told
         changes.update(resolution=None, response=None, response_channel=None, no_contact_reason=None)

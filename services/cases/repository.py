@@ -95,9 +95,9 @@ def record_example(conn, example: dict) -> None:
 
 def labelled_examples(conn, country: str) -> list[dict]:
     """A country's labelled examples with their case's narrative and language, oldest first."""
-    keys = ("narrative", "language", "category_code", "sub_category", "sensitive", "emergency", "part")
+    keys = ("case_id", "narrative", "language", "category_code", "sub_category", "sensitive", "emergency", "part")
     rows = conn.execute(
-        """SELECT c.narrative, c.language, e.category_code, e.sub_category, e.sensitive, e.emergency, e.part
+        """SELECT c.case_id, c.narrative, c.language, e.category_code, e.sub_category, e.sensitive, e.emergency, e.part
            FROM classifier_examples e JOIN cases c USING (case_id)
            WHERE e.country = %s AND c.anonymised_at IS NULL  -- an anonymised case has no text to learn from
            ORDER BY e.confirmed_at, e.case_id""", [country]).fetchall()

@@ -11,6 +11,7 @@ A closed case's time is its last change (`updated_at`): a case reopened and clos
 """
 from datetime import UTC, datetime
 
+from chassis.envelope import TextEnvelope
 from chassis.retention import Due, RetentionKind
 from contracts.events import CaseAnonymised
 
@@ -47,6 +48,8 @@ def anonymise_case(uow, case_id, reference, feedback_id, restricted, country, no
            WHERE case_id = %s RETURNING version""", [now, case_id]).fetchone()[0]
     repeats = [row[0] for row in uow.execute("SELECT feedback_id FROM case_feedback WHERE case_id = %s", [case_id])]
     uow.execute("UPDATE case_notes SET text = '' WHERE case_id = %s", [case_id])
+    # What stays sealed (timeline details) can no longer be opened: the case's data key is destroyed.
+    TextEnvelope.destroy(uow.conn, str(case_id))
     strip = "".join(f" - '{key}'" for key in TYPED_DETAIL_KEYS)
     uow.execute(f"""UPDATE case_history SET detail = (detail{strip}) #- '{{suggestion,explanation}}'
                     WHERE case_id = %s""", [case_id])

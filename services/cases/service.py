@@ -9,12 +9,12 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import ConsentWithdrawn, FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.events import ConsentWithdrawn, ErasureCompleted, FeedbackReceived, ReferralCreated, StatusRequested
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
-    LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, ResolveCase,
+    LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import consent, handlers, retention
+from services.cases import consent, erasure, handlers, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class CasesService(PlatformService):
 
     @api("GET", "/v1/cases/<string:reference>", roles=CASE_ROLES)
     def get_case(self, request, reference, principal):
-        return handlers.get_case(self.db(), reference, caller_of(request, principal))
+        return handlers.get_case(self.db(), self.settings, reference, caller_of(request, principal))
 
     @api("GET", "/v1/cases/<string:reference>/access-log", roles=("focal_point",))
     def get_access_log(self, request, reference, principal):
@@ -249,6 +249,50 @@ class CasesService(PlatformService):
         body = parse_body(request, QualityReview)
         return handlers.review_case(self.db(), reference, caller_of(request, principal), body.score, body.comment,
                                     self.now())
+
+    # --- erasure (services/cases/erasure.py) -----------------------------------------------------------
+
+    @api("POST", "/v1/erasures", roles=erasure.ERASURE_ROLES)
+    def request_erasure(self, request, principal):
+        body = parse_body(request, RequestErasure)
+        return erasure.request_erasure(self.db(), caller_of(request, principal), body, self.now())
+
+    @api("GET", "/v1/erasures", roles=erasure.ERASURE_ROLES)
+    def list_erasures(self, request, principal):
+        status = request.args.get("status") or None
+        if status not in (None, "requested", "approved", "completed", "declined"):
+            raise ApiError(422, "invalid_filter", "status is requested, approved, completed or declined.")
+        return erasure.list_erasures(self.db(), caller_of(request, principal), status)
+
+    @api("POST", "/v1/erasures/<uuid:erasure_id>/approve", roles=erasure.ERASURE_ROLES)
+    def approve_erasure(self, request, erasure_id, principal):
+        return erasure.decide_erasure(self.db(), self.settings, caller_of(request, principal), erasure_id,
+                                      approve=True, now=self.now())
+
+    @api("POST", "/v1/erasures/<uuid:erasure_id>/decline", roles=erasure.ERASURE_ROLES)
+    def decline_erasure(self, request, erasure_id, principal):
+        return erasure.decide_erasure(self.db(), self.settings, caller_of(request, principal), erasure_id,
+                                      approve=False, now=self.now())
+
+    @api("GET", "/v1/erasures/<uuid:erasure_id>/certificate", roles=erasure.ERASURE_ROLES)
+    def erasure_certificate(self, request, erasure_id, principal):
+        return erasure.certificate(self.db(), caller_of(request, principal), erasure_id, self.now())
+
+    @consume_event("intake", ErasureCompleted)
+    def on_intake_erasure_completed(self, completed: ErasureCompleted, envelope):
+        erasure.on_erasure_completed(self.db(), completed, envelope)
+
+    @consume_event("referrals", ErasureCompleted)
+    def on_referrals_erasure_completed(self, completed: ErasureCompleted, envelope):
+        erasure.on_erasure_completed(self.db(), completed, envelope)
+
+    @consume_event("notifications", ErasureCompleted)
+    def on_notifications_erasure_completed(self, completed: ErasureCompleted, envelope):
+        erasure.on_erasure_completed(self.db(), completed, envelope)
+
+    @consume_event("reporting", ErasureCompleted)
+    def on_reporting_erasure_completed(self, completed: ErasureCompleted, envelope):
+        erasure.on_erasure_completed(self.db(), completed, envelope)
 
     # --- test configurations only -------------------------------------------------------------------------
 

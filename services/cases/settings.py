@@ -12,6 +12,7 @@ from functools import cached_property
 import holidays
 from pydantic import Field
 
+from chassis.envelope import DataKeySettings, TextEnvelope
 from chassis.settings import Section, ServiceSettings
 from services.cases import domain
 from services.cases import model as classifier_model
@@ -68,6 +69,11 @@ class ClassifierSettings(Section):
 
 
 class CasesSettings(ServiceSettings):
+    # A master key ring from the environment replaces the development one whole.
+    replaced_whole = ("data_keys.keys",)
+    explicit_outside_development = ("data_keys.active_key_id",)
+
+    data_keys: DataKeySettings  # master keys of the cases' data keys (chassis/envelope.py)
     calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     deadline_policies: dict[str, PolicySettings] = Field(default_factory=dict)
     taxonomies: dict[str, TaxonomySettings] = Field(default_factory=dict)
@@ -75,6 +81,10 @@ class CasesSettings(ServiceSettings):
     clock: ClockSettings = ClockSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     quality: QualitySettings = QualitySettings()
+
+    @cached_property
+    def text_envelope(self) -> TextEnvelope:
+        return TextEnvelope.from_settings(self.data_keys)
 
     @cached_property
     def _calendars(self) -> dict[str, Calendar]:

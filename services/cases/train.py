@@ -74,15 +74,21 @@ def load_corpus(folder: Path = CORPUS) -> list[Example]:
     return examples
 
 
-def load_country(database_url: str, country: str) -> list[Example]:
-    """The country's confirmed classifications, with the narrative they confirm (read in cases' schema)."""
+def load_country(database_url: str, country: str, envelope) -> list[Example]:
+    """The country's confirmed classifications, with the narrative they confirm (read in cases' schema,
+    opened with each case's data key; an erased case teaches nothing)."""
     import psycopg
 
     from services.cases import repository
+    examples = []
     with psycopg.connect(database_url, options="-c search_path=cases") as conn:
-        rows = repository.labelled_examples(conn, country)
-    return [Example(row["narrative"], row["category_code"], row["sensitive"], row["emergency"], row["part"],
-                    f"cases:{country}", row["language"] or "?", row["sub_category"], True) for row in rows]
+        for row in repository.labelled_examples(conn, country):
+            narrative = envelope.open(envelope.existing_key(conn, str(row["case_id"])), row["narrative"])
+            if narrative:
+                examples.append(Example(narrative, row["category_code"], row["sensitive"], row["emergency"],
+                                        row["part"], f"cases:{country}", row["language"] or "?",
+                                        row["sub_category"], True))
+    return examples
 
 
 # --- features ---------------------------------------------------------------------------------------------
@@ -351,12 +357,10 @@ def main(argv=None) -> int:
     phrases = configured_phrases()
     if args.country:
         scope = args.country.upper()
-        url = args.database_url
-        if url is None:
-            from chassis.settings import load_settings
-            from services.cases.settings import CasesSettings
-            url = load_settings(CasesSettings, "cases").database.url
-        examples += load_country(url, scope)
+        from chassis.settings import load_settings
+        from services.cases.settings import CasesSettings
+        settings = load_settings(CasesSettings, "cases")
+        examples += load_country(args.database_url or settings.database.url, scope, settings.text_envelope)
     train = [e for e in examples if e.part == "train"]
     held_out = [e for e in examples if e.part == "held_out"]
     thresholds, thresholds_report = choose_thresholds(train, phrases)

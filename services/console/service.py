@@ -4,6 +4,7 @@ of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what 
 from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
 from services.console.pages.cases import CasePages
+from services.console.pages.data_protection import DataProtectionPages
 from services.console.pages.focal_point import FocalPointPages
 from services.console.pages.manager import ManagerPages
 from services.console.pages.operations import OperationsPages
@@ -15,7 +16,7 @@ from services.console.settings import ConsoleSettings
 
 
 class ConsoleService(SignInPages, CasePages, CallerPages, FocalPointPages, PartnerPages, SupervisorPages, ManagerPages,
-                     OperationsPages, UserPages, ConsoleFrame):
+                     OperationsPages, UserPages, DataProtectionPages, ConsoleFrame):
     name = "console"
 
 

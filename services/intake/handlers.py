@@ -191,9 +191,13 @@ def _feedback(uow, vault: ContactVault, settings, message: domain.InboundMessage
     consent = message.consent if contact_ref else message.consent.model_copy(update={"callback": False})
     details = {"location": message.location, "respondent": message.respondent,
                "attachments": list(message.attachments), "call_id": message.call_id}
+    # Kept as received, sealed under the case's own data key (chassis/envelope.py): erasing the case
+    # destroys the key, and with it every copy of the text.
+    envelope = settings.text_envelope
+    sealed_text = envelope.seal(envelope.data_key(conn, reference), message.text)
     repository.insert_feedback(
         conn, feedback_id=feedback_id, reference=reference, country=message.country, channel=message.channel,
-        language=language, narrative=message.text, received_at=message.received_at, contact_ref=contact_ref,
+        language=language, narrative=sealed_text, received_at=message.received_at, contact_ref=contact_ref,
         consent=consent, submitted_by=message.submitted_by, endpoint=message.endpoint_id,
         provider_message_id=message.provider_message_id, repeat=first is not None, language_detected=detected,
         text_digest=digest,

@@ -13,14 +13,19 @@ def next_reference_number(conn, country: str, year: int) -> int:
            RETURNING last_number""", [country, year]).fetchone()[0]
 
 
+# The key id of a contact erased from the vault: the row stays (the reveal log refers to it), empty.
+ERASED_KEY_ID = "erased"
+
+
 def insert_contact(conn, contact_ref: UUID, sealed: SealedContact) -> None:
     conn.execute("INSERT INTO contacts (contact_ref, key_id, nonce, ciphertext) VALUES (%s, %s, %s, %s)",
                  [contact_ref, sealed.key_id, sealed.nonce, sealed.ciphertext])
 
 
 def find_contact(conn, contact_ref: UUID) -> SealedContact | None:
-    row = conn.execute("SELECT key_id, nonce, ciphertext FROM contacts WHERE contact_ref = %s",
-                       [contact_ref]).fetchone()
+    # An erased contact (services/intake/erasure.py) is no longer anyone's.
+    row = conn.execute("SELECT key_id, nonce, ciphertext FROM contacts WHERE contact_ref = %s AND key_id <> %s",
+                       [contact_ref, ERASED_KEY_ID]).fetchone()
     return SealedContact(row[0], bytes(row[1]), bytes(row[2])) if row else None
 
 
@@ -175,9 +180,9 @@ def lock_contacts_to_reseal(conn, active_key_id: str, after: UUID | None, limit:
     active one, locked; rows another transaction holds are left for a later pass."""
     return conn.execute(
         """SELECT contact_ref, key_id, nonce, ciphertext FROM contacts
-           WHERE key_id <> %s AND (%s::uuid IS NULL OR contact_ref > %s::uuid)
+           WHERE key_id <> %s AND key_id <> %s AND (%s::uuid IS NULL OR contact_ref > %s::uuid)
            ORDER BY contact_ref LIMIT %s FOR UPDATE SKIP LOCKED""",
-        [active_key_id, after, after, limit]).fetchall()
+        [active_key_id, ERASED_KEY_ID, after, after, limit]).fetchall()
 
 
 def reseal_contact(conn, contact_ref: UUID, previous_key_id: str, sealed: SealedContact) -> None:
@@ -186,7 +191,8 @@ def reseal_contact(conn, contact_ref: UUID, previous_key_id: str, sealed: Sealed
 
 
 def contacts_by_key(conn) -> dict[str, int]:
-    return dict(conn.execute("SELECT key_id, count(*) FROM contacts GROUP BY key_id ORDER BY key_id").fetchall())
+    return dict(conn.execute("SELECT key_id, count(*) FROM contacts WHERE key_id <> %s GROUP BY key_id ORDER BY key_id",
+                             [ERASED_KEY_ID]).fetchall())
 
 
 def take_web_form_slot(conn, endpoint_id: str, client: str, limit: int, seconds: float) -> float | None:

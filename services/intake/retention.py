@@ -8,6 +8,7 @@ When cases anonymises a case (`CaseAnonymised`), intake removes its own copy of 
 case's messages and their contact link, keeping what statistics need (country, channel, language,
 dates, place and respondent's group).
 """
+from chassis.envelope import TextEnvelope
 from chassis.retention import Due, RetentionKind
 
 
@@ -44,8 +45,12 @@ KINDS = (PROVIDER_PAYLOADS,)
 
 
 def forget_case_texts(uow, feedback_ids) -> int:
-    """The case of these messages was anonymised: drop intake's copy of their texts and contact link.
-    Returns how many messages were changed."""
+    """The case of these messages was anonymised: drop intake's copy of their texts and contact link,
+    and shred their data keys (what stays sealed can no longer be opened). Returns how many messages
+    were changed."""
+    for (reference,) in uow.execute("SELECT reference FROM feedback WHERE feedback_id = ANY(%s)",
+                                    [list(feedback_ids)]).fetchall():
+        TextEnvelope.destroy(uow.conn, reference)
     return uow.execute(
         """UPDATE feedback SET narrative = '', contact_ref = NULL, text_digest = NULL,
                                details = details - 'attachments'

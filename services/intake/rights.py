@@ -50,8 +50,10 @@ def export_contact(uow_factory, vault: ContactVault, settings, request: ContactE
         if contact_ref is not None:
             sealed = repository.find_contact(uow.conn, contact_ref)
             contact = vault.open(contact_ref, sealed)
-            messages = [ExportedMessage(**row) for row in _messages_of_contact(
-                uow.conn, contact_ref, request.country)]
+            envelope = settings.text_envelope
+            messages = [ExportedMessage(**{**row, "narrative": envelope.open(
+                            envelope.existing_key(uow.conn, row["reference"]), row["narrative"])})
+                        for row in _messages_of_contact(uow.conn, contact_ref, request.country)]
             status_requests = [ExportedStatusRequest(**row) for row in _status_requests_of_contact(
                 uow.conn, contact_ref, request.country)]
     if contact_ref is None:

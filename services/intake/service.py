@@ -19,12 +19,12 @@ from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
-from contracts.events import CaseAnonymised
+from contracts.events import CaseAnonymised, ErasureApproved
 from contracts.http import (
     CallRecords, ContactExportRequest, ContactLookup, DeliveryReceipt, FeedbackSubmission, WebFormSubmission,
 )
 from contracts.rpc import RevealContactRequest
-from services.intake import domain, handlers, metrics, retention, rights, signatures
+from services.intake import domain, erasure, handlers, metrics, retention, rights, signatures
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE
@@ -414,6 +414,12 @@ class IntakeService(PlatformService):
         answer = handlers.reveal_contact(self.db(), self.vault, RevealContactRequest.model_validate(request),
                                          datetime.now(UTC))
         return answer.model_dump(mode="json")
+
+    # --- erasure (services/intake/erasure.py) ------------------------------------------------------
+
+    @consume_event("cases", ErasureApproved)
+    def on_erasure_approved(self, erasure_approved: ErasureApproved, envelope):
+        erasure.erase(self.db(), self.settings, erasure_approved, envelope)
 
 
 SERVICE = IntakeService

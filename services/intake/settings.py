@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from chassis.envelope import DataKeySettings, TextEnvelope
 from chassis.settings import Section, ServiceSettings
 from contracts.common import Channel
 from services.intake.places import Gazetteer
@@ -158,16 +159,21 @@ class ConsentSettings(Section):
 class IntakeSettings(ServiceSettings):
     # A key ring or endpoint list from the environment replaces the development one: no development
     # key stays in the ring, no development endpoint stays open.
-    replaced_whole = ("vault.keys", "endpoints")
-    explicit_outside_development = ("vault.active_key_id",)
+    replaced_whole = ("vault.keys", "endpoints", "data_keys.keys")
+    explicit_outside_development = ("vault.active_key_id", "data_keys.active_key_id")
 
     vault: VaultSettings
+    data_keys: DataKeySettings  # master keys of the narratives' per-case data keys (chassis/envelope.py)
     channels: ChannelSettings = ChannelSettings()
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
     export: ExportSettings = ExportSettings()
     consent: ConsentSettings = ConsentSettings()
     gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
         "By country code, the places a typed location is matched to; anything else is `other`"))
+
+    @cached_property
+    def text_envelope(self) -> TextEnvelope:
+        return TextEnvelope.from_settings(self.data_keys)
 
     @cached_property
     def gazetteers(self) -> dict[str, Gazetteer]:

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
 from chassis.http import api
+from chassis.erasure import erase_messaging_only
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import (
-    CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning,
+    CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
 )
 from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import consent, domain, handlers, repository
@@ -96,6 +97,12 @@ class NotificationsService(PlatformService):
         with self.db() as uow:
             rows = repository.recent_alerts(uow.conn, country, MAX_ALERTS_LISTED)
         return StaffAlerts(alerts=[_as_seen_by(principal, row) for row in rows])
+
+    # An erasure (services/cases/erasure.py): notifications keeps no text of its own, only copies in its
+    # outbox and parked messages.
+    @consume_event("cases", ErasureApproved)
+    def on_erasure_approved(self, erasure: ErasureApproved, envelope):
+        erase_messaging_only(self.db(), erasure, envelope, self.name)
 
 
 def _as_seen_by(principal, row: dict) -> StaffAlert:

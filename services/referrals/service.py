@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
+from chassis.erasure import erase_messaging_only
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import CaseClassified, CaseConsentWithdrawn, CaseOpened
+from contracts.events import CaseClassified, CaseConsentWithdrawn, CaseOpened, ErasureApproved
 from contracts.http import (
     Partner, PartnerList, ReferralContact, ReferralDecline, ReferralList, ReferralView, RouteReferral,
 )
@@ -139,6 +140,12 @@ class ReferralsService(PlatformService):
         if not principal.organisation:
             raise ApiError(403, "no_organisation", "Your token names no partner organisation.")
         return principal.organisation
+
+    # An erasure (services/cases/erasure.py): referrals keeps no text of its own, only copies in its
+    # outbox and parked messages.
+    @consume_event("cases", ErasureApproved)
+    def on_erasure_approved(self, erasure: ErasureApproved, envelope):
+        erase_messaging_only(self.db(), erasure, envelope, self.name)
 
 
 SERVICE = ReferralsService

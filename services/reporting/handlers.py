@@ -21,7 +21,7 @@ from chassis.errors import ApiError
 from contracts.envelope import Envelope
 from contracts.events import CallRecorded
 from contracts.http import FacetCount, Report, SearchHit, SearchResults, StoredReport, StoredReports
-from services.reporting import domain, exports, reports
+from services.reporting import domain, erasure, exports, reports
 from services.reporting.figures import build_report
 from services.reporting.index import SearchIndexes
 
@@ -58,7 +58,10 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope,
                VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING""",
             [envelope.message_id, envelope.type, envelope.country, envelope.occurred_at, reference,
              Jsonb(domain.journal_envelope(envelope, event, names))])
-        document = index_event(indexes, event, envelope, names=names)
+        erased = erasure.is_erased(uow.conn, reference)  # an event that came after its case's erasure
+        if erased:
+            erasure.forget_texts(uow.conn, [reference])
+        document = index_event(indexes, event, envelope, names=names, erased=erased)
         if document and document.get("restricted"):
             _forget_narratives(uow.conn, reference)
         if document and domain.is_anonymised(document):
@@ -67,17 +70,19 @@ def record_event(uow, indexes: SearchIndexes, event, envelope: Envelope,
 
 
 def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict | None = None,
-                names: domain.NameMask | None = None) -> dict | None:
+                names: domain.NameMask | None = None, erased: bool = False) -> dict | None:
     """Write one event into the indices (`targets` names other indices than the aliases, for a rebuild);
-    returns the case document it changed, if any."""
+    returns the case document it changed, if any. An erased case's document gets no text."""
     targets = targets or {}
     reference = domain.case_reference(event)
     document = None
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
     elif reference is not None:
-        document = indexes.update_case(reference, lambda current: domain.apply_event(current, envelope, event, names),
-                                       index=targets.get("cases"))
+        def change(current: dict) -> dict:
+            document = domain.apply_event(current, envelope, event, names)
+            return {**document, "narrative": None} if erased else document
+        document = indexes.update_case(reference, change, index=targets.get("cases"))
     indexes.add_timeline_entry(domain.timeline_entry(envelope, reference, event), index=targets.get("events"))
     return document
 

@@ -12,9 +12,9 @@ from chassis.timers import SettingsTimer
 from contracts.events import (
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
+    ErasureApproved, NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
 )
-from services.reporting import handlers
+from services.reporting import erasure, handlers
 from services.reporting.index import SearchIndexes
 from services.reporting.settings import ReportingSettings
 
@@ -169,6 +169,11 @@ class ReportingService(PlatformService):
             return {"elasticsearch": "ok"}
         except Exception as exc:
             return {"elasticsearch": f"unreachable: {type(exc).__name__}"}
+
+    # An erasure (services/reporting/erasure.py): the journal and the index keep the facts, not the texts.
+    @consume_event("cases", ErasureApproved)
+    def on_erasure_approved(self, erasure_approved: ErasureApproved, envelope):
+        erasure.erase(self.db(), self.indexes, erasure_approved, envelope)
 
 
 SERVICE = ReportingService

@@ -17,6 +17,7 @@ from tests.channel_payloads import (
     sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
 from tests.conftest import wait_for
+from tests.helpers import opened_narratives
 from tests.e2e.platform import running_platform
 
 pytestmark = pytest.mark.e2e
@@ -165,7 +166,7 @@ def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platfor
     with psycopg.connect(platform["database_url"]) as conn:
         owner = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
                              [first["reference"]]).fetchone()[0]
-        cases_opened = conn.execute("SELECT count(*) FROM cases.cases WHERE narrative LIKE 'Statut%%'").fetchone()[0]
+        cases_opened = sum(text.startswith("Statut") for text in opened_narratives(conn, "cases"))
     assert request["reference"] == first["reference"] and request["contact_ref"] == str(owner)
     assert request["language"] == "fr" and cases_opened == 0
 

@@ -21,7 +21,7 @@ from tests.channel_payloads import (
     long_complaint, mailgun_form, post_calls, post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio,
     post_whatsapp, rapidpro_body, sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
-from tests.helpers import metric_value
+from tests.helpers import metric_value, opened_narratives
 
 
 @pytest.fixture(scope="module")
@@ -556,8 +556,7 @@ def test_a_long_email_and_a_long_sms_are_recorded_exactly_as_sent(intake, db):
     assert post_mailgun(intake.url, mailgun_form(text=email)).json()["status"] == "received"
     assert post_gateway(intake.url, gateway_body(sms)).json()["status"] == "received"
     assert [event["narrative"] for event in events(db, "feedback_received")] == [email, sms]
-    stored = db.execute("SELECT narrative FROM intake.feedback ORDER BY received_at").fetchall()
-    assert sorted(len(row[0]) for row in stored) == [12_000, 16_000]
+    assert sorted(len(text) for text in opened_narratives(db, "intake")) == [12_000, 16_000]
 
 
 @pytest.mark.parametrize("channel", ["mailgun", "twilio", "sms_gateway"])

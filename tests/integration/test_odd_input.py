@@ -13,6 +13,7 @@ from tests.channel_payloads import (
     post_mailgun, post_rapidpro, post_sendgrid, post_twilio, post_whatsapp, rapidpro_body, sendgrid_form,
     twilio_form, wa_message, whatsapp_body,
 )
+from tests.helpers import opened_narratives
 
 pytestmark = pytest.mark.security
 
@@ -27,7 +28,7 @@ def intake(run_service):
 
 
 def narratives(db) -> list[str]:
-    return [row[0] for row in db.execute("SELECT narrative FROM intake.feedback ORDER BY received_at")]
+    return opened_narratives(db, "intake")
 
 
 def test_a_nul_in_a_message_on_any_channel_is_dropped_and_the_message_kept(intake, db):

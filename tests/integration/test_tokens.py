@@ -1,15 +1,20 @@
 """Token lifetimes at a real service running outside development."""
+import base64
+import os
 from datetime import timedelta
 
 import pytest
 import requests
 
+from chassis.settings import _Whole
 from tests.tokens import mint_token
 
 
 @pytest.mark.security
 def test_a_service_in_production_refuses_a_long_lived_token_and_takes_a_quarter_hour_one(run_service, db):
-    cases = run_service("cases", environment="production")
+    # Its own master key: production refuses the development one (chassis.settings._Whole: the ring given whole).
+    cases = run_service("cases", environment="production", data_keys={
+        "active_key_id": "m1", "keys": _Whole({"m1": base64.b64encode(os.urandom(32)).decode()})})
 
     def list_cases(ttl):
         token = mint_token(subject="s", role="supervisor", countries=["GN"], ttl=ttl)

@@ -20,7 +20,8 @@ def production_intake_env(**changes) -> dict[str, str]:
     settings = load_settings(IntakeSettings, "intake", environ={})
     env = {"CFM__ENVIRONMENT": "production",
            "CFM__VAULT__KEYS": f'{{"k7": "{key()}"}}', "CFM__VAULT__ACTIVE_KEY_ID": "k7",
-           "CFM__VAULT__INDEX_KEY": key()}
+           "CFM__VAULT__INDEX_KEY": key(),
+           "CFM__DATA_KEYS__KEYS": f'{{"m7": "{key()}"}}', "CFM__DATA_KEYS__ACTIVE_KEY_ID": "m7"}
     for endpoint_id, endpoint in settings.endpoints.items():
         if endpoint.secret is not None:
             env[f"CFM__ENDPOINTS__{endpoint_id.upper()}__SECRET"] = key()
@@ -147,7 +148,9 @@ def compose_environment(service: str) -> dict[str, str]:
     compose = yaml.safe_load((Path(__file__).parents[2] / "deploy" / "docker-compose.yml").read_text())
     environment = compose["services"][service]["environment"]
 
-    shaped = {"CFM_VAULT_KEYS": f'{{"k1": "{key()}"}}', "CFM_VAULT_ACTIVE_KEY_ID": "k1"}
+    shaped = {"CFM_VAULT_KEYS": f'{{"k1": "{key()}"}}', "CFM_VAULT_ACTIVE_KEY_ID": "k1",
+              "CFM_INTAKE_DATA_KEYS": f'{{"m1": "{key()}"}}', "CFM_INTAKE_DATA_KEY_ID": "m1",
+              "CFM_CASES_DATA_KEYS": f'{{"m1": "{key()}"}}', "CFM_CASES_DATA_KEY_ID": "m1"}
 
     def fill(value: str) -> str:
         return re.sub(r"\$\{(\w+)(?::([?-])([^}]*))?\}", lambda m: m.group(3) if m.group(2) == "-"
