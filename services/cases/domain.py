@@ -105,6 +105,10 @@ def priority_of(suggestion: Suggestion) -> str:
 
 # --- workflow ----------------------------------------------------------------------------------------
 
+# Keys of a timeline entry's detail that hold what a person typed, or words quoted from the narrative (the
+# classifier's suggestion and its explanation): sealed under the case's data key, gone with it.
+TEXT_DETAIL_KEYS = ("text", "reason", "resolution", "response", "no_contact_reason", "suggestion")
+
 STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",
             "reopened")
 WORKING = ("in_progress", "waiting_for_complainant", "referred", "resolved")

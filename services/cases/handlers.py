@@ -131,11 +131,15 @@ class Change:
         ), country=case["country"])
 
     def record(self, action: str, **detail) -> None:
-        """A timeline entry; its details (which may quote the narrative or hold a note) are sealed."""
-        # An erased case's timeline keeps only what happened, when and by whom.
-        sealed = {"sealed": TextEnvelope.seal(self.data_key, json.dumps(_jsonable(detail)))} if self.data_key else {}
+        """A timeline entry. Its details that a person typed or that quote the narrative are sealed under
+        the case's data key; the workflow's facts (statuses, categories, deadlines) stay readable to the
+        queries that count them. An erased case's timeline keeps only those facts."""
+        detail = _jsonable(detail)
+        texts = {key: detail.pop(key) for key in list(detail) if key in domain.TEXT_DETAIL_KEYS}
+        if texts and self.data_key:
+            detail["sealed"] = TextEnvelope.seal(self.data_key, json.dumps(texts))
         repository.add_history(self.conn, self.case["case_id"], self.case["version"], self.now, self.actor,
-                               action, sealed)
+                               action, detail)
 
     def schedule(self, deadline: Deadline) -> None:
         repository.save_deadline(self.conn, self.case["case_id"], deadline)
@@ -347,13 +351,13 @@ def access_log(uow, reference: str, caller: Caller) -> AccessLog:
 
 
 def opened_history(entries: list[dict], key) -> list[dict]:
-    """The timeline with its sealed details opened (erased: empty)."""
+    """The timeline with its sealed details opened (erased: the facts alone)."""
     opened = []
     for entry in entries:
         detail = entry["detail"]
-        if isinstance(detail, dict) and set(detail) == {"sealed"}:
-            text = TextEnvelope.open(key, detail["sealed"])
-            detail = json.loads(text) if text else {}
+        if isinstance(detail, dict) and "sealed" in detail:
+            text = TextEnvelope.open(key, detail.pop("sealed"))
+            detail = {**detail, **(json.loads(text) if text else {})}
         opened.append({**entry, "detail": detail})
     return opened
 
@@ -472,7 +476,8 @@ def release(uow, settings, reference, caller, version, reason: str, category_cod
                                         category_code, sub_category)
         _classify(change, category, sub_category, released=True)
         change.record("released", reason=reason, category_code=category_code)
-    return _act(uow, settings, reference, caller, version, "release", do, now, detail={"reason": reason})
+    # The reason is typed text: in the sealed timeline, not in the audit log (which erasure cannot empty).
+    return _act(uow, settings, reference, caller, version, "release", do, now)
 
 
 def _classify(change: Change, category: domain.Category, sub_category: str | None, released: bool = False) -> None:

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from chassis.envelope import TextEnvelope
 from chassis.retention import Due, RetentionKind
 from contracts.events import CaseAnonymised
+from services.cases.domain import TEXT_DETAIL_KEYS
 
 ACTOR = "system"
-# Keys of a timeline entry's detail that hold what a person wrote (or words quoted from it).
-TYPED_DETAIL_KEYS = ("text", "reason", "resolution", "response", "no_contact_reason")
 
 _DUE = """FROM cases WHERE country = %s AND sensitive = %s AND status = 'closed' AND anonymised_at IS NULL
             AND coalesce(updated_at, opened_at) < %s"""
@@ -50,9 +49,9 @@ def anonymise_case(uow, case_id, reference, feedback_id, restricted, country, no
     uow.execute("UPDATE case_notes SET text = '' WHERE case_id = %s", [case_id])
     # What stays sealed (timeline details) can no longer be opened: the case's data key is destroyed.
     TextEnvelope.destroy(uow.conn, str(case_id))
-    strip = "".join(f" - '{key}'" for key in TYPED_DETAIL_KEYS)
-    uow.execute(f"""UPDATE case_history SET detail = (detail{strip}) #- '{{suggestion,explanation}}'
-                    WHERE case_id = %s""", [case_id])
+    # The sealed part, and the texts of entries written before texts were sealed (still in clear).
+    strip = "".join(f" - '{key}'" for key in (*TEXT_DETAIL_KEYS, "sealed"))
+    uow.execute(f"""UPDATE case_history SET detail = detail{strip} WHERE case_id = %s""", [case_id])
     uow.execute("""INSERT INTO case_history (case_id, version, at, actor, action, detail)
                    VALUES (%s, %s, %s, %s, 'anonymised', '{"why": "retention_period_ended"}')""",
                 [case_id, version, now, ACTOR])

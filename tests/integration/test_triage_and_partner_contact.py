@@ -40,8 +40,10 @@ def test_a_focal_point_releases_a_held_case_with_a_reason_and_reads_who_looked_a
                                            if e["action"] == "released"] == ["Demande d'un kit, pas d'abus"]
     again = focal.act("GN-2026-000301", "release", {"reason": "x", "category_code": 2, "version": 2})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "not_restricted")
-    assert db.execute("SELECT detail->>'reason' FROM cases.audit_log WHERE action = 'release'").fetchall() == [
-        ("Demande d'un kit, pas d'abus",)]
+    # The reason is typed text: sealed in the timeline (erasable), never in the append-only audit log.
+    assert db.execute("SELECT actor, detail->>'reason' FROM cases.audit_log WHERE action = 'release'").fetchall() == [
+        ("fp-aissatou", None)]
+    assert "pas d'abus" not in str(db.execute("SELECT detail FROM cases.case_history").fetchall())
 
     log = focal.get("/v1/cases/GN-2026-000301/access-log").json()["entries"]
     actions = [(e["actor"], e["action"]) for e in log]
