@@ -11,59 +11,32 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
 
-import json  # noqa: E402
 import os  # noqa: E402
-import random  # noqa: E402
-import socket  # noqa: E402
 import uuid  # noqa: E402
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
-import requests  # noqa: E402
-from elasticsearch import Elasticsearch  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from chassis.db import apply_migrations  # noqa: E402
 from chassis.services import SERVICES, load_service  # noqa: E402
 from chassis.settings import _deep_merge, load_settings  # noqa: E402
-from tests.tokens import TEST_JWKS, mint_token  # noqa: E402
+# The shared infrastructure's addresses and helpers, importable from here as before.
+from tests.platform import (  # noqa: E402, F401
+    ES_URL, PG_ADMIN_URL, RABBIT_API, RABBIT_AUTH, create_vhost, delete_test_indices, delete_vhost, free_port,
+    fresh_database,
+)
+from tests.tokens import TEST_AUTH_ENV, TEST_JWKS, mint_token  # noqa: E402, F401
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DATABASE = os.environ.get("CFM_TEST_DATABASE", "cfm_test")  # one per checkout run side by side
-RABBIT_API = "http://127.0.0.1:15672/api"
-RABBIT_AUTH = ("guest", "guest")
-ES_URL = "http://127.0.0.1:9200"
 # The services under test trust the test run's own signing key, and fetch no other.
 TEST_AUTH = {"jwks": TEST_JWKS, "jwks_url": None, "revocations_url": None}
-TEST_AUTH_ENV = {"CFM__AUTH__JWKS": json.dumps(TEST_JWKS), "CFM__AUTH__JWKS_URL": "null",
-                 "CFM__AUTH__REVOCATIONS_URL": "null"}
-
-
-def free_port() -> int:
-    """A port free now, below the kernel's ephemeral range (32768 and up on Linux): the services
-    bind it a moment later, and a port from that range could meanwhile be taken by any outgoing
-    connection (to PostgreSQL, RabbitMQ, Elasticsearch)."""
-    while True:
-        port = random.randint(20000, 32000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
 
 
 @pytest.fixture(scope="session")
 def database_url():
     """A database made afresh for this test session, with every service's schema."""
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEST_DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEST_DATABASE)))
-    url = f"postgresql://postgres@127.0.0.1:5432/{TEST_DATABASE}"
-    for name in SERVICES:
-        apply_migrations(url, name)
-    return url
+    return fresh_database(TEST_DATABASE)
 
 
 def empty_database(conn) -> None:
@@ -89,12 +62,9 @@ def db(database_url):
 @pytest.fixture
 def amqp_uri():
     """A RabbitMQ vhost of this test's own, deleted afterwards."""
-    vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
-    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    uri = create_vhost()
+    yield uri
+    delete_vhost(uri)
 
 
 @pytest.fixture
@@ -103,17 +73,6 @@ def es_prefix():
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     yield prefix
     delete_test_indices(prefix)
-
-
-def delete_test_indices(prefix: str) -> None:
-    """Every index and template reporting made under `prefix` (the dev server refuses wildcard deletes)."""
-    client = Elasticsearch(ES_URL)
-    for name in ("cases", "events", "calls"):
-        created = client.options(ignore_status=404).indices.get(index=f"{prefix}-{name}-*")
-        for index in created if isinstance(created, dict) or hasattr(created, "keys") else ():
-            client.options(ignore_status=404).indices.delete(index=index)
-        client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{name}")
-    client.close()
 
 
 @pytest.fixture
