@@ -40,14 +40,33 @@ def database_url():
 
 
 def empty_database(conn) -> None:
-    """Delete every row of every service's tables (the schema and migrations stay)."""
+    """Delete every row of every service's tables and restart their sequences (the schema and
+    migrations stay). Only the tables that need it are truncated: a test leaves most of them empty, and
+    truncating all sixty costs a third of a second a test where looking costs a hundredth."""
     tables = conn.execute(
         """SELECT schemaname, tablename FROM pg_tables
            WHERE schemaname = ANY(%s) AND tablename <> 'schema_migrations'""", [list(SERVICES)]).fetchall()
+    with_rows = conn.execute(sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {}, {} WHERE EXISTS (SELECT FROM {})").format(
+            sql.Literal(schema), sql.Literal(table), sql.Identifier(schema, table)) for schema, table in tables)).fetchall()
+    # Empty tables whose serial or identity column has moved on (rows deleted, or inserts rolled back).
+    moved_on = conn.execute(
+        """SELECT DISTINCT owner_ns.nspname, owner.relname
+           FROM pg_depend d
+           JOIN pg_class seq ON seq.oid = d.objid AND seq.relkind = 'S'
+           JOIN pg_namespace seq_ns ON seq_ns.oid = seq.relnamespace
+           JOIN pg_sequences s ON s.schemaname = seq_ns.nspname AND s.sequencename = seq.relname
+           JOIN pg_class owner ON owner.oid = d.refobjid
+           JOIN pg_namespace owner_ns ON owner_ns.oid = owner.relnamespace
+           WHERE d.deptype IN ('a', 'i') AND owner_ns.nspname = ANY(%s) AND owner.relname <> 'schema_migrations'
+             AND s.last_value IS NOT NULL""", [list(SERVICES)]).fetchall()
+    dirty = sorted(set(with_rows) | set(moved_on))
+    if not dirty:
+        return
     # As a replica, so that the triggers keeping cases' audit log append-only let the test reset it.
     conn.execute("SET session_replication_role = replica")
     conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-        sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in tables)))
+        sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in dirty)))
     conn.execute("RESET session_replication_role")
 
 
