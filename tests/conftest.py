@@ -100,7 +100,7 @@ def make_settings(database_url, amqp_uri, es_prefix):
     def make(service: str, **overrides):
         base = {
             "database": {"url": database_url, "pool_max": 5},
-            "amqp": {"uri": amqp_uri},
+            "amqp": {"uri": amqp_uri, "poll_seconds": 0.1},  # a consumer stops within this
             "elasticsearch": {"url": ES_URL, "index_prefix": es_prefix},
             "tracing": {"exporter": "none"},
             "http": {"port": free_port(), "metrics_port": free_port()},
