@@ -63,11 +63,22 @@ def empty_database(conn) -> None:
     dirty = sorted(set(with_rows) | set(moved_on))
     if not dirty:
         return
+    truncate = sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+        sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in dirty))
     # As a replica, so that the triggers keeping cases' audit log append-only let the test reset it.
     conn.execute("SET session_replication_role = replica")
-    conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-        sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in dirty)))
-    conn.execute("RESET session_replication_role")
+    try:
+        for attempt in (1, 2, 3):
+            try:
+                conn.execute(truncate)
+                break
+            except psycopg.errors.DeadlockDetected:
+                # A transaction of the previous test's services, finishing as they stop, took the
+                # same tables in another order; it ends in a moment.
+                if attempt == 3:
+                    raise
+    finally:
+        conn.execute("RESET session_replication_role")
 
 
 @pytest.fixture
