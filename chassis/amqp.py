@@ -58,7 +58,7 @@ class QueueConsumer(nameko_messaging.QueueConsumer):
     # Connection -------------------------------------------------------------------------------------
     def run(self):
         try:
-            super().run()
+            super().run(safety_interval=self.container.config["SETTINGS"].amqp.poll_seconds)
         except _Stopping:
             pass
         finally:

@@ -49,6 +49,9 @@ class AmqpSettings(Section):
     rpc_timeout_seconds: float = Field(30, gt=0)
     # /health/live fails when the consumer's loop has not moved for this long (a wedged process).
     stall_seconds: float = Field(60, gt=0)
+    # The consumer's loop waits this long at most for a message before it looks whether it must stop:
+    # stopping a service takes about this long per consumer (the tests, which stop services all day, set less).
+    poll_seconds: float = Field(1.0, gt=0, le=5)
 
 
 class HttpSettings(Section):

@@ -1,6 +1,7 @@
 """Tokens for tests, signed by a key made for this test run: the services under test are given its
 public half (auth.jwks), exactly as they are given identity's in a deployment."""
 import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -12,6 +13,9 @@ _private_key = Ed25519PrivateKey.generate()
 _public_raw = _private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 TEST_JWKS = {"keys": [{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": TEST_KID,
                        "x": base64.urlsafe_b64encode(_public_raw).rstrip(b"=").decode()}]}
+# The same trust for services run as processes (tests/e2e): their environment instead of their settings.
+TEST_AUTH_ENV = {"CFM__AUTH__JWKS": json.dumps(TEST_JWKS), "CFM__AUTH__JWKS_URL": "null",
+                 "CFM__AUTH__REVOCATIONS_URL": "null"}
 
 
 def mint_token(*, subject: str, role: str, countries, organisation: str | None = None,

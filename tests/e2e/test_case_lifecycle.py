@@ -6,12 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chassis.migrate import declare_queues
-from chassis.services import SERVICES
-from tests.conftest import ES_URL, TEST_AUTH_ENV, free_port, wait_for
+from tests.conftest import wait_for
+from tests.e2e.platform import running_platform
 from tests.helpers import EventRecorder
 from tests.tokens import bearer
-from tools.platform import start_platform, stop_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -19,28 +17,14 @@ MONDAY_9AM = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # Conakry is on UTC
 
 
 @pytest.fixture
-def platform(db, database_url, amqp_uri, es_prefix, tmp_path):
-    declare_queues(amqp_uri)
-    recorder = EventRecorder(amqp_uri, "cases")
-    sink_port = free_port()
-    env = {
-        "CFM__DATABASE__URL": database_url, "CFM__AMQP__URI": amqp_uri,
-        "CFM__ELASTICSEARCH__URL": ES_URL, "CFM__ELASTICSEARCH__INDEX_PREFIX": es_prefix,
-        "CFM__TRACING__EXPORTER": "none", "CFM__SMS__BASE_URL": f"http://127.0.0.1:{sink_port}",
-        **TEST_AUTH_ENV,
-    }
-    service_env = {name: {"CFM__HTTP__PORT": str(free_port()), "CFM__HTTP__METRICS_PORT": str(free_port())}
-                   for name in SERVICES}
+def platform(db, database_url):  # an empty database: no one else's deadline falls due on the moved clock
+    recorders = []  # bound to cases' events before cases starts, so that it misses none
     # Only this test configuration lets an admin move the cases clock; production leaves it off.
-    service_env["cases"].update({"CFM__CLOCK__ADJUSTABLE": "true", "CFM__DEADLINES__SCAN_SECONDS": "0.2"})
-    processes, settings = start_platform(env, service_env, sink_args=(
-        "--port", str(sink_port), "--record-file", str(tmp_path / "sms.jsonl")))
-    urls = {name: f"http://127.0.0.1:{settings[name].http.port}" for name in SERVICES}
-    yield urls, recorder
-    stop_platform(processes)
-    recorder.close()
-
-
+    cases_env = {"CFM__CLOCK__ADJUSTABLE": "true", "CFM__DEADLINES__SCAN_SECONDS": "0.2"}
+    with running_platform(database_url, service_env={"cases": cases_env},
+                          before_start=lambda amqp_uri: recorders.append(EventRecorder(amqp_uri, "cases"))) as running:
+        yield running.urls, recorders[0]
+    recorders[0].close()
 
 
 def test_a_complaint_is_classified_warned_breached_resolved_and_closed(platform):

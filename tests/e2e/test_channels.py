@@ -1,5 +1,5 @@
-"""Every intake channel end to end, with the five services as processes (one platform for
-the whole module): a provider's payload goes in, the case is visible in cases, and the
+"""Every intake channel end to end, with the five services as processes (the e2e tests' shared
+platform): a provider's payload goes in, the case is visible in cases, and the
 contact lives only in intake's vault. Call records, which open no case, are read by a
 real consumer bound to intake's events exchange."""
 import io
@@ -8,17 +8,17 @@ import json
 import psycopg
 import pytest
 import requests
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Queue
 from openpyxl import Workbook
 
 from tests.channel_payloads import (
-    BOX_CSV, call_records, env_for_endpoint_secrets, gateway_body, kobo_submission, mailgun_form, post_calls,
+    BOX_CSV, call_records, gateway_body, kobo_submission, mailgun_form, post_calls,
     post_gateway, post_kobo, post_mailgun, post_rapidpro, post_sendgrid, post_twilio, post_whatsapp, rapidpro_body,
     sendgrid_form, twilio_form, wa_message, whatsapp_body,
 )
 from tests.conftest import wait_for
+from tests.e2e.conftest import INTAKE_EVENTS_QUEUE
 from tests.helpers import opened_narratives
-from tests.e2e.platform import running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -27,18 +27,11 @@ PERSONAL = ["622123456", "622 12 34 56", "664112233", "Mariama", "Kadiatou", "Fa
             "ousmane.sow", "Nènè", "664001122", "622456789", "622998877"]
 
 
-def declare_own_intake_queue(amqp_uri: str) -> None:
-    """A consumer of intake's events of the test's own, to read CallRecorded and StatusRequested."""
-    with Connection(amqp_uri) as conn:
-        Queue("e2e-intake-events", exchange=Exchange("intake.events", type="topic", durable=True),
-              routing_key="#", durable=True)(conn.channel()).declare()
-
-
 @pytest.fixture(scope="module")
-def platform(database_url):
-    with running_platform(database_url, env_for_endpoint_secrets(), before_start=declare_own_intake_queue) as running:
-        tokens = {role: running.headers(role) for role in ("agent", "supervisor", "focal_point")}
-        yield {"urls": running.urls, "tokens": tokens, "amqp_uri": running.amqp_uri, "database_url": database_url}
+def platform(shared_platform):
+    tokens = {role: shared_platform.headers(role) for role in ("agent", "supervisor", "focal_point")}
+    yield {"urls": shared_platform.urls, "tokens": tokens, "amqp_uri": shared_platform.amqp_uri,
+           "database_url": shared_platform.database_url}
 
 
 def case_in_cases(platform, reference, role="agent"):
@@ -151,7 +144,7 @@ def test_call_records_and_status_requests_reach_the_bus_and_open_no_case(platfor
 
     def consumed():
         with Connection(platform["amqp_uri"]) as conn:
-            queue = Queue("e2e-intake-events")(conn.channel())
+            queue = Queue(INTAKE_EVENTS_QUEUE)(conn.channel())
             while (message := queue.get(no_ack=True)) is not None:
                 envelope = json.loads(message.body)
                 if envelope["type"] in ("call_recorded", "status_requested"):

@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from chassis.services import SERVICES
-from tests.e2e.platform import running_platform
 from tests.tokens import TEST_KID, mint_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.security]
@@ -24,7 +23,7 @@ def tampered(token: str) -> str:
     return f"{header}.{forged}.{signature}"
 
 
-def test_every_service_refuses_tokens_identity_did_not_issue(db, database_url):
+def test_every_service_refuses_tokens_identity_did_not_issue(shared_platform):
     now = datetime.now(UTC)
     claims = {"sub": "ops-1", "role": "ops", "countries": ["GN"], "iss": "cfm-platform", "aud": "cfm",
               "iat": now, "exp": now + timedelta(minutes=5)}
@@ -36,11 +35,10 @@ def test_every_service_refuses_tokens_identity_did_not_issue(db, database_url):
                                     headers={"kid": TEST_KID}),
         "unsigned": jwt.encode(claims, None, algorithm="none"),
     }
-    with running_platform(database_url) as platform:
-        for service in SERVICES:
-            url = f"{platform.urls[service]}/admin/parked"
-            assert requests.get(url, headers={"Authorization": f"Bearer {valid}"}, timeout=10).status_code == 200
-            for kind, token in refused.items():
-                answer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-                assert answer.status_code == 401, (service, kind)
-                assert answer.json()["error"]["code"] in ("invalid_token", "expired_token"), (service, kind)
+    for service in SERVICES:
+        url = f"{shared_platform.urls[service]}/admin/parked"
+        assert requests.get(url, headers={"Authorization": f"Bearer {valid}"}, timeout=10).status_code == 200
+        for kind, token in refused.items():
+            answer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert answer.status_code == 401, (service, kind)
+            assert answer.json()["error"]["code"] in ("invalid_token", "expired_token"), (service, kind)

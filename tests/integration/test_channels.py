@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from chassis.services import load_service
 from chassis.settings import load_settings
-from tests.conftest import RABBIT_API, RABBIT_AUTH, TEST_AUTH, RunningService, free_port
+from tests.conftest import TEST_AUTH, RunningService, create_vhost, delete_vhost, free_port
 
 from tests.channel_payloads import (
     BOX_CSV, ENDPOINT_SECRETS, KOBO_FORM, WHATSAPP_NUMBER_ID, WHATSAPP_VERIFY, call_records, gateway_body, kobo_submission,
@@ -28,12 +28,9 @@ from tests.helpers import metric_value, opened_narratives
 def intake(database_url):
     """One intake for the tests of this module that need no settings of their own (starting and
     stopping a container per test would triple the module's time); `db` empties its tables per test."""
-    vhost = f"cfm-test-{uuid.uuid4().hex[:10]}"
-    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    amqp_uri = create_vhost()
     settings = load_settings(load_service("intake")[1], "intake", environ={}, overrides={
-        "database": {"url": database_url, "pool_max": 5}, "amqp": {"uri": f"amqp://guest:guest@127.0.0.1:5672/{vhost}"},
+        "database": {"url": database_url, "pool_max": 5}, "amqp": {"uri": amqp_uri, "poll_seconds": 0.1},
         "tracing": {"exporter": "none"}, "http": {"port": free_port(), "metrics_port": free_port()},
         "endpoints": ENDPOINT_SECRETS, "auth": TEST_AUTH})
     container = ServiceContainer(load_service("intake")[0], settings.nameko_config())
@@ -42,7 +39,7 @@ def intake(database_url):
     with eventlet.Timeout(10, False):
         container.stop()
     container.kill()
-    requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    delete_vhost(amqp_uri)
 
 
 def events(db, event_type):
