@@ -51,6 +51,29 @@ def test_a_failed_acknowledgement_opens_one_callback_task_worked_until_unreachab
                        ("callback_attempt", "call_dropped")]
 
 
+def test_restricted_cases_are_called_back_by_focal_points_and_withdrawn_consent_ends_the_calls(run_service,
+                                                                                                amqp_uri, db):
+    cases = run_service("cases")
+    open_case(amqp_uri, db, "Le paiement est en retard.", REFERENCE)
+    case_id = db.execute("SELECT case_id FROM cases.cases WHERE reference = %s", [REFERENCE]).fetchone()[0]
+    db.execute("UPDATE cases.cases SET restricted = true WHERE case_id = %s", [case_id])
+    envelope = publish_event(amqp_uri, "notifications", failed_acknowledgement(case_id))
+    wait_for(lambda: db.execute("SELECT 1 FROM cases.processed_messages WHERE message_id = %s",
+                                [envelope.message_id]).fetchone())
+    agent, focal_point = Api(cases), Api(cases, role="focal_point")
+
+    assert agent.get("/v1/callbacks").json()["callbacks"] == []
+    [task] = focal_point.get("/v1/callbacks").json()["callbacks"]
+    assert db.execute("SELECT count(*) FROM cases.audit_log WHERE action = 'list_callbacks' AND case_id = %s",
+                      [case_id]).fetchone()[0] == 1
+
+    db.execute("UPDATE cases.cases SET consent_callback = false WHERE case_id = %s", [case_id])  # as on withdrawal
+    assert focal_point.get("/v1/callbacks").json()["callbacks"] == []
+    refused = requests.post(f"{cases.url}/v1/callbacks/{task['task_id']}/attempts", json={"outcome": "reached"},
+                            headers=focal_point.headers, timeout=10)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "consent_withdrawn")
+
+
 def test_no_callback_task_for_a_person_who_does_not_want_to_be_called(run_service, amqp_uri, db):
     cases = run_service("cases")
     open_case(amqp_uri, db, "Le paiement est en retard.", REFERENCE)
