@@ -42,6 +42,8 @@ def test_an_agent_calls_back_a_person_whose_acknowledgement_never_arrived(platfo
     if page.get_by_label("J'ai lu ce code de conduite").count():
         page.get_by_label("J'ai lu ce code de conduite").check()
         page.get_by_role("button", name="Continuer").click()
+    if page.get_by_role("button", name="Français").count():  # the agent's journey leaves them in English
+        page.get_by_role("button", name="Français").click()
     page.get_by_role("link", name="Rappels").click()
 
     def listed():
