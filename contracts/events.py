@@ -144,6 +144,22 @@ class NotificationSent(EventPayload):
     provider_message_id: str
 
 
+class MessageDeliveryFailed(EventPayload):
+    """The provider reported that a message to a complainant about their case never arrived (Twilio's
+    `failed`/`undelivered`, WhatsApp's `failed`): someone should call them instead. Once per message."""
+
+    event_type: ClassVar[str] = "message_delivery_failed"
+    event_version: ClassVar[int] = 1
+
+    notification_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    purpose: Literal["acknowledgement", "status_reply"]
+    channel: Literal["sms", "whatsapp"]
+    error_code: str | None = Field(None, max_length=20, description="The provider's error code, e.g. 30003")
+    failed_at: AwareDatetime
+
+
 # --- intake: telephony and status requests -------------------------------------------------------
 
 

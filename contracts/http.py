@@ -754,7 +754,36 @@ class ContactExport(Contract):
     cases: list[ExportedCase]
 
 
+# --- callback tasks (cases) ---------------------------------------------------------------------------------
+
+CallbackOutcome = Literal["reached", "no_answer", "wrong_number", "call_dropped"]
+
+
+class CallbackTask(Contract):
+    """A person to call back about their case (GET /v1/callbacks): why, by when, and how it went so far."""
+
+    task_id: UUID
+    reference: CaseReference
+    country: CountryCode
+    reason: Literal["message_failed"] = Field(description="message_failed: an acknowledgement or reply never arrived")
+    due_at: AwareDatetime
+    state: Literal["open", "reached", "unreachable"]
+    failed_attempts: int
+    attempts_allowed: int = Field(description="Failed attempts after which the task ends as unreachable")
+
+
+class CallbackTasks(Contract):
+    callbacks: list[CallbackTask]
+
+
+class CallbackAttempt(Contract):
+    """POST /v1/callbacks/{task_id}/attempts: one call made. A wrong number ends the task at once."""
+
+    outcome: CallbackOutcome
+
+
 __all_contracts__ = [
+    "CallbackTask", "CallbackTasks", "CallbackAttempt",
     "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",

@@ -17,7 +17,7 @@ import psycopg
 import requests
 
 from services.identity.commands import dev_token
-from services.intake.signatures import twilio_signature
+from chassis.signatures import twilio_signature
 from services.reporting.reports import percentile
 from tools.bench import RABBIT_API, isolated_resources
 from tools.platform import start_platform, stop_platform

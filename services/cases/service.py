@@ -9,12 +9,14 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import ConsentWithdrawn, ErasureCompleted, FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.events import (
+    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailed, ReferralCreated, StatusRequested,
+)
 from contracts.http import (
-    AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
+    AddCaseNote, AssignCase, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
     LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import consent, erasure, handlers, retention
+from services.cases import callbacks, consent, erasure, handlers, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -130,11 +132,32 @@ class CasesService(PlatformService):
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
 
+    @consume_event("notifications", MessageDeliveryFailed)
+    def on_message_delivery_failed(self, event: MessageDeliveryFailed, envelope):
+        callbacks.open_for_failed_message(self.db(), event, self.settings.callback_policy, now=self.now())
+
     @SettingsTimer.decorator("deadlines.scan_seconds")
     def fire_due_deadlines(self):
         fired = handlers.fire_due_deadlines(self.db(), self.settings, now=self.now())
         if fired:
             log.info("%d deadline warnings or breaches fired", fired)
+
+    # --- callback tasks (callbacks.py) ----------------------------------------------------------------
+
+    @api("GET", "/v1/callbacks", roles=CASE_ROLES)
+    def list_callbacks(self, request, principal):
+        return callbacks.list_open(self.db(), caller_of(request, principal), countries_asked(request, principal),
+                                   self.settings.callback_policy)
+
+    @api("POST", "/v1/callbacks/<task_id>/attempts", roles=CASE_ROLES)
+    def record_callback_attempt(self, request, principal, task_id):
+        try:
+            task = UUID(task_id)
+        except ValueError:
+            raise ApiError(404, "callback_not_found", "No callback task with this id is in your scope.") from None
+        return callbacks.record_attempt(self.db(), caller_of(request, principal), task,
+                                        parse_body(request, CallbackAttempt), self.settings.callback_policy,
+                                        now=self.now())
 
     # --- reading ------------------------------------------------------------------------------------
 

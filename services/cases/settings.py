@@ -15,6 +15,7 @@ from pydantic import Field
 from chassis.envelope import DataKeySettings, TextEnvelope
 from chassis.settings import Section, ServiceSettings
 from services.cases import domain
+from services.cases.callbacks import Policy as CallbackPolicy
 from services.cases import model as classifier_model
 from services.cases.business_time import Calendar
 
@@ -68,6 +69,14 @@ class ClassifierSettings(Section):
                                                   "default: services/cases/models")
 
 
+class CallbackSettings(Section):
+    """A country's callback tasks (callbacks.py): called back within `due_hours` of a failed message;
+    the task ends as unreachable after `max_failed_attempts` calls that did not reach the person."""
+
+    due_hours: float = Field(24, gt=0)
+    max_failed_attempts: int = Field(3, ge=1, le=20)
+
+
 class CasesSettings(ServiceSettings):
     # A master key ring from the environment replaces the development one whole.
     replaced_whole = ("data_keys.keys",)
@@ -81,6 +90,7 @@ class CasesSettings(ServiceSettings):
     clock: ClockSettings = ClockSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     quality: QualitySettings = QualitySettings()
+    callbacks: dict[str, CallbackSettings] = Field(default_factory=dict, description="Per country")
 
     @cached_property
     def text_envelope(self) -> TextEnvelope:
@@ -113,6 +123,9 @@ class CasesSettings(ServiceSettings):
             version=own.version, sub_categories=tuple(own.sub_categories),
             categories={code: domain.Category(code, **category.model_dump())
                         for code, category in own.categories.items()})
+
+    def callback_policy(self, country: str) -> CallbackPolicy:
+        return CallbackPolicy(**self.callbacks.get(country, CallbackSettings()).model_dump())
 
     def classifier_phrases(self, country: str) -> dict[str, list[str]]:
         return self.classifier.phrases.get(country, {})

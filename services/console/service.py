@@ -3,6 +3,7 @@ through the other services' HTTP APIs with the person's own token; the console k
 of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what every page goes through."""
 from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
+from services.console.pages.callbacks import CallbackPages
 from services.console.pages.cases import CasePages
 from services.console.pages.data_protection import DataProtectionPages
 from services.console.pages.focal_point import FocalPointPages
@@ -15,8 +16,8 @@ from services.console.pages.users import UserPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, CallerPages, FocalPointPages, PartnerPages, SupervisorPages, ManagerPages,
-                     OperationsPages, UserPages, DataProtectionPages, ConsoleFrame):
+class ConsoleService(SignInPages, CasePages, CallbackPages, CallerPages, FocalPointPages, PartnerPages,
+                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages, ConsoleFrame):
     name = "console"
 
 

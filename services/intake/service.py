@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 from pydantic import RootModel
 from werkzeug.wrappers import Response
 
+from chassis import signatures
 from chassis.amqp import rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body, read_form, without_nul
@@ -24,7 +25,7 @@ from contracts.http import (
     CallRecords, ContactExportRequest, ContactLookup, DeliveryReceipt, FeedbackSubmission, WebFormSubmission,
 )
 from contracts.rpc import RevealContactRequest
-from services.intake import domain, erasure, handlers, metrics, retention, rights, signatures
+from services.intake import domain, erasure, handlers, metrics, retention, rights
 from services.intake.formats import email, gateway, kobo, rapidpro, twilio, web_form, whatsapp
 from services.intake.formats.common import reading_payload
 from services.intake.formats.spreadsheets import XLSX_TYPE

@@ -88,3 +88,18 @@ def recent_alerts(conn, country: str, limit: int) -> list[dict]:
     keys = ("alert_id", "country", "reference", "reason", "deadline_kind", "due_at", "alerted_at", "restricted",
             "recipients")
     return [dict(zip(keys, row)) for row in rows]
+
+
+def message_for_receipt(conn, provider_message_id: str) -> dict | None:
+    """The message a receipt is about, locked until the transaction ends (two receipts at once queue up)."""
+    row = conn.execute(
+        """SELECT notification_id, case_id, reference, country, purpose, channel, delivery_state
+           FROM notifications WHERE provider_message_id = %s FOR UPDATE""", [provider_message_id]).fetchone()
+    keys = ("notification_id", "case_id", "reference", "country", "purpose", "channel", "delivery_state")
+    return dict(zip(keys, row)) if row else None
+
+
+def record_delivery_state(conn, notification_id, state: str, error_code: str | None, at) -> None:
+    conn.execute(
+        """UPDATE notifications SET delivery_state = %s, delivery_error = %s, delivery_updated_at = %s
+           WHERE notification_id = %s""", [state, error_code, at, notification_id])

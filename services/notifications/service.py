@@ -1,22 +1,36 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
 from datetime import UTC, datetime
 
+from werkzeug.wrappers import Response
+
+from chassis import signatures
 from chassis.amqp import RpcProxy
 from chassis.errors import ApiError
-from chassis.http import api
 from chassis.erasure import erase_messaging_only
+from chassis.http import api, read_form, read_json
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import (
     CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
 )
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import consent, domain, handlers, repository
+from services.notifications import consent, domain, handlers, receipts, repository
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
 
 MAX_ALERTS_LISTED = 200
+RECEIPT_BODY_BYTES = 64 * 1024
+
+
+def _bad_signature() -> ApiError:
+    return ApiError(403, "invalid_signature", "The request's signature does not match.")
+
+
+def _receipt_body(request) -> bytes:
+    if (request.content_length or 0) > RECEIPT_BODY_BYTES:
+        raise ApiError(413, "body_too_large", "The body is larger than this endpoint accepts.")
+    return request.get_data(cache=True)
 
 
 def now():
@@ -103,6 +117,39 @@ class NotificationsService(PlatformService):
     @consume_event("cases", ErasureApproved)
     def on_erasure_approved(self, erasure: ErasureApproved, envelope):
         erase_messaging_only(self.db(), erasure, envelope, self.name)
+
+    # --- delivery receipts (receipts.py) ----------------------------------------------------------
+
+    @api("POST", "/v1/receipts/twilio", public=True)
+    def receive_twilio_receipt(self, request):
+        _receipt_body(request)
+        if request.mimetype != "application/x-www-form-urlencoded":
+            raise ApiError(415, "unsupported_media_type", "Send the status callback form-encoded.")
+        params = [(name, value) for name, values in request.form.lists() for value in values]
+        if not signatures.twilio_valid(self.settings.sms.auth_token.get_secret_value(), self._called_url(request),
+                                       params, request.headers.get("X-Twilio-Signature")):
+            raise _bad_signature()
+        receipt = receipts.twilio_receipt(read_form(request))
+        if receipt is not None:
+            receipts.apply(self.db, "twilio", receipt, now())
+        return Response("", status=204)
+
+    @api("POST", "/v1/receipts/whatsapp", public=True)
+    def receive_whatsapp_receipts(self, request):
+        raw = _receipt_body(request)
+        secret = self.settings.receipts.whatsapp_app_secret
+        if secret is None or not signatures.meta_valid(secret.get_secret_value(), raw,
+                                                       request.headers.get("X-Hub-Signature-256")):
+            raise _bad_signature()
+        for receipt in receipts.whatsapp_receipts(read_json(raw)):
+            receipts.apply(self.db, "whatsapp", receipt, now())
+        return Response("", status=200)  # Meta retries anything else
+
+    def _called_url(self, request) -> str:
+        """The URL as Twilio called it (it signs it), behind a proxy too."""
+        base = self.settings.receipts.public_base_url or f"{request.scheme}://{request.host}"
+        query = request.query_string.decode()
+        return base.rstrip("/") + request.root_path + request.path + (f"?{query}" if query else "")
 
 
 def _as_seen_by(principal, row: dict) -> StaffAlert:

@@ -31,6 +31,16 @@ class AlertSettings(Section):
     recipients: dict[str, list[AlertRecipient]] = {}
 
 
+class ReceiptSettings(Section):
+    """Delivery receipts' endpoints. Twilio signs its status callbacks with the account's auth token
+    (sms.auth_token) over the URL it called: behind a proxy, `public_base_url` is that URL's start."""
+
+    public_base_url: str | None = None
+    whatsapp_app_secret: SecretStr | None = Field(None, description=(
+        "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
+
+
 class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
+    receipts: ReceiptSettings = ReceiptSettings()

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from chassis import signatures
 from chassis.errors import ApiError
 from contracts.common import AgeGroup, Channel, Sex
-from services.intake import domain, signatures
+from services.intake import domain
 from services.intake.formats import gateway, kobo, spreadsheets, twilio, whatsapp
 from services.intake.ratelimit import client_address, client_key, trusted_networks
 from services.intake.settings import EndpointSettings, KoboFields

@@ -1,5 +1,5 @@
-"""How each provider proves a request is its own. Pure functions: the service
-passes in the raw body, URL, parameters and the endpoint's secret.
+"""How each provider proves a request is its own (intake's channels, notifications' delivery receipts).
+Pure functions: the caller passes in the raw body, URL, parameters and the secret.
 
 Every comparison is constant-time (hmac.compare_digest), on bytes: a header may carry any
 character (werkzeug reads headers as latin-1), and compare_digest refuses non-ASCII text.
