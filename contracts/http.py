@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from contracts.common import (
     AgentAssessment, CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag, Location, Respondent,
 )
-from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative
+from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative, ReferralOutcome
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -525,6 +525,10 @@ class ReferralView(Contract):
     overdue: bool = Field(description="Not answered by respond_by: a focal point must re-route it")
     answered_at: datetime | None = None
     decline_reason: DeclineReason | None = None
+    outcome: ReferralOutcome | None = Field(None, description="What happened, once the partner recorded it")
+    outcome_on: date | None = None
+    outcome_due: bool = Field(False, description="Accepted long ago (referrals.outcome_due_days) and still no "
+                                                 "outcome: a focal point was reminded")
 
 
 class ReferralList(Contract):
@@ -537,6 +541,14 @@ class ReferralDecline(Contract):
     """POST /v1/referrals/{referral_id}/decline"""
 
     reason: DeclineReason
+
+
+class RecordReferralOutcome(Contract):
+    """POST /v1/referrals/{referral_id}/outcome (the partner who accepted it). The note stays in referrals."""
+
+    outcome: ReferralOutcome
+    on: date = Field(description="The day it happened: not before the referral, not in the future")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
 class ReferralContact(Contract):
@@ -759,7 +771,7 @@ __all_contracts__ = [
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList",
-    "ReferralDecline", "RouteReferral", "ReferralContact", "PartnerList",
+    "ReferralDecline", "RecordReferralOutcome", "RouteReferral", "ReferralContact", "PartnerList",
     "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",

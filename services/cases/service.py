@@ -9,12 +9,14 @@ from chassis.http import api, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
-from contracts.events import ConsentWithdrawn, FeedbackReceived, ReferralCreated, StatusRequested
+from contracts.events import (
+    ConsentWithdrawn, FeedbackReceived, ReferralCreated, ReferralOutcomeRecorded, StatusRequested,
+)
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
     LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, ResolveCase,
 )
-from services.cases import consent, handlers, retention
+from services.cases import consent, handlers, referral_outcomes, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,10 @@ class CasesService(PlatformService):
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
+
+    @consume_event("referrals", ReferralOutcomeRecorded)
+    def on_referral_outcome_recorded(self, event: ReferralOutcomeRecorded, envelope):
+        referral_outcomes.record_referral_outcome(self.db(), event)
 
     @SettingsTimer.decorator("deadlines.scan_seconds")
     def fire_due_deadlines(self):

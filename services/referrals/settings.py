@@ -23,3 +23,5 @@ class ResponseSettings(Section):
 class ReferralsSettings(ServiceSettings):
     partners: dict[str, list[PartnerSettings]] = {}
     response: ResponseSettings = ResponseSettings()
+    # An accepted referral with no outcome after this many days reminds a focal point (outcomes.py).
+    outcome_due_days: int = Field(30, ge=0)
