@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+    AdminName, AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
 )
 from contracts.envelope import EventPayload
 
@@ -80,6 +80,8 @@ class CaseOpened(EventPayload):
     consent: Consent = Consent()
     contact_verified: bool | None = Field(None, description=(
         "As FeedbackReceived.contact_verified: False means the contact may be anyone's and gets no automatic SMS"))
+    area: AdminName | None = Field(None, description="Region (adm1) the message is about, as the person said: "
+                                                     "referrals prefers a partner working there")
 
 
 class ReferralCreated(EventPayload):

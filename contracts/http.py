@@ -562,9 +562,17 @@ class ReferralContact(Contract):
 
 
 class Partner(Contract):
+    """A partner of the country's directory."""
+
     id: str
     name: str
     categories: list[int] = Field(description="The categories the partner receives by default")
+    services: list[str] = Field(default_factory=list, description="What it offers: medical, psychosocial, legal...")
+    areas: list[str] = Field(default_factory=list, description="Regions (adm1) it works in; empty: country-wide")
+    languages: list[str] = Field(default_factory=list)
+    contact_hours: str | None = None
+    focal_person: str | None = Field(None, description="Who at the partner answers for referrals")
+    on_duty_phone: str | None = Field(None, description="Texted the reference of every emergency referral")
 
 
 class PartnerList(Contract):

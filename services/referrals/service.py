@@ -117,15 +117,14 @@ class ReferralsService(PlatformService):
 
     @api("GET", "/v1/partners", roles=("focal_point",))
     def list_partners(self, request, principal):
-        """The partners a focal point may route a referral of one of their countries to."""
+        """The country's partner directory: whom a focal point may route a referral to, and how to reach them."""
         country = (request.args.get("country") or "").upper()
         if not country:
             raise ApiError(422, "invalid_filter", "Name the country: ?country=GN.",
                            [{"field": "country", "reason": "required"}])
         principal.require_country(country)
         return PartnerList(country=country, partners=[
-            Partner(id=partner.id, name=partner.name, categories=partner.categories)
-            for partner in self.settings.partners.get(country, [])])
+            Partner(**partner.model_dump()) for partner in self.settings.partners.get(country, [])])
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/accept", roles=("partner",))
     def accept_referral(self, request, referral_id, principal):

@@ -111,3 +111,20 @@ def test_an_accepted_referral_without_an_outcome_reminds_a_focal_point_once(run_
     restarted = run_service("referrals", outcome_due_days=0, response={"overdue_scan_seconds": 0.1})
     assert Partner(restarted).post(referral_of(db, "GN-2026-000713"), "accept").status_code == 200
     assert wait_for(lambda: reminded() if len(reminded()) == 2 else None) == ["GN-2026-000712", "GN-2026-000713"]
+
+
+def test_the_partner_directory_routes_by_area_and_shows_how_to_reach_each_partner(run_service, amqp_uri, db):
+    referrals = run_service("referrals")
+    in_kindia = sensitive_case("GN-2026-000721", 10).model_copy(update={"area": "Kindia"})
+    for case in (in_kindia, sensitive_case("GN-2026-000722", 10)):
+        publish_event(amqp_uri, "cases", case)
+    wait_for(lambda: db.execute("SELECT count(*) FROM referrals.referrals").fetchone()[0] == 2)
+    assert dict(db.execute("SELECT reference, partner_id FROM referrals.referrals").fetchall()) == {
+        "GN-2026-000721": "gn-protection-partner-kindia", "GN-2026-000722": PROTECTION}
+
+    directory = requests.get(f"{referrals.url}/v1/partners", params={"country": "gn"},
+                             headers=referrals.headers("focal_point"), timeout=10).json()
+    kindia = next(partner for partner in directory["partners"] if partner["id"] == "gn-protection-partner-kindia")
+    assert (kindia["areas"], kindia["on_duty_phone"], "shelter" in kindia["services"]) == (
+        ["Kindia"], "+224620000302", True)
+    assert kindia["contact_hours"] and kindia["focal_person"] and "sus" in kindia["languages"]
