@@ -590,12 +590,15 @@ class RouteReferral(Contract):
 
 
 class StaffAlert(Contract):
-    """A warning or breach of a deadline, or an emergency case, sent to the country's supervisors on duty."""
+    """A warning or breach of a deadline, or an emergency case, sent to the country's supervisors on duty; or an
+    emergency referral, sent to its partner's on-duty number."""
 
     alert_id: UUID
     country: CountryCode
     reference: CaseReference
-    reason: Literal["deadline_warning", "deadline_breached", "emergency_case"]
+    reason: Literal["deadline_warning", "deadline_breached", "emergency_case", "emergency_referral"] = Field(
+        description="`emergency_referral`: the reference of an emergency referral, texted to its partner's on-duty "
+                    "number (recipient: the partner's id)")
     deadline_kind: DeadlineKind | None = Field(
         description="None for a restricted case, to anyone but a focal point: a referral deadline says it is "
                     "sensitive")

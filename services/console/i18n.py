@@ -563,6 +563,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "alert_reason.deadline_warning": ("Échéance proche", "Deadline near"),
     "alert_reason.deadline_breached": ("Échéance dépassée", "Deadline passed"),
     "alert_reason.emergency_case": ("Urgence", "Emergency"),
+    "alert_reason.emergency_referral": ("Référencement urgent", "Emergency referral"),
     "quality.title": ("Contrôle qualité", "Quality control"),
     "quality.intro": ("Chaque semaine, quelques cas clôturés par chaque agent, tirés au hasard : la réponse "
                       "était-elle juste, polie, complète, à temps ?", "Each week, a few cases closed by each "

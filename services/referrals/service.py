@@ -2,7 +2,7 @@
 points re-route, mark overdue referrals."""
 from datetime import UTC, datetime
 
-from chassis.amqp import RpcProxy
+from chassis.amqp import RpcProxy, rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.messaging import consume_event
@@ -13,6 +13,7 @@ from contracts.http import (
     Partner, PartnerList, RecordReferralOutcome, ReferralContact, ReferralDecline, ReferralList, ReferralView,
     RouteReferral,
 )
+from contracts.rpc import PartnerOnDutyRequest, PartnerOnDutyResponse
 from services.referrals import consent, domain, handlers, outcomes, repository
 from services.referrals.settings import ReferralsSettings
 
@@ -125,6 +126,15 @@ class ReferralsService(PlatformService):
         principal.require_country(country)
         return PartnerList(country=country, partners=[
             Partner(**partner.model_dump()) for partner in self.settings.partners.get(country, [])])
+
+    @rpc
+    def get_partner_on_duty(self, request: dict) -> dict:
+        """The directory's on-duty number of a partner, for notifications to text an emergency referral to."""
+        asked = PartnerOnDutyRequest.model_validate(request)
+        partner = next((partner for partner in self.settings.partners.get(asked.country, [])
+                        if partner.id == asked.partner_id), None)
+        return PartnerOnDutyResponse(partner_id=asked.partner_id,
+                                     phone=partner.on_duty_phone if partner else None).model_dump(mode="json")
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/accept", roles=("partner",))
     def accept_referral(self, request, referral_id, principal):

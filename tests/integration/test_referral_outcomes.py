@@ -6,9 +6,11 @@ from uuid import uuid4
 import requests
 
 from contracts.common import Consent
+from contracts.envelope import Envelope
 from contracts.events import FeedbackReceived
 from tests.conftest import wait_for
 from tests.helpers import publish_event
+from tests.integration.test_notifications import handled, sms_settings, sms_sink  # noqa: F401 (fixture)
 from tests.integration.test_referrals import sensitive_case
 
 PROTECTION = "gn-protection-partner"
@@ -128,3 +130,31 @@ def test_the_partner_directory_routes_by_area_and_shows_how_to_reach_each_partne
     assert (kindia["areas"], kindia["on_duty_phone"], "shelter" in kindia["services"]) == (
         ["Kindia"], "+224620000302", True)
     assert kindia["contact_hours"] and kindia["focal_person"] and "sus" in kindia["languages"]
+
+
+def test_an_emergency_referral_texts_its_reference_once_to_the_partners_on_duty_number(
+        run_service, amqp_uri, db, sms_sink):
+    run_service("referrals")
+    notifications = run_service("notifications", sms=sms_settings(sms_sink))
+    emergency = sensitive_case("GN-2026-000731", 9, priority="emergency")
+    publish_event(amqp_uri, "cases", emergency)
+    publish_event(amqp_uri, "cases", sensitive_case("GN-2026-000732", 10))  # not an emergency: no SMS
+
+    def created():
+        rows = db.execute("SELECT body FROM referrals.outbox WHERE event_type = 'referral_created' ORDER BY id")
+        return [row[0] for row in rows.fetchall()]
+    referral = wait_for(lambda: len(created()) == 2 and created())
+    publish_event(amqp_uri, "referrals", None, envelope=Envelope.model_validate(referral[0]))  # redelivered
+
+    wait_for(lambda: handled(notifications, "referral_created.v1") >= 3)
+    # (The supervisors on duty got the emergency case's own alert, as ever.)
+    assert [sms["body"] for sms in sms_sink.messages if sms["to"] == "+224620000301"] == [
+        "CFM URGENCE : nouveau référencement GN-2026-000731. Ouvrez la console CFM."]
+
+    def alerts(role):
+        return requests.get(f"{notifications.url}/v1/alerts", params={"country": "GN"}, timeout=10,
+                            headers=notifications.headers(role)).json()["alerts"]
+    assert [alert["recipients"] for alert in alerts("focal_point") if alert["reason"] == "emergency_referral"] == [
+        [PROTECTION]]
+    # A referral says the case is sensitive: not listed to who may not open it.
+    assert "emergency_referral" not in [alert["reason"] for alert in alerts("supervisor")]
