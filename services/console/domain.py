@@ -469,3 +469,22 @@ def triage_body(decision: str, form) -> tuple[dict | None, list[tuple[str, str]]
 def decline_reason(form) -> str | None:
     reason = (form.get("reason") or "").strip()
     return reason if reason in DECLINE_REASONS else None
+
+
+REFERRAL_OUTCOMES = ("service_provided", "not_reached", "referred_on", "closed")
+OUTCOME_NOTE_MAX = 2000
+
+
+def referral_outcome_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The partner's outcome form as referrals' body, or the fields to correct (referrals checks the date's range)."""
+    outcome, on, note = (form.get(name, "").strip() for name in ("outcome", "on", "note"))
+    errors = []
+    if outcome not in REFERRAL_OUTCOMES:
+        errors.append(("outcome", "choose"))
+    try:
+        on = date.fromisoformat(on).isoformat()
+    except ValueError:
+        errors.append(("on", "required"))
+    if len(note) > OUTCOME_NOTE_MAX:
+        errors.append(("note", "too_long"))
+    return (None, errors) if errors else ({"outcome": outcome, "on": on, "note": note or None}, [])
