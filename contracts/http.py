@@ -675,6 +675,8 @@ class PartnerReferrals(Contract):
     declined: int
     pending: int
     overdue: int = Field(0, description="Not answered in time, waiting to be re-routed")
+    outcomes: dict[str, int] = Field(default_factory=dict, description=(
+        "Referrals by the outcome their partner recorded (service_provided, not_reached, referred_on, closed)"))
 
 
 class Topic(Contract):

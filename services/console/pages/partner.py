@@ -66,7 +66,8 @@ class PartnerPages:
                     return self._not_found(session)
                 return self._referral_page(session, now, referral_id,
                                            result.status if result.status in (403, 422) else 409,
-                                           errors=[(_field_of(answer, result.error_code), result.error_code or "invalid")])
+                                           errors=[(_field_of(answer, result.error_code),
+                                                    result.error_code or "invalid")])
             if answer == "contact":
                 # Shown once, on this answer to the POST: never in a URL, never kept by the console.
                 return self._referral_page(session, now, referral_id, contact=result.body)
