@@ -4,19 +4,21 @@ Personal data rule: events carry a `contact_ref` into intake's vault, never a
 name, phone number or email. The narrative is the message itself and travels
 only to the services that handle the case.
 """
+from datetime import date
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+    AdminName, AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
 )
 from contracts.envelope import EventPayload
 
 Narrative = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]  # a long email fits
 CategoryCode = Annotated[int, Field(ge=1, le=99, description="Category code of the country's taxonomy")]
 DeclineReason = Literal["outside_mandate", "no_capacity", "outside_area", "duplicate", "other"]
+ReferralOutcome = Literal["service_provided", "not_reached", "referred_on", "closed"]
 
 
 class FeedbackReceived(EventPayload):
@@ -78,6 +80,8 @@ class CaseOpened(EventPayload):
     consent: Consent = Consent()
     contact_verified: bool | None = Field(None, description=(
         "As FeedbackReceived.contact_verified: False means the contact may be anyone's and gets no automatic SMS"))
+    area: AdminName | None = Field(None, description="Region (adm1) the message is about, as the person said: "
+                                                     "referrals prefers a partner working there")
 
 
 class ReferralCreated(EventPayload):
@@ -126,6 +130,37 @@ class ReferralOverdue(EventPayload):
     emergency: bool
     respond_by: AwareDatetime
     marked_at: AwareDatetime
+
+
+class ReferralOutcomeRecorded(EventPayload):
+    """The partner who accepted a referral recorded what happened; its note stays in referrals."""
+
+    event_type: ClassVar[str] = "referral_outcome_recorded"
+    event_version: ClassVar[int] = 1
+
+    referral_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    partner_id: str
+    outcome: ReferralOutcome
+    outcome_on: date = Field(description="The day it happened, as the partner says")
+    recorded_at: AwareDatetime
+    recorded_by: str = Field(description="Subject of the partner's staff member")
+
+
+class ReferralOutcomeDue(EventPayload):
+    """An accepted referral still has no outcome after referrals.outcome_due_days: a focal point should
+    ask the partner; fired once per referral."""
+
+    event_type: ClassVar[str] = "referral_outcome_due"
+    event_version: ClassVar[int] = 1
+
+    referral_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    partner_id: str
+    accepted_at: AwareDatetime
+    reminded_at: AwareDatetime
 
 
 class NotificationSent(EventPayload):

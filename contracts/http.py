@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from contracts.common import (
     AgentAssessment, CaseReference, Channel, Consent, ContactDetails, Contract, CountryCode, LanguageTag, Location, Respondent,
 )
-from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative
+from contracts.events import CaseStatus, CategoryCode, DeclineReason, DeadlineKind, Narrative, ReferralOutcome
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -525,6 +525,10 @@ class ReferralView(Contract):
     overdue: bool = Field(description="Not answered by respond_by: a focal point must re-route it")
     answered_at: datetime | None = None
     decline_reason: DeclineReason | None = None
+    outcome: ReferralOutcome | None = Field(None, description="What happened, once the partner recorded it")
+    outcome_on: date | None = None
+    outcome_due: bool = Field(False, description="Accepted long ago (referrals.outcome_due_days) and still no "
+                                                 "outcome: a focal point was reminded")
 
 
 class ReferralList(Contract):
@@ -539,6 +543,14 @@ class ReferralDecline(Contract):
     reason: DeclineReason
 
 
+class RecordReferralOutcome(Contract):
+    """POST /v1/referrals/{referral_id}/outcome (the partner who accepted it). The note stays in referrals."""
+
+    outcome: ReferralOutcome
+    on: date = Field(description="The day it happened: not before the referral, not in the future")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
 class ReferralContact(Contract):
     """POST /v1/referrals/{referral_id}/contact (the partner, once it accepted): the complainant's contact,
     only where they agreed to its being shared; intake logs every reveal and refusal."""
@@ -550,9 +562,17 @@ class ReferralContact(Contract):
 
 
 class Partner(Contract):
+    """A partner of the country's directory."""
+
     id: str
     name: str
     categories: list[int] = Field(description="The categories the partner receives by default")
+    services: list[str] = Field(default_factory=list, description="What it offers: medical, psychosocial, legal...")
+    areas: list[str] = Field(default_factory=list, description="Regions (adm1) it works in; empty: country-wide")
+    languages: list[str] = Field(default_factory=list)
+    contact_hours: str | None = None
+    focal_person: str | None = Field(None, description="Who at the partner answers for referrals")
+    on_duty_phone: str | None = Field(None, description="Texted the reference of every emergency referral")
 
 
 class PartnerList(Contract):
@@ -570,12 +590,15 @@ class RouteReferral(Contract):
 
 
 class StaffAlert(Contract):
-    """A warning or breach of a deadline, or an emergency case, sent to the country's supervisors on duty."""
+    """A warning or breach of a deadline, or an emergency case, sent to the country's supervisors on duty; or an
+    emergency referral, sent to its partner's on-duty number."""
 
     alert_id: UUID
     country: CountryCode
     reference: CaseReference
-    reason: Literal["deadline_warning", "deadline_breached", "emergency_case"]
+    reason: Literal["deadline_warning", "deadline_breached", "emergency_case", "emergency_referral"] = Field(
+        description="`emergency_referral`: the reference of an emergency referral, texted to its partner's on-duty "
+                    "number (recipient: the partner's id)")
     deadline_kind: DeadlineKind | None = Field(
         description="None for a restricted case, to anyone but a focal point: a referral deadline says it is "
                     "sensitive")
@@ -652,6 +675,8 @@ class PartnerReferrals(Contract):
     declined: int
     pending: int
     overdue: int = Field(0, description="Not answered in time, waiting to be re-routed")
+    outcomes: dict[str, int] = Field(default_factory=dict, description=(
+        "Referrals by the outcome their partner recorded (service_provided, not_reached, referred_on, closed)"))
 
 
 class Topic(Contract):
@@ -788,7 +813,7 @@ __all_contracts__ = [
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList",
-    "ReferralDecline", "RouteReferral", "ReferralContact", "PartnerList",
+    "ReferralDecline", "RecordReferralOutcome", "RouteReferral", "ReferralContact", "PartnerList",
     "StaffAlerts",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",

@@ -30,4 +30,16 @@ class RevealContactResponse(Contract):
     contact_ref: UUID
     contact: ContactDetails
 
-__all_contracts__ = ["RevealContactRequest", "RevealContactResponse"]
+class PartnerOnDutyRequest(Contract):
+    """referrals.get_partner_on_duty: the number notifications texts an emergency referral's reference to."""
+
+    country: str = Field(min_length=2, max_length=2)
+    partner_id: str = Field(min_length=1, max_length=100)
+
+
+class PartnerOnDutyResponse(Contract):
+    partner_id: str
+    phone: str | None = Field(description="None when the directory has no on-duty number for the partner")
+
+
+__all_contracts__ = ["RevealContactRequest", "RevealContactResponse", "PartnerOnDutyRequest", "PartnerOnDutyResponse"]

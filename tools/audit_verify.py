@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import psycopg
 
 AUDIT_TABLES = (("cases", "audit_log"), ("intake", "contact_reveals"), ("intake", "contact_lookups"),
-                ("intake", "contact_exports"), ("identity", "account_events"))
+                ("intake", "contact_exports"), ("identity", "account_events"),
+                ("referrals", "audit_log"))
 
 
 @dataclass(frozen=True)

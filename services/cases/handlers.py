@@ -260,6 +260,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
             sensitivity_reasons=case["sensitivity_reasons"], priority=case["priority"],
             deadline_kind=first.kind, deadline_at=first.due_at, contact_ref=feedback.contact_ref,
             consent=feedback.consent, contact_verified=feedback.contact_verified,
+            area=feedback.location.adm1 if feedback.location else None,
         ), country=country)
         change = Change(uow, case, SYSTEM, now, settings)
         change.record("opened", channel=case["channel"], priority=case["priority"],

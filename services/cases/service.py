@@ -10,13 +10,14 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailed, ReferralCreated, StatusRequested,
+    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailed, ReferralCreated,
+    ReferralOutcomeRecorded, StatusRequested,
 )
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
     LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import callbacks, consent, erasure, handlers, retention
+from services.cases import callbacks, consent, erasure, handlers, referral_outcomes, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ class CasesService(PlatformService):
     @consume_event("notifications", MessageDeliveryFailed)
     def on_message_delivery_failed(self, event: MessageDeliveryFailed, envelope):
         callbacks.open_for_failed_message(self.db(), event, self.settings.callback_policy, now=self.now())
+
+    @consume_event("referrals", ReferralOutcomeRecorded)
+    def on_referral_outcome_recorded(self, event: ReferralOutcomeRecorded, envelope):
+        referral_outcomes.record_referral_outcome(self.db(), event)
 
     @SettingsTimer.decorator("deadlines.scan_seconds")
     def fire_due_deadlines(self):

@@ -349,6 +349,8 @@ def review_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
 def previous_week(week_start: str) -> str:
     """The Monday before the given one (ISO dates)."""
     return (date.fromisoformat(week_start) - timedelta(days=7)).isoformat()
+
+
 # --- operations --------------------------------------------------------------------------------------
 
 def readiness_state(status: int | None, body: dict) -> tuple[str, list[str]]:
@@ -417,6 +419,8 @@ def access_from_form(form, allowed_countries) -> tuple[dict | None, list[tuple[s
     if errors:
         return None, errors
     return {"role": role, "countries": countries, "org": org if role == "partner" else None}, []
+
+
 # --- a focal point's triage and a partner's referrals ----------------------------------------------------
 
 # A referral a focal point may send to another partner (referrals' own rule; re-checked there).
@@ -470,6 +474,8 @@ def triage_body(decision: str, form) -> tuple[dict | None, list[tuple[str, str]]
 def decline_reason(form) -> str | None:
     reason = (form.get("reason") or "").strip()
     return reason if reason in DECLINE_REASONS else None
+
+
 # --- the regional manager's search and reports ---------------------------------------------------------
 
 MANAGER_ROLES = ("manager",)
@@ -547,3 +553,22 @@ def report_params(period: str, scope: str, day: str | None, countries) -> dict[s
     if day and _iso_date(day):
         params["date"] = _iso_date(day)
     return params
+
+
+REFERRAL_OUTCOMES = ("service_provided", "not_reached", "referred_on", "closed")
+OUTCOME_NOTE_MAX = 2000
+
+
+def referral_outcome_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The partner's outcome form as referrals' body, or the fields to correct (referrals checks the date's range)."""
+    outcome, on, note = (form.get(name, "").strip() for name in ("outcome", "on", "note"))
+    errors = []
+    if outcome not in REFERRAL_OUTCOMES:
+        errors.append(("outcome", "choose"))
+    try:
+        on = date.fromisoformat(on).isoformat()
+    except ValueError:
+        errors.append(("on", "required"))
+    if len(note) > OUTCOME_NOTE_MAX:
+        errors.append(("note", "too_long"))
+    return (None, errors) if errors else ({"outcome": outcome, "on": on, "note": note or None}, [])

@@ -566,6 +566,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "alert_reason.deadline_warning": ("Échéance proche", "Deadline near"),
     "alert_reason.deadline_breached": ("Échéance dépassée", "Deadline passed"),
     "alert_reason.emergency_case": ("Urgence", "Emergency"),
+    "alert_reason.emergency_referral": ("Référencement urgent", "Emergency referral"),
     "quality.title": ("Contrôle qualité", "Quality control"),
     "quality.intro": ("Chaque semaine, quelques cas clôturés par chaque agent, tirés au hasard : la réponse "
                       "était-elle juste, polie, complète, à temps ?", "Each week, a few cases closed by each "
@@ -761,6 +762,26 @@ CATALOG: dict[str, tuple[str, str]] = {
     "decline.outside_area": ("Hors de notre zone", "Outside our area"),
     "decline.duplicate": ("Doublon d'un cas que nous suivons", "Duplicate of a case we follow"),
     "decline.other": ("Autre raison", "Other reason"),
+    "referral.outcome_title": ("Ce qui s'est passé", "What happened"),
+    "referral.outcome_hint": ("Dites-le une fois la prise en charge faite ou impossible : le cas le montre au point "
+                              "focal. La note reste au service des référencements.",
+                              "Say it once the service is given or cannot be: the case shows it to the focal point. "
+                              "The note stays with the referrals service."),
+    "referral.outcome": ("Issue", "Outcome"),
+    "referral.outcome_on": ("Date", "Date"),
+    "referral.outcome_note": ("Note (facultative)", "Note (optional)"),
+    "referral.record_outcome": ("Enregistrer l'issue", "Record the outcome"),
+    "referral.outcome_due": ("Issue attendue : le point focal a été relancé.",
+                             "Outcome awaited: the focal point was reminded."),
+    "notice.done_referral_outcome": ("Issue enregistrée.", "Outcome recorded."),
+    "error.invalid_outcome_date": ("La date ne peut être ni avant le référencement ni dans le futur.",
+                                   "The date cannot be before the referral or in the future."),
+    "error.outcome_already_recorded": ("L'issue de ce référencement est déjà enregistrée.",
+                                       "This referral's outcome was recorded already."),
+    "outcome.service_provided": ("Service fourni", "Service provided"),
+    "outcome.not_reached": ("Personne non jointe", "Person not reached"),
+    "outcome.referred_on": ("Orientée vers un autre service", "Referred on"),
+    "outcome.closed": ("Clos", "Closed"),
     # values
     "channel.hotline": ("Ligne d'appel", "Hotline"),
     "channel.reception_desk": ("Accueil", "Reception desk"),

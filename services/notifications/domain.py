@@ -60,16 +60,21 @@ DEADLINE_IN_WORDS = {
     "en": {"acknowledge": "acknowledgement", "first_response": "first response",
            "resolve": "resolution", "refer": "referral"},
 }
+# To a partner's on-duty number: the reference only (what the case is about is for the console, signed in).
+EMERGENCY_REFERRAL = {"fr": "CFM URGENCE : nouveau référencement {reference}. Ouvrez la console CFM.",
+                      "en": "CFM EMERGENCY: new referral {reference}. Open the CFM console."}
 ALERTS = {
     "fr": {
         "deadline_warning": "CFM alerte : dossier {reference}, le délai de {deadline} expire le {due}.",
         "deadline_breached": "CFM alerte : dossier {reference}, le délai de {deadline} est dépassé depuis le {due}.",
         "emergency_case": "CFM URGENCE : dossier {reference} à traiter immédiatement, {deadline} avant le {due}.",
+        "emergency_referral": EMERGENCY_REFERRAL["fr"],
     },
     "en": {
         "deadline_warning": "CFM alert: case {reference}, the {deadline} deadline expires on {due}.",
         "deadline_breached": "CFM alert: case {reference}, the {deadline} deadline passed on {due}.",
         "emergency_case": "CFM EMERGENCY: case {reference} needs action now, {deadline} before {due}.",
+        "emergency_referral": EMERGENCY_REFERRAL["en"],
     },
 }
 # A restricted case's alert names no deadline: only sensitive cases have a referral deadline, so
@@ -79,11 +84,13 @@ NEUTRAL_ALERTS = {
         "deadline_warning": "CFM alerte : dossier {reference}, un délai expire le {due}.",
         "deadline_breached": "CFM alerte : dossier {reference}, un délai est dépassé depuis le {due}.",
         "emergency_case": "CFM URGENCE : dossier {reference} à traiter immédiatement, avant le {due}.",
+        "emergency_referral": EMERGENCY_REFERRAL["fr"],
     },
     "en": {
         "deadline_warning": "CFM alert: case {reference}, a deadline expires on {due}.",
         "deadline_breached": "CFM alert: case {reference}, a deadline passed on {due}.",
         "emergency_case": "CFM EMERGENCY: case {reference} needs action now, before {due}.",
+        "emergency_referral": EMERGENCY_REFERRAL["en"],
     },
 }
 LOCAL_TIME = {"fr": "{date} à {time} (heure de {city})", "en": "{date} at {time} ({city} time)"}

@@ -12,9 +12,10 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import (
     CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
+    ReferralCreated,
 )
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import consent, domain, handlers, receipts, repository
+from services.notifications import consent, domain, handlers, partner_alerts, receipts, repository
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
@@ -41,6 +42,7 @@ class NotificationsService(PlatformService):
     name = "notifications"
 
     intake = RpcProxy("intake")
+    referrals = RpcProxy("referrals")   # only for a partner's on-duty number
     sms = SmsGateway()
 
     @consume_event("cases", CaseOpened)
@@ -67,6 +69,17 @@ class NotificationsService(PlatformService):
         if case.confirmed and case.priority == "emergency" and case.refer_by is not None:
             self._alert(AlertFacts("emergency_case", case.case_id, case.reference, "refer", case.refer_by,
                                    case.restricted), envelope, once_per_case=True)
+
+    @consume_event("referrals", ReferralCreated)
+    def on_referral_created(self, referral: ReferralCreated, envelope):
+        """An emergency referral: its partner's on-duty number gets the reference by SMS, once."""
+        if not partner_alerts.wants_alert(referral):
+            return
+        recipient = partner_alerts.on_duty_recipient(self.referrals, envelope.country, referral.partner_id)
+        if recipient is None:
+            return
+        self._alert(AlertFacts("emergency_referral", referral.case_id, referral.reference, "refer",
+                               referral.respond_by, restricted=True), envelope, recipients=[recipient])
 
     @consume_event("intake", ConsentWithdrawn)
     def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
@@ -96,10 +109,11 @@ class NotificationsService(PlatformService):
         self._alert(AlertFacts("deadline_breached", breach.case_id, breach.reference, breach.kind,
                                breach.due_at, breach.restricted), envelope)
 
-    def _alert(self, facts: AlertFacts, envelope, once_per_case: bool = False):
+    def _alert(self, facts: AlertFacts, envelope, once_per_case: bool = False, recipients=None):
         country = self.settings.countries[envelope.country]
         handlers.alert_supervisors(self.db, self.sms, facts, envelope,
-                                   self.settings.alerts.recipients.get(envelope.country, []),
+                                   self.settings.alerts.recipients.get(envelope.country, []) if recipients is None
+                                   else recipients,
                                    country.timezone, country.languages, now=now, once_per_case=once_per_case)
 
     @api("GET", "/v1/alerts", roles=("supervisor", "focal_point"))
@@ -110,7 +124,9 @@ class NotificationsService(PlatformService):
         principal.require_country(country)
         with self.db() as uow:
             rows = repository.recent_alerts(uow.conn, country, MAX_ALERTS_LISTED)
-        return StaffAlerts(alerts=[_as_seen_by(principal, row) for row in rows])
+        # Only sensitive cases are referred: that alert is for those who may open restricted cases.
+        return StaffAlerts(alerts=[_as_seen_by(principal, row) for row in rows
+                                   if principal.sees_restricted_cases or row["reason"] != "emergency_referral"])
 
     # An erasure (services/cases/erasure.py): notifications keeps no text of its own, only copies in its
     # outbox and parked messages.

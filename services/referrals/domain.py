@@ -1,4 +1,4 @@
-"""Pure rules of referrals: which partner, by when, and what may be shared."""
+"""Pure rules of referrals: by when, and what may be shared (which partner: directory.py)."""
 from datetime import datetime, timedelta
 
 THREAT_TO_LIFE = 9
@@ -6,20 +6,6 @@ THREAT_TO_LIFE = 9
 LISTED_STATUSES = ("sent", "needs_routing", "accepted", "declined", "overdue", "rerouted", "withdrawn")
 # A focal point may send a case to another partner unless its partner took it (or it was re-routed already).
 REROUTABLE_STATUSES = ("sent", "needs_routing", "declined")
-
-
-THREAT_TO_LIFE = 9
-
-
-def choose_partner(partners, category_code: int | None, emergency: bool = False) -> str | None:
-    """The first partner configured for the category; None leaves routing to a focal point. An
-    emergency whose category has no partner (a hidden case may carry an ordinary category until a
-    person confirms it) goes to the threat-to-life partner: it cannot wait for routing."""
-    for wanted in (category_code, THREAT_TO_LIFE) if emergency else (category_code,):
-        for partner in partners:
-            if wanted in partner.categories:
-                return partner.id
-    return None
 
 
 def is_partner(partners, partner_id: str) -> bool:

@@ -9,7 +9,7 @@ from nameko.exceptions import RemoteError
 from chassis.errors import ApiError
 from contracts.events import CaseClassified, CaseOpened, ReferralAnswered, ReferralCreated, ReferralOverdue
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.referrals import consent, domain, repository
+from services.referrals import consent, directory, domain, repository
 
 OVERDUE_BATCH = 500
 
@@ -26,11 +26,13 @@ class CaseToRefer:
     feedback_id: UUID | None = None    # what intake checks a partner's request for the contact against
     contact_ref: UUID | None = None
     case_version: int = 1              # of the event that made it sensitive: a later release wins
+    area: str | None = None            # what the partner directory routes by, where the case says
+    language: str | None = None
 
     @classmethod
     def opened(cls, case: CaseOpened) -> "CaseToRefer":
         return cls(case.case_id, case.reference, case.category_code, case.priority == "emergency",
-                   case.consent.share_with_partners, case.feedback_id, case.contact_ref, 1)
+                   case.consent.share_with_partners, case.feedback_id, case.contact_ref, 1, case.area, case.language)
 
     @classmethod
     def classified(cls, case: CaseClassified) -> "CaseToRefer":
@@ -44,7 +46,9 @@ def refer_case(uow, case: CaseToRefer, country: str, partners, response_times, n
     (a case opened as sensitive, then confirmed by a person, is referred once)."""
     referral = ReferralCreated(
         referral_id=uuid4(), case_id=case.case_id, reference=case.reference,
-        partner_id=domain.choose_partner(partners, case.category_code, case.emergency), category_code=case.category_code,
+        partner_id=directory.choose_partner(partners, case.category_code, case.emergency, area=case.area,
+                                            language=case.language),
+        category_code=case.category_code,
         emergency=case.emergency, share_contact=domain.may_share_contact(case.share_with_partners,
                                                                          case.category_code),
         created_at=now, respond_by=domain.respond_by(now, case.emergency, response_times.partner,

@@ -2,7 +2,7 @@
 points re-route, mark overdue referrals."""
 from datetime import UTC, datetime
 
-from chassis.amqp import RpcProxy
+from chassis.amqp import RpcProxy, rpc
 from chassis.errors import ApiError
 from chassis.http import api, parse_body
 from chassis.erasure import erase_messaging_only
@@ -11,17 +11,25 @@ from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import CaseClassified, CaseConsentWithdrawn, CaseOpened, ErasureApproved
 from contracts.http import (
-    Partner, PartnerList, ReferralContact, ReferralDecline, ReferralList, ReferralView, RouteReferral,
+    Partner, PartnerList, RecordReferralOutcome, ReferralContact, ReferralDecline, ReferralList, ReferralView,
+    RouteReferral,
 )
-from services.referrals import consent, domain, handlers, repository
+from contracts.rpc import PartnerOnDutyRequest, PartnerOnDutyResponse
+from services.referrals import consent, domain, handlers, outcomes, repository
 from services.referrals.settings import ReferralsSettings
 
 MAX_REFERRALS_LISTED = 200
 
 
-def as_view(row: dict) -> ReferralView:
+def as_view(row: dict, outcome: dict | None = None) -> ReferralView:
     overdue_at = row.pop("overdue_at")
-    return ReferralView(**row, overdue=row["status"] == "sent" and overdue_at is not None)
+    return ReferralView(**row, **(outcome or {}), overdue=row["status"] == "sent" and overdue_at is not None)
+
+
+def as_views(conn, rows: list[dict]) -> list[ReferralView]:
+    """The referrals as listed, with their outcome (never its note)."""
+    recorded = outcomes.outcomes_of(conn, [row["referral_id"] for row in rows])
+    return [as_view(row, recorded.get(row["referral_id"])) for row in rows]
 
 
 class ReferralsService(PlatformService):
@@ -58,6 +66,20 @@ class ReferralsService(PlatformService):
     def mark_overdue_referrals(self):
         handlers.mark_overdue_referrals(self.db(), now=datetime.now(UTC))
 
+    @SettingsTimer.decorator("response.overdue_scan_seconds")
+    def remind_outcomes_due(self):
+        outcomes.remind_outcomes_due(self.db(), self.settings.outcome_due_days, now=datetime.now(UTC))
+
+    @api("POST", "/v1/referrals/<uuid:referral_id>/outcome", roles=("partner",))
+    def record_referral_outcome(self, request, referral_id, principal):
+        """The partner who accepted the referral records what happened, once."""
+        body = parse_body(request, RecordReferralOutcome)
+        outcomes.record_outcome(self.db(), referral_id, body, partner_id=self._partner_of(principal),
+                                countries=principal.countries, recorded_by=principal.subject, now=datetime.now(UTC))
+        with self.db() as uow:
+            row = repository.referral_view(uow.conn, referral_id)
+            return as_views(uow.conn, [row])[0]
+
     @api("GET", "/v1/referrals", roles=("partner", "focal_point"))
     def list_referrals(self, request, principal):
         """A partner sees its own referrals, a focal point all of them: in the token's countries only
@@ -73,7 +95,7 @@ class ReferralsService(PlatformService):
         with self.db() as uow:
             rows = repository.list_referrals(uow.conn, partner_id=self._partner_of(principal), countries=countries,
                                              status=status, limit=MAX_REFERRALS_LISTED, reference=reference)
-        return ReferralList(referrals=[as_view(row) for row in rows])
+            return ReferralList(referrals=as_views(uow.conn, rows))
 
     @api("GET", "/v1/referrals/<uuid:referral_id>", roles=("partner", "focal_point"))
     def get_referral(self, request, referral_id, principal):
@@ -81,11 +103,11 @@ class ReferralsService(PlatformService):
         with self.db() as uow:
             row = repository.find_partner_referral(uow.conn, referral_id, self._partner_of(principal),
                                                    sorted(principal.countries))
-        if row is None:
-            raise ApiError(404, "referral_not_found", "There is no referral with this id for you.")
-        for grounds in ("feedback_id", "contact_ref"):  # intake's ids stay in referrals
-            del row[grounds]
-        return as_view(row)
+            if row is None:
+                raise ApiError(404, "referral_not_found", "There is no referral with this id for you.")
+            for grounds in ("feedback_id", "contact_ref"):  # intake's ids stay in referrals
+                del row[grounds]
+            return as_views(uow.conn, [row])[0]
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/contact", roles=("partner",))
     def reveal_referral_contact(self, request, referral_id, principal):
@@ -97,15 +119,23 @@ class ReferralsService(PlatformService):
 
     @api("GET", "/v1/partners", roles=("focal_point",))
     def list_partners(self, request, principal):
-        """The partners a focal point may route a referral of one of their countries to."""
+        """The country's partner directory: whom a focal point may route a referral to, and how to reach them."""
         country = (request.args.get("country") or "").upper()
         if not country:
             raise ApiError(422, "invalid_filter", "Name the country: ?country=GN.",
                            [{"field": "country", "reason": "required"}])
         principal.require_country(country)
         return PartnerList(country=country, partners=[
-            Partner(id=partner.id, name=partner.name, categories=partner.categories)
-            for partner in self.settings.partners.get(country, [])])
+            Partner(**partner.model_dump()) for partner in self.settings.partners.get(country, [])])
+
+    @rpc
+    def get_partner_on_duty(self, request: dict) -> dict:
+        """The directory's on-duty number of a partner, for notifications to text an emergency referral to."""
+        asked = PartnerOnDutyRequest.model_validate(request)
+        partner = next((partner for partner in self.settings.partners.get(asked.country, [])
+                        if partner.id == asked.partner_id), None)
+        return PartnerOnDutyResponse(partner_id=asked.partner_id,
+                                     phone=partner.on_duty_phone if partner else None).model_dump(mode="json")
 
     @api("POST", "/v1/referrals/<uuid:referral_id>/accept", roles=("partner",))
     def accept_referral(self, request, referral_id, principal):

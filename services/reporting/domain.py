@@ -18,7 +18,7 @@ from contracts.events import (
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
+    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue, StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -93,11 +93,12 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
             doc.update(partner_id=event.partner_id, referred_at=event.created_at.isoformat(),
                        referral_status=doc.get("referral_status") or "pending",
                        referral_answered_at=doc.get("referral_answered_at"),
-                       referral_overdue=doc.get("referral_overdue", False))
+                       referral_overdue=doc.get("referral_overdue", False),
+                       referral_outcome=doc.get("referral_outcome"))
         elif event.created_at.isoformat() >= (doc.get("referred_at") or ""):  # a first or a re-routed referral
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referred_at=event.created_at.isoformat(), referral_status="pending",
-                       referral_answered_at=None, referral_overdue=False)
+                       referral_answered_at=None, referral_overdue=False, referral_outcome=None)
     elif isinstance(event, ReferralAnswered):
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
@@ -106,6 +107,10 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
     elif isinstance(event, ReferralOverdue):
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id, referral_overdue=True)
+    elif isinstance(event, ReferralOutcomeRecorded):
+        if doc.get("referral_id") in (None, str(event.referral_id)):
+            doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
+                       referral_outcome=event.outcome)
     elif isinstance(event, NotificationSent):
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
     else:

@@ -146,13 +146,16 @@ def _referrals(indexes: SearchIndexes, in_scope: dict, period: Period) -> list[P
     answer = indexes.aggregate(indexes.cases, _within(in_scope, "referred_at", period), {
         "partner": {"terms": {"field": "partner_id", "size": 100},
                     "aggs": {"status": {"terms": {"field": "referral_status"}},
+                             "outcome": {"terms": {"field": "referral_outcome"}},
                              "overdue": {"filter": {"term": {"referral_overdue": True}}}}}})
     found = []
     for bucket in answer["aggregations"]["partner"]["buckets"]:
         statuses = {status["key"]: status["doc_count"] for status in bucket["status"]["buckets"]}
         found.append(PartnerReferrals(partner_id=bucket["key"], made=bucket["doc_count"],
                                       accepted=statuses.get("accepted", 0), declined=statuses.get("declined", 0),
-                                      pending=statuses.get("pending", 0), overdue=bucket["overdue"]["doc_count"]))
+                                      pending=statuses.get("pending", 0), overdue=bucket["overdue"]["doc_count"],
+                                      outcomes={outcome["key"]: outcome["doc_count"]
+                                                for outcome in bucket["outcome"]["buckets"]}))
     return found
 
 

@@ -27,7 +27,7 @@ MAPPINGS = {
         **{name: KEYWORD for name in (
             "reference", "case_id", "country", "channel", "language", "endpoint", "sex", "age_group", "priority",
             "status", "sub_category", "assignee", "team", "response_channel", "duplicate_of", "repeats",
-            "replies_sent", "referral_id", "partner_id", "referral_status", "deadline_state")},
+            "replies_sent", "referral_id", "partner_id", "referral_status", "deadline_state", "referral_outcome")},
         **{name: DATE for name in (
             "received_at", "opened_at", "updated_at", "resolved_at", "closed_at", "referred_at",
             "referral_answered_at", "next_due_at")},

@@ -12,7 +12,8 @@ from chassis.timers import SettingsTimer
 from contracts.events import (
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
-    ErasureApproved, NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue, StatusRequested,
+    ErasureApproved, NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
+    StatusRequested,
 )
 from services.reporting import erasure, handlers
 from services.reporting.index import SearchIndexes
@@ -131,6 +132,10 @@ class ReportingService(PlatformService):
 
     @consume_event("referrals", ReferralOverdue)
     def on_referral_overdue(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("referrals", ReferralOutcomeRecorded)
+    def on_referral_outcome_recorded(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("notifications", NotificationSent)

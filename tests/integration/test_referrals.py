@@ -53,7 +53,7 @@ def test_a_partner_sees_only_its_own_referrals_and_only_what_acting_on_them_need
         ("GN-2026-000203", True, True), ("GN-2026-000202", False, False)]  # a threat to life shares the contact
     assert set(protection[0]) == {"referral_id", "reference", "country", "partner_id", "category_code", "emergency",
                                   "share_contact", "status", "created_at", "respond_by", "overdue", "answered_at",
-                                  "decline_reason"}
+                                  "decline_reason", "outcome", "outcome_on", "outcome_due"}
     assert "tuer" not in str(protection) and "gardien" not in str(protection)
     assert [item["reference"] for item in listed(PSEA)] == ["GN-2026-000201"]
     assert listed("some-other-ngo") == []

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from contracts.common import Channel, Location, Respondent
 from contracts.events import (
     CallRecorded, CaseClassified, CaseOpened, CaseStatusChanged, DeadlineSettled, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOverdue,
+    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
 )
 from services.reporting.handlers import generate_due_reports
 from services.reporting.index import SearchIndexes
@@ -90,6 +90,11 @@ class Week:
                 self.publish("referrals", ReferralAnswered(
                     referral_id=referral_id, case_id=case_id, reference=reference, partner_id=partner,
                     accepted=accepted, answered_at=received + timedelta(hours=5), answered_by="partner-1"), country)
+            if accepted:
+                self.publish("referrals", ReferralOutcomeRecorded(
+                    referral_id=referral_id, case_id=case_id, reference=reference, partner_id=partner,
+                    outcome="service_provided", outcome_on=received.date(), recorded_at=received + timedelta(days=1),
+                    recorded_by="partner-1"), country)
         return reference
 
     def call(self, country, started, outcome, wait):
@@ -172,6 +177,8 @@ def test_the_weekly_report_counts_what_the_week_sent(run_service, amqp_uri, db, 
     assert report["resolve"]["median_hours"] == 48.0
     partners = {r["partner_id"]: (r["made"], r["accepted"], r["declined"]) for r in report["referrals"]}
     assert partners == {"gn-fraud-unit": (1, 1, 0), "gn-health-ngo": (1, 0, 1)}
+    assert {r["partner_id"]: r["outcomes"] for r in report["referrals"]} == {
+        "gn-fraud-unit": {"service_provided": 1}, "gn-health-ngo": {}}
     assert report["replies_sent"] == 4
     assert sum(bucket["count"] for bucket in report["backlog"]) == 7  # 8 received, 1 resolved
     cash = [topic for topic in report["topics"] if topic["sub_category"] == "cash"][0]

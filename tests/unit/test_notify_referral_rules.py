@@ -2,7 +2,8 @@
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.domain import STATUS_IN_WORDS, alert_text, status_reply_text
-from services.referrals.domain import awaits_answer, choose_partner, may_reroute, respond_by
+from services.referrals.directory import choose_partner
+from services.referrals.domain import awaits_answer, may_reroute, respond_by
 
 CASE_STATUSES = ("new", "acknowledged", "in_progress", "waiting_for_complainant", "referred", "resolved", "closed",
                  "reopened")

@@ -1,6 +1,7 @@
 """A protection partner's referrals: the list of their own (referrals scopes it to the organisation their
-token names), one referral with only what acting on it needs, accept or decline with a reason, and the
-person's contact where they agreed to its being shared (revealed by intake, which logs it)."""
+token names), one referral with only what acting on it needs, accept or decline with a reason, the
+person's contact where they agreed to its being shared (revealed by intake, which logs it), and what
+happened in the end (the outcome, once, after accepting)."""
 from chassis.http import api
 from services.console import domain, web
 from services.console.frame import parse_time
@@ -29,7 +30,7 @@ class PartnerPages:
         referral = answer.body
         timezone = self.timezone_of(referral["country"])
         return self._page(session, "referral.html", status, referral=referral, contact=contact,
-                          errors=dict(errors), reasons=domain.DECLINE_REASONS,
+                          errors=dict(errors), reasons=domain.DECLINE_REASONS, outcomes=domain.REFERRAL_OUTCOMES,
                           local=lambda value: domain.local_time(parse_time(value), timezone))
 
     def _not_found(self, session):
@@ -46,7 +47,7 @@ class PartnerPages:
         referral_id = referral_id[:36]
 
         def view(session, now):
-            if answer not in ("accept", "decline", "contact") or not domain.is_uuid(referral_id):
+            if answer not in ("accept", "decline", "contact", "outcome") or not domain.is_uuid(referral_id):
                 return self._not_found(session)
             body = None
             if answer == "decline":
@@ -54,16 +55,27 @@ class PartnerPages:
                 if reason is None:
                     return self._referral_page(session, now, referral_id, 422, errors=[("reason", "choose")])
                 body = {"reason": reason}
+            if answer == "outcome":
+                body, errors = domain.referral_outcome_body(request.form)
+                if errors:
+                    return self._referral_page(session, now, referral_id, 422, errors=errors)
             result = self.tools.apis.call("referrals", "POST", f"/v1/referrals/{referral_id}/{answer}",
                                           token=self._token(session, now), json=body)
             if not result.ok:
                 if result.status == 404:
                     return self._not_found(session)
-                return self._referral_page(session, now, referral_id, 403 if result.status == 403 else 409,
-                                           errors=[(answer, result.error_code or "invalid")])
+                return self._referral_page(session, now, referral_id,
+                                           result.status if result.status in (403, 422) else 409,
+                                           errors=[(_field_of(answer, result.error_code),
+                                                    result.error_code or "invalid")])
             if answer == "contact":
                 # Shown once, on this answer to the POST: never in a URL, never kept by the console.
                 return self._referral_page(session, now, referral_id, contact=result.body)
             self.tools.sessions.update(self.db, session, notice=f"done_referral_{answer}")
             return web.redirect(self.settings, session, f"/referrals/{referral_id}")
         return self._serve(request, view, roles=PARTNER)
+
+
+def _field_of(answer: str, error_code: str | None) -> str:
+    """Where the page shows referrals' refusal: a wrong date by the date field, anything else by its form."""
+    return "on" if error_code == "invalid_outcome_date" else answer
