@@ -12,6 +12,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # before anything opens a socket, as in chassis.run
 
 import os  # noqa: E402
+import threading  # noqa: E402
 import uuid  # noqa: E402
 
 import psycopg  # noqa: E402
@@ -27,6 +28,7 @@ from tests.platform import (  # noqa: E402, F401
     fresh_database,
 )
 from tests.tokens import TEST_AUTH_ENV, TEST_JWKS, mint_token  # noqa: E402, F401
+from tools.sms_sink import SmsSink  # noqa: E402
 
 TEST_DATABASE = os.environ.get("CFM_TEST_DATABASE", "cfm_test")  # one per checkout run side by side
 # The services under test trust the test run's own signing key, and fetch no other.
@@ -120,6 +122,15 @@ def make_settings(database_url, amqp_uri, es_prefix):
         }
         return load_settings(load_service(service)[1], service, overrides=_deep_merge(base, overrides), environ={})
     return make
+
+
+@pytest.fixture
+def sms_sink():
+    """A fake SMS provider speaking Twilio's API; what the services sent is in `sms_sink.messages`."""
+    sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    yield sink
+    sink.shutdown()
 
 
 @pytest.fixture

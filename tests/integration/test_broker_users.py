@@ -10,7 +10,7 @@ import requests
 from kombu import Connection, Exchange, Producer
 
 from tests.conftest import RABBIT_API, RABBIT_AUTH, wait_for
-from tests.integration.test_notifications import PHONE, sms_settings, sms_sink  # noqa: F401 (fixture)
+from tests.integration.test_notifications import PHONE, sms_settings
 from tools.broker_users import apply, definitions
 
 

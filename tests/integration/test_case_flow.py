@@ -1,5 +1,4 @@
 """cases, referrals, notifications and reporting reacting to real events."""
-import threading
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -9,9 +8,8 @@ from elasticsearch import Elasticsearch
 
 from contracts.common import Consent
 from contracts.events import FeedbackReceived
-from tests.conftest import ES_URL, free_port, wait_for
+from tests.conftest import ES_URL, wait_for
 from tests.helpers import publish_event
-from tools.sms_sink import SmsSink
 
 
 def feedback(narrative, reference, contact_ref=None, callback=False, language="fr"):
@@ -54,14 +52,6 @@ def test_a_sensitive_case_is_referred_to_the_configured_partner(run_service, amq
     wait_for(lambda: db.execute("SELECT count(*) FROM referrals.processed_messages").fetchone()[0] == 1)
     assert db.execute("SELECT count(*) FROM referrals.referrals").fetchone()[0] == 1
 
-
-@pytest.fixture
-def sms_sink():
-    sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
-    thread = threading.Thread(target=sink.serve_forever, daemon=True)
-    thread.start()
-    yield sink
-    sink.shutdown()
 
 
 def test_a_complainant_who_consented_gets_an_acknowledgement_sms(run_service, amqp_uri, db, sms_sink):

@@ -1,12 +1,10 @@
 """The complainant's rights against real services: the export of everything held about one contact,
 and consent withdrawn by SMS."""
-import threading
 
 import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
-from tools.sms_sink import SmsSink
+from tests.conftest import wait_for
 from tools.audit_verify import verify_table
 
 SUBMIT = {"country": "GN", "channel": "hotline", "language": "fr",
@@ -52,13 +50,6 @@ def test_a_focal_point_exports_everything_held_about_one_contact_and_the_export_
 
 ABUSE = "Le gardien m'a demandé de coucher avec lui pour avoir le kit"
 
-
-@pytest.fixture
-def sms_sink():
-    sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
-    yield sink
-    sink.shutdown()
 
 
 def test_an_sms_stop_ends_callbacks_and_sharing_with_partners_in_every_service(run_service, db, sms_sink):

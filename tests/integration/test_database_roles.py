@@ -15,7 +15,7 @@ from chassis.db import apply_migrations
 from chassis.services import SERVICES
 from tests.conftest import PG_ADMIN_URL, wait_for
 from tests.integration.test_broker_users import broker_users  # noqa: F401 (fixture)
-from tests.integration.test_notifications import sms_settings, sms_sink  # noqa: F401 (fixture)
+from tests.integration.test_notifications import sms_settings
 from tools.audit_verify import verify_table
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "roles.sql"

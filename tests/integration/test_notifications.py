@@ -1,6 +1,5 @@
 """notifications: status replies to complainants and alerts to supervisors, through a fake SMS provider."""
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -9,19 +8,11 @@ import requests
 
 from contracts.common import Consent
 from contracts.events import CaseClassified, CaseOpened, CaseStatusAnswered, DeadlineBreached, DeadlineWarning
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for
 from tests.helpers import metric_value, publish_event
-from tools.sms_sink import SmsSink
 
 PHONE = "+224622987654"
 
-
-@pytest.fixture
-def sms_sink():
-    sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
-    yield sink
-    sink.shutdown()
 
 
 def sms_settings(sink):

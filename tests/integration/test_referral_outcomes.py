@@ -10,7 +10,7 @@ from contracts.envelope import Envelope
 from contracts.events import FeedbackReceived
 from tests.conftest import wait_for
 from tests.helpers import publish_event
-from tests.integration.test_notifications import handled, sms_settings, sms_sink  # noqa: F401 (fixture)
+from tests.integration.test_notifications import handled, sms_settings
 from tests.integration.test_referrals import sensitive_case
 
 PROTECTION = "gn-protection-partner"

@@ -11,7 +11,7 @@ from contracts.events import CaseOpened
 from tests.conftest import wait_for
 from tests.helpers import metric_value, publish_event
 from tests.integration.test_notifications import (  # noqa: F401 (fixtures)
-    handled, notification_events, sms_settings, sms_sink, status_answer,
+    handled, notification_events, sms_settings, status_answer,
 )
 
 
