@@ -11,7 +11,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from contracts.common import (
-    AdminName, AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location, Respondent,
+    AdminName, AgentAssessment, AttachmentRef, CaseReference, Channel, Consent, LanguageTag, Location,
+    Respondent,
 )
 from contracts.envelope import EventPayload
 
@@ -243,6 +244,24 @@ class ConsentWithdrawn(EventPayload):
     confirm: bool = Field(False, description=(
         "The country sends one SMS confirming that no more messages will come (intake reveals the contact "
         "for that purpose only, once)"))
+
+
+class ReplyReceived(EventPayload):
+    """A contact answered one of the platform's questions with a bare keyword: "1"/"OUI" or "2"/"NON" to
+    the satisfaction question, "ANNULER" to cancel an appointment (the words are the country's, per
+    language). It carries the meaning, never the text. The service that asked the question matches the
+    answer to its latest open question for this contact; an answer nobody asked for is counted and kept
+    in intake's record, nothing more."""
+
+    event_type: ClassVar[str] = "reply_received"
+    event_version: ClassVar[int] = 1
+
+    reply_id: UUID
+    contact_ref: UUID = Field(description="The contact in intake's vault who answered")
+    channel: Channel
+    answer: Literal["yes", "no", "cancel"]
+    received_at: AwareDatetime
+    language: LanguageTag | None = None
 
 
 class CaseStatusAnswered(EventPayload):

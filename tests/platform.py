@@ -29,17 +29,25 @@ RABBIT_AUTH = ("guest", "guest")
 ES_URL = "http://127.0.0.1:9200"
 
 
+_ports_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A port free now, below the kernel's ephemeral range (32768 and up on Linux): the services
     bind it a moment later, and a port from that range could meanwhile be taken by any outgoing
-    connection (to PostgreSQL, RabbitMQ, Elasticsearch)."""
+    connection (to PostgreSQL, RabbitMQ, Elasticsearch). Never the same port twice in one run: two
+    draws for one test (a service's HTTP port and another's metrics port) once met, and the test
+    talked to a metrics server."""
     while True:
         port = random.randint(20000, 32000)
+        if port in _ports_handed_out:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _ports_handed_out.add(port)
             return port
 
 
