@@ -196,6 +196,55 @@ class MessageDeliveryFailed(EventPayload):
     failed_at: AwareDatetime
 
 
+# Why notifications wrote to a complainant: each purpose is one intent, sent at most once.
+MessagePurpose = Literal["acknowledgement", "status_reply", "reply", "satisfaction_question",
+                         "appointment_confirmation", "appointment_reminder", "appointment_cancellation"]
+_V1_PURPOSES = ("acknowledgement", "status_reply")
+
+
+class NotificationSentV2(EventPayload):
+    """notifications sent a message to a complainant, for any purpose and by SMS or WhatsApp. v1 (beside
+    it while a consumer may still read it) knows only SMS acknowledgements and status replies."""
+
+    event_type: ClassVar[str] = "notification_sent"
+    event_version: ClassVar[int] = 2
+
+    notification_id: UUID
+    case_id: UUID | None = Field(description="None for a status reply about a case the contact does not own")
+    reference: CaseReference | None
+    purpose: MessagePurpose
+    channel: Literal["sms", "whatsapp"]
+    language: LanguageTag
+    sent_at: AwareDatetime
+    provider_message_id: str
+
+    def also_published_as(self) -> list[EventPayload]:
+        if self.purpose in _V1_PURPOSES and self.channel == "sms":
+            return [NotificationSent(**self.model_dump())]
+        return []
+
+
+class MessageDeliveryFailedV2(EventPayload):
+    """A message to a complainant about their case never arrived, whatever its purpose (v1 knows only
+    acknowledgements and status replies): someone should call them instead. Once per message."""
+
+    event_type: ClassVar[str] = "message_delivery_failed"
+    event_version: ClassVar[int] = 2
+
+    notification_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    purpose: MessagePurpose
+    channel: Literal["sms", "whatsapp"]
+    error_code: str | None = Field(None, max_length=20, description="The provider's error code, e.g. 30003")
+    failed_at: AwareDatetime
+
+    def also_published_as(self) -> list[EventPayload]:
+        if self.purpose in _V1_PURPOSES:
+            return [MessageDeliveryFailed(**self.model_dump())]
+        return []
+
+
 # --- intake: telephony and status requests -------------------------------------------------------
 
 

@@ -13,7 +13,8 @@ class RevealContactRequest(Contract):
     the reveal is for; a request it cannot check is refused."""
 
     contact_ref: UUID
-    purpose: Literal["acknowledgement", "callback", "status_reply", "referral", "withdrawal_confirmation"]
+    purpose: Literal["acknowledgement", "callback", "status_reply", "referral", "withdrawal_confirmation", "reply",
+                     "satisfaction_question", "appointment"]
     requested_by: str
     feedback_id: UUID | None = Field(None, description="acknowledgement, callback: the message whose sender "
                                                        "agreed to be called back; referral: the message whose "

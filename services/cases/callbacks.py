@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from chassis.errors import ApiError
-from contracts.events import MessageDeliveryFailed
+from contracts.events import MessageDeliveryFailedV2
 from contracts.http import CallbackAttempt, CallbackTask, CallbackTasks
 from services.cases import repository
 
@@ -37,7 +37,7 @@ def state_after(outcome: str, failed_attempts: int, policy: Policy) -> tuple[str
     return "open", failed
 
 
-def open_for_failed_message(uow, event: MessageDeliveryFailed, policy_of, now: datetime) -> bool:
+def open_for_failed_message(uow, event: MessageDeliveryFailedV2, policy_of, now: datetime) -> bool:
     """Open the case's callback task for a failed message, once; False when none is needed."""
     with uow:
         if not uow.claim_message():

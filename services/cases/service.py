@@ -10,7 +10,7 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailed, ReferralCreated,
+    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, ReferralCreated,
     ReferralOutcomeRecorded, StatusRequested,
 )
 from contracts.http import (
@@ -133,8 +133,8 @@ class CasesService(PlatformService):
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
 
-    @consume_event("notifications", MessageDeliveryFailed)
-    def on_message_delivery_failed(self, event: MessageDeliveryFailed, envelope):
+    @consume_event("notifications", MessageDeliveryFailedV2)
+    def on_message_delivery_failed(self, event: MessageDeliveryFailedV2, envelope):
         callbacks.open_for_failed_message(self.db(), event, self.settings.callback_policy, now=self.now())
 
     @consume_event("referrals", ReferralOutcomeRecorded)

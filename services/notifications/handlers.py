@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSent
+from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSentV2
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.notifications import consent, domain, metrics, repository
 
@@ -90,7 +90,7 @@ def acknowledge_case(uow, intake_rpc, sms, case: CaseOpened, envelope: Envelope,
             uow.conn, notification_id=notification_id, case_id=case.case_id, reference=case.reference,
             country=envelope.country, purpose=purpose, channel="sms", language=language,
             provider_message_id=provider_message_id, sent_at=sent_at, contact_ref=case.contact_ref)
-        uow.emit(NotificationSent(
+        uow.emit(NotificationSentV2(
             notification_id=notification_id, case_id=case.case_id, reference=case.reference, purpose=purpose,
             channel="sms", language=language, sent_at=sent_at, provider_message_id=provider_message_id,
         ), country=envelope.country)
@@ -126,7 +126,7 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
         provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=domain.status_reply_text(
             language, answer.reference, answer.owned, answer.status))
         repository.record_provider_message(uow.conn, notification_id, provider_message_id, answer.contact_ref)
-        uow.emit(NotificationSent(
+        uow.emit(NotificationSentV2(
             notification_id=notification_id, case_id=case_id, reference=reference, purpose=purpose, channel="sms",
             language=language, sent_at=sent_at, provider_message_id=provider_message_id,
         ), country=envelope.country)

@@ -3,13 +3,13 @@
 Twilio calls back with form fields (MessageSid, MessageStatus, ErrorCode), WhatsApp's Cloud API posts a
 `statuses` array. Both come down to (provider message id, state, error code), applied here: states only
 move forward, so a repeated or late receipt changes nothing, and a failed acknowledgement or status reply
-emits MessageDeliveryFailed once, for cases to open a callback task.
+emits MessageDeliveryFailed (v2) once, for cases to open a callback task.
 """
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.events import MessageDeliveryFailed
+from contracts.events import MessageDeliveryFailedV2
 from services.notifications import metrics, repository
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def apply(unit_of_work, provider: str, receipt: Receipt, now: datetime) -> str:
             repository.record_delivery_state(uow.conn, message["notification_id"], receipt.state,
                                              receipt.error_code, now)
             if receipt.state == "failed" and message["purpose"] in CALLBACK_PURPOSES and message["case_id"]:
-                uow.emit(MessageDeliveryFailed(
+                uow.emit(MessageDeliveryFailedV2(
                     notification_id=message["notification_id"], case_id=message["case_id"],
                     reference=message["reference"], purpose=message["purpose"], channel=message["channel"],
                     error_code=receipt.error_code, failed_at=now), country=message["country"])

@@ -18,7 +18,8 @@ from contracts.events import (
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue, StatusRequested,
+    NotificationSent, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
+    StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -67,7 +68,7 @@ def case_reference(event) -> str | None:
     (a call, a status request, a reply about someone else's reference)."""
     if isinstance(event, (CallRecorded, StatusRequested, CaseStatusAnswered)):
         return None
-    if isinstance(event, NotificationSent) and event.case_id is None:
+    if isinstance(event, (NotificationSent, NotificationSentV2)) and event.case_id is None:
         return None
     return event.reference
 
@@ -111,7 +112,7 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referral_outcome=event.outcome)
-    elif isinstance(event, NotificationSent):
+    elif isinstance(event, (NotificationSent, NotificationSentV2)):  # v1 in journals of before v2
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
     else:
         raise TypeError(f"no rule for {type(event).__name__} in a case document")

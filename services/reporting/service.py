@@ -12,7 +12,7 @@ from chassis.timers import SettingsTimer
 from contracts.events import (
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
-    ErasureApproved, NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
+    ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
     StatusRequested,
 )
 from services.reporting import erasure, handlers
@@ -138,7 +138,7 @@ class ReportingService(PlatformService):
     def on_referral_outcome_recorded(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
-    @consume_event("notifications", NotificationSent)
+    @consume_event("notifications", NotificationSentV2)
     def on_notification_sent(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 

@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import requests
 
-from contracts.events import MessageDeliveryFailed
+from contracts.events import MessageDeliveryFailedV2
 from tests.conftest import wait_for
 from tests.helpers import publish_event
 from tests.integration.test_cases_workflow import Api, open_case
@@ -13,8 +13,8 @@ from tests.integration.test_cases_workflow import Api, open_case
 REFERENCE = "GN-2026-000301"
 
 
-def failed_acknowledgement(case_id) -> MessageDeliveryFailed:
-    return MessageDeliveryFailed(notification_id=uuid4(), case_id=case_id, reference=REFERENCE,
+def failed_acknowledgement(case_id) -> MessageDeliveryFailedV2:
+    return MessageDeliveryFailedV2(notification_id=uuid4(), case_id=case_id, reference=REFERENCE,
                                  purpose="acknowledgement", channel="sms", error_code="30003",
                                  failed_at=datetime.now().astimezone())
 

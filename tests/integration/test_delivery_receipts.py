@@ -30,7 +30,8 @@ def state(db, provider_message_id):
 
 
 def failures(db):
-    rows = db.execute("SELECT body FROM notifications.outbox WHERE event_type = 'message_delivery_failed'").fetchall()
+    rows = db.execute(
+        "SELECT body FROM notifications.outbox WHERE routing_key = 'message_delivery_failed.v2'").fetchall()
     return [row[0]["payload"] for row in rows]
 
 

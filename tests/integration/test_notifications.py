@@ -28,7 +28,7 @@ def handled(service, event_type) -> float:
 
 
 def notification_events(db, purpose):
-    rows = db.execute("SELECT body FROM notifications.outbox WHERE event_type = 'notification_sent'").fetchall()
+    rows = db.execute("SELECT body FROM notifications.outbox WHERE routing_key = 'notification_sent.v2'").fetchall()
     return [row[0]["payload"] for row in rows if row[0]["payload"]["purpose"] == purpose]
 
 

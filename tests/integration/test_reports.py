@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from contracts.common import Channel, Location, Respondent
 from contracts.events import (
     CallRecorded, CaseClassified, CaseOpened, CaseStatusChanged, DeadlineSettled, FeedbackReceived,
-    NotificationSent, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
+    NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
 )
 from services.reporting.handlers import generate_due_reports
 from services.reporting.index import SearchIndexes
@@ -65,7 +65,7 @@ class Week:
             self.publish("cases", DeadlineSettled(**common, case_version=version, status="acknowledged", at=at,
                                                   kind="acknowledge", due_at=due, started_at=received,
                                                   within_deadline=ack_within), country)
-            self.publish("notifications", NotificationSent(
+            self.publish("notifications", NotificationSentV2(
                 notification_id=uuid4(), case_id=case_id, reference=reference, purpose="acknowledgement",
                 channel="sms", language="fr", sent_at=at, provider_message_id=f"SM{uuid4().hex}"), country)
         if resolved_after is not None:
