@@ -54,7 +54,8 @@ class ContactExportPages:
             if refused is not None:
                 return refused
             values = {"country": request.form.get("country"), "phone": (request.form.get("phone") or "").strip()}
-            return self._export_form(session, values=values, export=summary(export, self.timezone_of(values["country"])))
+            held = summary(export, self.timezone_of(values["country"]))
+            return self._export_form(session, values=values, export=held)
         return self._serve(request, view, roles=EXPORT_ROLES)
 
     @api("POST", "/data-protection/export/download", public=True)
