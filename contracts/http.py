@@ -494,6 +494,28 @@ class OutboxLag(Contract):
     lag_seconds: float = Field(description="Age of the oldest unpublished event; 0 when none waits")
 
 
+class RetentionDue(Contract):
+    """One kind of data in a retention preview: how many rows a run would delete or anonymise now."""
+
+    kind: str = Field(description="e.g. outbox_published, provider_payloads, closed_cases")
+    country: CountryCode | None = Field(description="None: a kind with one period for every country")
+    period_days: int = Field(description="The period in force for this kind in this country")
+    cutoff: datetime = Field(description="Rows older than this are due")
+    rows: int | None = Field(description="None when withheld")
+    withheld: bool = Field(False, description=(
+        "The rows are restricted cases: their number is withheld from roles that cannot open them"))
+
+
+class RetentionPreview(Contract):
+    """GET /admin/retention/preview?country=GN (every service; admin, ops of the country): what the
+    retention job would take now, changing nothing. Counts only, never what the rows hold."""
+
+    service: str
+    country: CountryCode
+    previewed_at: datetime
+    kinds: list[RetentionDue]
+
+
 class ChannelLastMessage(Contract):
     country: CountryCode
     channel: str
@@ -814,7 +836,7 @@ __all_contracts__ = [
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList",
     "ReferralDecline", "RecordReferralOutcome", "RouteReferral", "ReferralContact", "PartnerList",
-    "StaffAlerts",
+    "StaffAlerts", "RetentionPreview",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",
     "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",

@@ -994,6 +994,75 @@ CATALOG.update({
                                    "This case has no contact: erase the case instead."),
 })
 
+# contact export and retention preview (pages/contact_export.py, pages/retention.py).
+CATALOG.update({
+    "nav.contact_export": ("Données d'une personne", "A person's data"),
+    "nav.retention": ("Conservation", "Retention"),
+    "service.console": ("Console", "Console"),
+    "export.title": ("Les données d'une personne", "A person's data"),
+    "export.intro": ("Une personne demande ce que nous gardons sur elle : tapez le numéro qu'elle a utilisé. "
+                     "Chaque consultation et chaque téléchargement sont inscrits au journal des exports.",
+                     "A person asks what we hold about them: type the number they used. Every look and every "
+                     "download is written to the export log."),
+    "export.phone": ("Numéro de téléphone de la personne", "The person's phone number"),
+    "export.show": ("Voir ce que nous gardons", "Show what we hold"),
+    "export.held": ("Ce que nous gardons", "What we hold"),
+    "export.contact.name": ("Nom", "Name"),
+    "export.contact.phone": ("Téléphone", "Phone"),
+    "export.contact.email": ("Courriel", "Email"),
+    "export.messages": ("Messages", "Messages"),
+    "export.status_requests": ("Demandes de suivi", "Status requests"),
+    "export.cases": ("Cas", "Cases"),
+    "export.logged": ("Export n° {number}, inscrit au journal le {time}.", "Export no. {number}, logged on {time}."),
+    "export.download": ("Télécharger tout (JSON)", "Download everything (JSON)"),
+    "export.reference": ("Référence", "Reference"),
+    "export.received": ("Reçu le", "Received"),
+    "export.consents": ("Consentements", "Consents"),
+    "export.text": ("Texte", "Text"),
+    "export.repeat": ("répété", "repeat"),
+    "export.callback.yes": ("Rappel : oui", "Call back: yes"),
+    "export.callback.no": ("Rappel : non", "Call back: no"),
+    "export.share.yes": ("Partage avec les partenaires : oui", "Sharing with partners: yes"),
+    "export.share.no": ("Partage avec les partenaires : non", "Sharing with partners: no"),
+    "export.no_text": ("Plus de texte (période de conservation terminée ou effacé)",
+                       "No text any more (retention period ended, or erased)"),
+    "export.none": ("Aucun.", "None."),
+    "export.status": ("Avancement", "Progress"),
+    "export.restricted": ("réservé", "restricted"),
+    "export.case_not_found": ("Aucun cas visible", "No visible case"),
+    "error.contact_not_found": ("Personne n'a écrit ou appelé avec ce numéro dans ce pays.",
+                                "Nobody wrote or called with this number in this country."),
+    "retention.title": ("Conservation : ce qui arrive à échéance", "Retention: what is due"),
+    "retention.intro": ("{country}, le {time} : ce que la prochaine passe de conservation supprimerait ou "
+                        "anonymiserait, service par service. Rien n'est changé en le regardant.",
+                        "{country}, {time}: what the next retention run would delete or anonymise, service by "
+                        "service. Looking changes nothing."),
+    "retention.show": ("Afficher", "Show"),
+    "retention.kind": ("Données", "Data"),
+    "retention.rows": ("Lignes à échéance", "Rows due"),
+    "retention.period": ("Durée de conservation", "Kept for"),
+    "retention.before": ("Échues si antérieures au", "Due when older than"),
+    "retention.days": ("{count} jours", "{count} days"),
+    "retention.unavailable": ("Service indisponible", "Service unavailable"),
+    "retention.nothing": ("Rien à durée limitée.", "Nothing with a limited period."),
+    "retention.all_countries": ("une durée pour tous les pays", "one period for every country"),
+    "retention.withheld": ("Non communiqué : cas sensibles, réservés aux points focaux",
+                           "Not shown: sensitive cases, for focal points only"),
+    "retention.kind.outbox_published": ("Événements publiés (boîte d'envoi)", "Published events (outbox)"),
+    "retention.kind.processed_messages": ("Identifiants de messages traités", "Ids of processed messages"),
+    "retention.kind.provider_payloads": ("Accusés et identifiants des fournisseurs", "Providers' receipts and ids"),
+    "retention.kind.closed_cases": ("Cas clôturés (anonymisés)", "Closed cases (anonymised)"),
+    "retention.kind.closed_sensitive_cases": ("Cas sensibles clôturés (anonymisés)",
+                                              "Closed sensitive cases (anonymised)"),
+    "retention.how": ("Les durées se règlent par pays (retention dans config/platform.yml). "
+                      "make retention-preview COUNTRY=.. donne les mêmes chiffres.",
+                      "Periods are set per country (retention in config/platform.yml). "
+                      "make retention-preview COUNTRY=.. gives the same figures."),
+    "retention.not_found.title": ("Pays hors de votre périmètre", "Country outside your scope"),
+    "retention.not_found.text": ("Vous ne pouvez voir la conservation que de vos pays.",
+                                 "You may only see the retention of your own countries."),
+})
+
 
 def has_key(key: str) -> bool:
     return key in CATALOG

@@ -5,11 +5,13 @@ from services.console.frame import ConsoleFrame
 from services.console.pages.callers import CallerPages
 from services.console.pages.callbacks import CallbackPages
 from services.console.pages.cases import CasePages
+from services.console.pages.contact_export import ContactExportPages
 from services.console.pages.data_protection import DataProtectionPages
 from services.console.pages.focal_point import FocalPointPages
 from services.console.pages.manager import ManagerPages
 from services.console.pages.operations import OperationsPages
 from services.console.pages.partner import PartnerPages
+from services.console.pages.retention import RetentionPages
 from services.console.pages.sign_in import SignInPages
 from services.console.pages.supervisor import SupervisorPages
 from services.console.pages.users import UserPages
@@ -17,7 +19,8 @@ from services.console.settings import ConsoleSettings
 
 
 class ConsoleService(SignInPages, CasePages, CallbackPages, CallerPages, FocalPointPages, PartnerPages,
-                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages, ConsoleFrame):
+                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages,
+                     ContactExportPages, RetentionPages, ConsoleFrame):
     name = "console"
 
 
