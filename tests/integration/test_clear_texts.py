@@ -5,9 +5,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import psycopg
+import pytest
 import requests
 
-from chassis.clear_texts import main as seal_clear_texts
+from chassis.clear_texts import main as seal_clear_texts, seal_place
+from services.cases.clear_texts import PLACES as CASES_PLACES
 from tests.conftest import wait_for
 
 SUBMIT = {"country": "GN", "channel": "hotline", "language": "fr",
@@ -123,3 +126,40 @@ def test_texts_stored_in_clear_before_encryption_are_sealed_and_still_read_by_wh
     assert seal_clear_texts([]) == 0
     assert all(" 0 row(s) sealed, 0 blanked" in line for line in capsys.readouterr().out.splitlines())
     assert stored(db) == after
+
+
+class CrashingOnThe:
+    """A place that dies while rewriting its `n`th row, as a killed process would."""
+
+    def __init__(self, place, n: int):
+        self.place, self.n, self.table = place, n, place.table
+
+    def clear_rows(self, conn, after, limit):
+        return self.place.clear_rows(conn, after, limit)
+
+    def rewrite(self, conn, row, key):
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt("killed")
+        self.place.rewrite(conn, row, key)
+
+    def count_clear(self, conn):
+        return self.place.count_clear(conn)
+
+
+def test_a_run_stopped_halfway_keeps_its_committed_batches_and_the_next_run_finishes(make_settings, db):
+    settings = make_settings("cases")
+    case_ids = [old_case(db, f"GN-2025-00001{i}", f"Plainte ancienne numéro {i}") for i in range(5)]
+    narratives = CASES_PLACES[0]
+    with psycopg.connect(settings.database.url, autocommit=True, options="-c search_path=cases") as conn:
+        with pytest.raises(KeyboardInterrupt):
+            seal_place(conn, settings.text_envelope, CrashingOnThe(narratives, 4), batch_size=2)
+        # the first batch (two cases) committed, the second rolled back whole
+        assert narratives.count_clear(conn) == 3
+        assert seal_place(conn, settings.text_envelope, narratives, batch_size=2) == {
+            "sealed": 3, "blanked": 0, "still_clear": 0}
+        envelope = settings.text_envelope
+        opened = [envelope.open(envelope.existing_key(conn, case_id), narrative) for case_id, narrative in
+                  conn.execute("SELECT case_id::text, narrative FROM cases ORDER BY reference")]
+    assert opened == [f"Plainte ancienne numéro {i}" for i in range(5)]
+    assert len(case_ids) == db.execute("SELECT count(*) FROM cases.data_keys").fetchone()[0]
