@@ -2,9 +2,11 @@
 
 Before envelope encryption (chassis/envelope.py) intake and cases stored what people wrote as it
 came. Readers tell the two apart by the sealed value's prefix (`enc:v1:`, or the `sealed` key of a
-timeline entry's details) and show a clear text as it is, so old rows kept working, in clear, and
-an erasure destroyed a data key that never protected them. This command finds every such row,
-seals its texts under its case's data key (made if the case has none yet), and writes them back.
+timeline entry's details) and show a clear text as it is, so old rows kept working, in clear:
+readable from the database and its backups, out of reach of crypto-shredding. This command finds
+every such row, seals its texts under its case's data key (made if the case has none yet), and
+writes them back; readers need no change. (A clear text that itself began with `enc:v1:` would be
+taken for a sealed one, here as by the readers: nobody types that.)
 
 Each service that seals texts lists the places it keeps them in `services/<name>/clear_texts.py`
 (`PLACES`). A place is worked through in small batches, each its own transaction that locks its
@@ -17,7 +19,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from psycopg import sql
+from psycopg import errors, sql
 
 from chassis.envelope import PREFIX, DataKey, KeyDestroyed, TextEnvelope
 
@@ -101,26 +103,37 @@ def seal_place(conn, envelope: TextEnvelope, place: Place, batch_size: int = BAT
     sealed = blanked = 0
     after = None
     while True:
-        with conn.transaction():
-            rows = place.clear_rows(conn, after, batch_size)
-            keys: dict[str, DataKey | None] = {}
-            for row in rows:
-                if row.subject not in keys:
-                    try:
-                        keys[row.subject] = envelope.data_key(conn, row.subject)
-                    except KeyDestroyed:
-                        keys[row.subject] = None
-                place.rewrite(conn, row, keys[row.subject])
-                if keys[row.subject] is None:
-                    blanked += 1
-                else:
-                    sealed += 1
+        rows, keys = _seal_batch(conn, envelope, place, after, batch_size)
+        blanked += sum(keys[row.subject] is None for row in rows)
+        sealed += sum(keys[row.subject] is not None for row in rows)
         if len(rows) < batch_size:
             break
         after = rows[-1].key
     with conn.transaction():
         still_clear = place.count_clear(conn)
     return {"sealed": sealed, "blanked": blanked, "still_clear": still_clear}
+
+
+def _seal_batch(conn, envelope: TextEnvelope, place: Place, after, batch_size: int):
+    """One committed batch: its rows and the data key each was sealed under (None: blanked). An erasure
+    of one of its cases at the same moment may deadlock with it; PostgreSQL then rolls the batch back
+    whole, and it is tried again."""
+    for attempt in range(1, 4):
+        try:
+            with conn.transaction():
+                rows = place.clear_rows(conn, after, batch_size)
+                keys: dict[str, DataKey | None] = {}
+                for row in rows:
+                    if row.subject not in keys:
+                        try:
+                            keys[row.subject] = envelope.data_key(conn, row.subject)
+                        except KeyDestroyed:
+                            keys[row.subject] = None
+                    place.rewrite(conn, row, keys[row.subject])
+            return rows, keys
+        except (errors.DeadlockDetected, errors.SerializationFailure):
+            if attempt == 3:
+                raise
 
 
 def places_of(service: str) -> tuple:

@@ -73,9 +73,9 @@ def test_texts_stored_in_clear_before_encryption_are_sealed_and_still_read_by_wh
                [uuid4(), old_id, NOTE])
     for version, action, detail in (
             (2, "note_added", {"note_id": str(uuid4()), "text": NOTE}),
-            (3, "status_changed", {"from": "in_progress", "to": "resolved", "resolution": RESOLUTION,
-                                   "response": ANSWER, "response_channel": "phone"}),
-            (4, "status_changed", {"from": "resolved", "to": "closed"})):
+            (3, "status_changed", {"from_status": "in_progress", "to_status": "resolved",
+                                   "resolution": RESOLUTION, "response": ANSWER, "response_channel": "phone"}),
+            (4, "status_changed", {"from_status": "resolved", "to_status": "closed"})):
         db.execute("""INSERT INTO cases.case_history (case_id, version, at, actor, action, detail)
                       VALUES (%s, %s, now(), 'agent.gn', %s, %s)""", [old_id, version, action, json.dumps(detail)])
     restricted = "GN-2025-000008"
@@ -109,8 +109,9 @@ def test_texts_stored_in_clear_before_encryption_are_sealed_and_still_read_by_wh
     assert (view["narrative"], view["resolution"], view["response"]) == (OLD_MESSAGE, RESOLUTION, ANSWER)
     details = [entry["detail"] for entry in view["timeline"]]
     assert details[0]["text"] == NOTE and "sealed" not in details[0]
-    assert (details[1]["resolution"], details[1]["response"], details[1]["to"]) == (RESOLUTION, ANSWER, "resolved")
-    assert details[2] == {"from": "resolved", "to": "closed"}
+    assert (details[1]["resolution"], details[1]["response"], details[1]["to_status"]) == (
+        RESOLUTION, ANSWER, "resolved")
+    assert details[2] == {"from_status": "resolved", "to_status": "closed"}  # no text: left as it was
     # the restricted one: a focal point reads it, an agent is told it does not exist
     assert requests.get(f"{cases.url}/v1/cases/{restricted}", headers=cases.headers("focal_point")).json()[
         "narrative"] == ABUSE
