@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     """`make seal-clear-texts`: seal the texts older versions stored in clear, in every service with data keys."""
     import argparse
     import sys
+    import warnings
 
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # the services' modules import nameko
     import psycopg
 
     from chassis.services import SERVICES, load_service
