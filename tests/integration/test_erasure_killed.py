@@ -114,7 +114,7 @@ def test_a_service_killed_in_the_middle_of_its_erasure_erases_its_part_once_when
 
     def certificate():
         return requests.get(f"{cases.url}/v1/erasures/{erasure_id}/certificate", headers=awa).json()
-    assert certificate()["waiting_for"] == ["intake"]
+    assert "intake" in certificate()["waiting_for"]
 
     intake_process.start()  # the approval was never acknowledged: RabbitMQ hands it to intake again
     issued = wait_for(lambda: (answer := certificate())["complete"] and answer, timeout=20, interval=0.2)
