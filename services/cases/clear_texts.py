@@ -1,5 +1,5 @@
 """Where cases keeps texts sealed, for `make seal-clear-texts` (chassis/clear_texts.py): the narrative,
-resolution and answer of each case, its notes, and the typed parts of its timeline. Rows written
+resolution, answer and no-contact reason of each case, its notes, and the typed parts of its timeline. Rows written
 before envelope encryption hold them in clear; the command seals them under the case's data key."""
 import json
 
@@ -45,7 +45,8 @@ class TimelineDetails:
 # What each text becomes in an erased case: as services/cases/erasure.py leaves it.
 PLACES = (
     SealedColumns("cases", key="case_id", subject="case_id",
-                  columns={"narrative": ERASED, "resolution": None, "response": None}),
+                  columns={"narrative": ERASED, "resolution": None, "response": None,
+                           "no_contact_reason": None}),
     SealedColumns("case_notes", key="note_id", subject="case_id", columns={"text": ERASED}),
     TimelineDetails(),
 )
