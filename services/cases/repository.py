@@ -9,7 +9,7 @@ from services.cases.business_time import Deadline, Span
 CASE_COLUMNS = ("case_id", "reference", "feedback_id", "country", "channel", "language", "narrative",
                 "received_at", "opened_at", "status", "category_code", "sensitive", "restricted",
                 "sensitivity_reasons", "priority", "deadline_kind", "deadline_at", "contact_ref",
-                "consent_callback", "consent_share")
+                "consent_callback", "consent_share", "contact_verified")
 READ_COLUMNS = CASE_COLUMNS + (
     "version", "sub_category", "taxonomy_version", "classification_confirmed", "classified_by", "classified_at",
     "suggestion_confidence", "assignee", "team", "resolution", "response", "response_channel",
