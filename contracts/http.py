@@ -679,6 +679,18 @@ class PartnerReferrals(Contract):
         "Referrals by the outcome their partner recorded (service_provided, not_reached, referred_on, closed)"))
 
 
+class CentreAppointments(Contract):
+    """A reception centre's appointments in the period: booked then, and the cancellations and attendance
+    recorded then (an appointment booked last week and attended this week counts in each)."""
+
+    country: CountryCode
+    centre_id: str
+    booked: int
+    attended: int
+    missed: int
+    cancelled: int
+
+
 class Topic(Contract):
     category_code: int | None
     sub_category: str | None
@@ -709,6 +721,8 @@ class Report(Contract):
     resolve: DeadlineFigures
     backlog: list[BacklogBucket] = Field(description="Cases still open at the end of the period, by age")
     referrals: list[PartnerReferrals]
+    appointments: list[CentreAppointments] = Field(default_factory=list, description=(
+        "Appointments at reception centres, by country and centre"))
     replies_sent: int = Field(description="Messages sent back to complainants (acknowledgements, status replies)")
     responses_by_channel: list[Count] = Field(description="Cases closed in the period, by how the person was answered")
     topics: list[Topic]

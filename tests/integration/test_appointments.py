@@ -1,6 +1,8 @@
 """Appointments at a reception centre: an agent books the person of a case a slot; the person gets one SMS with
 the day, time and place, one reminder the day before, and may cancel by SMS; the desk records attendance; a
 slot never takes more people than it holds, even when two agents book its last place at once."""
+import csv
+import io
 from datetime import UTC, datetime, time, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -8,10 +10,12 @@ from zoneinfo import ZoneInfo
 import eventlet
 import pytest
 import requests
+from elasticsearch import Elasticsearch
+from openpyxl import load_workbook
 
 from contracts.envelope import Envelope
-from contracts.events import ReplyReceived
-from tests.conftest import wait_for
+from contracts.events import AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled, ReplyReceived
+from tests.conftest import ES_URL, wait_for
 from tests.helpers import publish_event
 from tests.helpers import metric_value
 from tests.integration.test_notifications import sms_settings
@@ -239,3 +243,50 @@ def test_only_future_slots_in_opening_hours_are_booked_and_two_agents_cannot_bot
     centres = agent.get("/v1/centres", country="GN").json()["centres"]
     assert [(c["id"], c["opening_hours"]["sat"], c["capacity"]) for c in centres] == [
         ("gn-test-centre", ["08:00-12:00"], 1)]
+
+
+def test_reports_count_bookings_attendance_and_cancellations_by_country_and_centre(
+        run_service, amqp_uri, db, es_prefix):
+    reporting = run_service("reporting")
+    now = datetime.now(UTC)
+    facts = {"case_id": uuid4(), "reference": "GN-2026-000901", "starts_at": now + timedelta(days=2)}
+    place = {"centre_name": {"fr": "Centre"}, "centre_address": {"fr": "Conakry"}, "feedback_id": uuid4()}
+    published = 0
+    for country, centre, events in (
+            ("GN", "gn-conakry-matam", [("booked",)] * 3 + [("cancelled",), ("attended",), ("missed",)]),
+            ("GN", "gn-kindia", [("booked",)]),
+            ("ML", "ml-bamako", [("booked",), ("attended",)])):
+        for (kind,) in events:
+            common = {**facts, "appointment_id": uuid4(), "centre_id": centre}
+            if kind == "booked":
+                event = AppointmentBooked(**common, **place, booked_at=now, booked_by="mariama")
+            elif kind == "cancelled":
+                event = AppointmentCancelled(**common, **place, cancelled_at=now, cancelled_by="person")
+            else:
+                event = AppointmentAttendanceRecorded(**common, attendance=kind, recorded_at=now, recorded_by="desk")
+            publish_event(amqp_uri, "cases", event, country=country)
+            published += 1
+    wait_for(lambda: db.execute("SELECT count(*) FROM reporting.journal").fetchone()[0] == published)
+    Elasticsearch(ES_URL).indices.refresh(index="*")
+
+    params = {"period": "week", "date": now.date().isoformat(), "country": "GN"}
+    manager = reporting.headers("manager", ("GN", "ML"))
+    report = requests.get(f"{reporting.url}/v1/reports", params=params, headers=manager, timeout=10).json()
+    assert [(a["centre_id"], a["booked"], a["attended"], a["missed"], a["cancelled"])
+            for a in report["appointments"]] == [("gn-conakry-matam", 3, 1, 1, 1), ("gn-kindia", 1, 0, 0, 0)]
+    region = requests.get(f"{reporting.url}/v1/reports", params={**params, "country": ""}, headers=manager,
+                          timeout=10).json()
+    assert [(a["country"], a["centre_id"]) for a in region["appointments"]] == [
+        ("GN", "gn-conakry-matam"), ("GN", "gn-kindia"), ("ML", "ml-bamako")]
+
+    rows = list(csv.DictReader(io.StringIO(requests.get(f"{reporting.url}/v1/reports", headers=manager, timeout=10,
+                                                        params={**params, "format": "csv"}).text)))
+    assert {row["measure"]: row["value"] for row in rows
+            if row["table"] == "Appointments" and row["key"] == "gn-conakry-matam"} == {
+        "Country": "GN", "Booked": "3", "Attended": "1", "Missed": "1", "Cancelled": "1"}
+    xlsx = requests.get(f"{reporting.url}/v1/reports", params={**params, "format": "xlsx"}, headers=manager,
+                        timeout=10)
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Appointments"]
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("Centre", "Country", "Booked", "Attended", "Missed", "Cancelled"),
+        ("gn-conakry-matam", "GN", 3, 1, 1, 1), ("gn-kindia", "GN", 1, 0, 0, 0)]
