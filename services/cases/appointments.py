@@ -204,16 +204,16 @@ def cancel(uow, settings, caller: Caller, appointment_id: UUID, now: datetime) -
 
 def record_attendance(uow, settings, caller: Caller, appointment_id: UUID, attendance: str,
                       now: datetime) -> AppointmentView:
-    """The desk says whether the person came: from the appointment's day on, once."""
+    """The desk says whether the person came, once: `attended` as soon as they are there (early is fine),
+    `missed` only once their slot has started."""
     with uow:
         appointment = _find_for_change(uow, caller, appointment_id, "record_attendance")
         if appointment is not None:
             if appointment["state"] != "booked":
                 raise ApiError(409, "appointment_not_booked", "This appointment was cancelled, or its attendance "
                                                               "was recorded already.")
-            zone = ZoneInfo(settings.countries[appointment["country"]].timezone)
-            if now.astimezone(zone).date() < appointment["starts_at"].astimezone(zone).date():
-                raise ApiError(409, "appointment_not_today_yet", "Attendance is recorded from the appointment's day.")
+            if attendance == "missed" and now < appointment["starts_at"]:
+                raise ApiError(409, "appointment_not_started", "Nobody has missed a slot that has not started.")
             uow.execute("""UPDATE appointments SET state = %s, changed_at = %s, changed_by = %s
                            WHERE appointment_id = %s""", [attendance, now, caller.principal.subject, appointment_id])
             appointment = {**appointment, "state": attendance, "changed_at": now}

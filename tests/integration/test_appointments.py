@@ -183,15 +183,16 @@ def test_the_desk_records_who_came_and_who_did_not_on_the_day(platform, db):
     first = agent.book(came, slot(1, hour=8)).json()
     second = agent.book(stayed_away, slot(1, hour=9)).json()
 
-    too_early = desk.post(first["appointment_id"], "attendance", {"attendance": "attended"})
-    assert (too_early.status_code, too_early.json()["error"]["code"]) == (409, "appointment_not_today_yet")
+    # The first person comes early: marked at once. Nobody misses a slot that has not started.
+    assert desk.post(first["appointment_id"], "attendance", {"attendance": "attended"}).json()["state"] == "attended"
+    too_early = desk.post(second["appointment_id"], "attendance", {"attendance": "missed"})
+    assert (too_early.status_code, too_early.json()["error"]["code"]) == (409, "appointment_not_started")
     admin = {"Authorization": f"Bearer {cases.token('admin')}"}
     assert requests.put(f"{cases.url}/admin/clock", json={"now": slot(1, hour=11).isoformat()}, headers=admin,
                         timeout=10).status_code == 200
 
     day = desk.get("/v1/appointments", centre=TEST_CENTRE["id"], date=slot(1).date().isoformat()).json()
-    assert [(a["reference"], a["state"]) for a in day["appointments"]] == [(came, "booked"), (stayed_away, "booked")]
-    assert desk.post(first["appointment_id"], "attendance", {"attendance": "attended"}).json()["state"] == "attended"
+    assert [(a["reference"], a["state"]) for a in day["appointments"]] == [(came, "attended"), (stayed_away, "booked")]
     assert desk.post(second["appointment_id"], "attendance", {"attendance": "missed"}).json()["state"] == "missed"
     again = desk.post(second["appointment_id"], "attendance", {"attendance": "attended"})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "appointment_not_booked")
@@ -240,6 +241,11 @@ def test_only_future_slots_in_opening_hours_are_booked_and_two_agents_cannot_bot
     booked_case = next(reference for reference, answer in zip(agents, answers) if answer.status_code == 200)
     twice = agent.book(booked_case, slot(3))
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "appointment_already_booked")
+    # An agent cancels it: the place is free again for the third person.
+    booked = next(answer.json() for answer in answers if answer.status_code == 200)
+    cancelled = agent.post(booked["appointment_id"], "cancel").json()
+    assert (cancelled["state"], cancelled["cancelled_by"]) == ("cancelled", "agent")
+    assert agent.book(third, slot(2)).status_code == 200
     centres = agent.get("/v1/centres", country="GN").json()["centres"]
     assert [(c["id"], c["opening_hours"]["sat"], c["capacity"]) for c in centres] == [
         ("gn-test-centre", ["08:00-12:00"], 1)]
