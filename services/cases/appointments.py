@@ -5,7 +5,8 @@ Each change writes the appointment, a timeline entry on the case (without bumpin
 appointment is not a decision about the case), an audit row and its event, in one transaction. A slot's
 places are counted in `appointment_slots`, whose CHECK refuses a booking past capacity even when two agents
 take the last place at once. Restricted cases follow the case rules: outside a caller's scope an appointment
-is 404, and the desk's list shows it to focal points only (audited).
+is 404, and the desk's list shows it to focal points only (audited). The rules are in centres.py, the SQL in
+repository.py.
 """
 from datetime import date, datetime, time, timedelta
 from uuid import UUID, uuid4
@@ -19,7 +20,9 @@ from contracts.http import (
     AppointmentList, AppointmentView, BookAppointment, Centre as CentreView, CentreList, Slot, SlotList,
 )
 from services.cases import repository
-from services.cases.centres import WEEKDAYS, Centre, booking_refusal, free_places
+from services.cases.centres import (
+    WEEKDAYS, Centre, attendance_refusal, booking_refusal, cancel_refusal, free_places,
+)
 from services.cases.handlers import NOT_FOUND, Caller, _audit_denied, visible
 
 MAX_LISTED = 500
@@ -29,24 +32,24 @@ CANCEL_REPLIES = Counter(
 
 APPOINTMENT_NOT_FOUND = ApiError(404, "appointment_not_found", "No appointment with this id is in your scope.")
 REFUSALS = {
-    "not_a_slot": "starts_at is not one of the centre's slots: see GET /v1/centres/{id}/slots.",
-    "slot_in_the_past": "This slot has started already.",
-    "slot_too_far_ahead": "This slot is further ahead than appointments may be booked.",
+    "not_a_slot": (422, "starts_at is not one of the centre's slots: see GET /v1/centres/{id}/slots."),
+    "slot_in_the_past": (422, "This slot has started already."),
+    "slot_too_far_ahead": (422, "This slot is further ahead than appointments may be booked."),
+    "appointment_not_booked": (409, "This appointment was cancelled, or its attendance was recorded already."),
+    "appointment_started": (409, "This appointment has started: record attendance instead."),
+    "appointment_not_started": (409, "Nobody has missed a slot that has not started."),
 }
-_COLUMNS = """a.appointment_id, c.reference, a.country, a.centre_id, a.starts_at, a.ends_at, a.state, a.booked_at,
-              a.booked_by, a.cancelled_by, a.changed_at, c.case_id, c.restricted, c.contact_ref, c.feedback_id,
-              c.contact_verified, c.language, c.consent_callback"""
 _VIEW_FIELDS = ("appointment_id", "reference", "country", "centre_id", "starts_at", "ends_at", "state", "booked_at",
                 "booked_by", "cancelled_by", "changed_at")
 
 
-def _row(row) -> dict:
-    return dict(zip(_VIEW_FIELDS + ("case_id", "restricted", "contact_ref", "feedback_id", "contact_verified",
-                                    "language", "consent_callback"), row))
+def _refused(code: str) -> ApiError:
+    status, message = REFUSALS[code]
+    return ApiError(status, code, message)
 
 
-def _view(row: dict) -> AppointmentView:
-    return AppointmentView(**{name: row[name] for name in _VIEW_FIELDS})
+def _view(appointment: dict) -> AppointmentView:
+    return AppointmentView(**{name: appointment[name] for name in _VIEW_FIELDS})
 
 
 def _centre(settings, centre_id: str, principal) -> Centre:
@@ -73,9 +76,7 @@ def list_slots(uow, settings, principal, centre_id: str, day: date, now: datetim
     centre = _centre(settings, centre_id, principal)
     starts = [start for start in centre.slots_on(day) if start > now]
     with uow:
-        booked = dict(uow.execute(
-            "SELECT starts_at, booked FROM appointment_slots WHERE centre_id = %s AND starts_at = ANY(%s)",
-            [centre.id, starts]).fetchall())
+        booked = repository.booked_places(uow.conn, centre.id, starts)
     return SlotList(centre_id=centre.id, date=day, slots=[
         Slot(starts_at=start, ends_at=start + centre.slot_length, capacity=centre.capacity,
              free=free_places(centre.capacity, booked.get(start, 0))) for start in starts])
@@ -83,22 +84,11 @@ def list_slots(uow, settings, principal, centre_id: str, day: date, now: datetim
 
 # --- booking ----------------------------------------------------------------------------------------------
 
-def take_place(conn, centre: Centre, starts_at: datetime) -> bool:
-    """One place of the slot, if one is left. The row lock of the upsert makes a second booking of the last
-    place wait for the first, then find the slot full."""
-    return conn.execute(
-        """INSERT INTO appointment_slots (centre_id, starts_at, capacity, booked) VALUES (%s, %s, %s, 1)
-           ON CONFLICT (centre_id, starts_at) DO UPDATE
-              SET booked = appointment_slots.booked + 1, capacity = excluded.capacity
-            WHERE appointment_slots.booked < excluded.capacity
-           RETURNING booked""", [centre.id, starts_at, centre.capacity]).fetchone() is not None
-
-
 def book(uow, settings, caller: Caller, reference: str, body: BookAppointment, now: datetime) -> AppointmentView:
     principal = caller.principal
     centre = settings.centres.get(body.centre_id)
     with uow:
-        case = repository.find_case(uow.conn, reference, lock=True)
+        case = repository.find_case(uow.conn, reference)
         if case is None or not visible(case, principal):
             _audit_denied(uow.conn, reference, case, caller, "book_appointment")
             case = None
@@ -108,31 +98,23 @@ def book(uow, settings, caller: Caller, reference: str, body: BookAppointment, n
         raise ApiError(422, "unknown_centre", "No reception centre with this id in the case's country.")
     refusal = booking_refusal(centre, body.starts_at, now, settings.appointments.book_days_ahead)
     if refusal:
-        raise ApiError(422, refusal, REFUSALS[refusal])
-    if case["status"] == "closed":
-        raise ApiError(409, "case_closed", "This case is closed: reopen it to book an appointment.")
+        raise _refused(refusal)
     starts_at = body.starts_at.astimezone(ZoneInfo(centre.timezone))
     with uow:
-        case = repository.find_case(uow.conn, reference, lock=True)  # again, in the booking's transaction
-        if uow.execute("SELECT 1 FROM appointments WHERE case_id = %s AND state = 'booked' AND starts_at > %s",
-                       [case["case_id"], now]).fetchone():
+        case = repository.find_case(uow.conn, reference, lock=True)  # one booking of this case at a time
+        if case["status"] == "closed":
+            raise ApiError(409, "case_closed", "This case is closed: reopen it to book an appointment.")
+        if repository.has_upcoming_appointment(uow.conn, case["case_id"], now):
             raise ApiError(409, "appointment_already_booked",
                            "This case has an appointment coming: cancel it before booking another.")
-        if not take_place(uow.conn, centre, starts_at):
+        if not repository.take_place(uow.conn, centre.id, starts_at, centre.capacity):
             raise ApiError(409, "slot_full", "This slot has no place left: choose another.")
-        appointment_id = uuid4()
-        row = uow.execute(
-            f"""WITH booked AS (
-                    INSERT INTO appointments (appointment_id, case_id, country, centre_id, starts_at, ends_at,
-                                              booked_at, booked_by)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *)
-                SELECT {_COLUMNS} FROM booked a JOIN cases c USING (case_id)""",
-            [appointment_id, case["case_id"], case["country"], centre.id, starts_at,
-             starts_at + centre.slot_length, now, principal.subject]).fetchone()
-        appointment = _row(row)
+        appointment = repository.insert_appointment(
+            uow.conn, appointment_id=uuid4(), case_id=case["case_id"], country=case["country"], centre_id=centre.id,
+            starts_at=starts_at, ends_at=starts_at + centre.slot_length, booked_at=now, booked_by=principal.subject)
         _record(uow, caller, appointment, "appointment_booked", now, principal.subject)
         uow.emit(AppointmentBooked(
-            appointment_id=appointment_id, case_id=case["case_id"], reference=case["reference"],
+            appointment_id=appointment["appointment_id"], case_id=case["case_id"], reference=case["reference"],
             centre_id=centre.id, centre_name=centre.name, centre_address=centre.address, starts_at=starts_at,
             booked_at=now, booked_by=principal.subject, contact_ref=case["contact_ref"],
             feedback_id=case["feedback_id"], consent_callback=case["consent_callback"],
@@ -145,8 +127,8 @@ def _record(uow, caller: Caller | None, appointment: dict, action: str, now: dat
     """The case's timeline entry and audit row of a change to one of its appointments."""
     facts = {"appointment_id": str(appointment["appointment_id"]), "centre_id": appointment["centre_id"],
              "starts_at": appointment["starts_at"].isoformat(), **detail}
-    version = uow.execute("SELECT version FROM cases WHERE case_id = %s", [appointment["case_id"]]).fetchone()[0]
-    repository.add_history(uow.conn, appointment["case_id"], version, now, actor, action, facts)
+    repository.add_history(uow.conn, appointment["case_id"], repository.case_version(uow.conn, appointment["case_id"]),
+                           now, actor, action, facts)
     principal = caller.principal if caller else None
     repository.audit(uow.conn, actor=actor, role=principal.role if principal else "system", action=action,
                      case_id=appointment["case_id"], reference=appointment["reference"],
@@ -156,12 +138,10 @@ def _record(uow, caller: Caller | None, appointment: dict, action: str, now: dat
 
 # --- cancelling and attendance ----------------------------------------------------------------------------
 
-def _find_for_change(uow, caller: Caller, appointment_id: UUID, action: str) -> dict:
-    row = uow.execute(f"""SELECT {_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
-                          WHERE a.appointment_id = %s FOR UPDATE OF a""", [appointment_id]).fetchone()
-    appointment = _row(row) if row else None
-    if appointment is None or not visible({"country": appointment["country"],
-                                           "restricted": appointment["restricted"]}, caller.principal):
+def _in_scope(uow, caller: Caller, appointment_id: UUID, action: str) -> dict | None:
+    """The appointment, locked, when the caller may see its case; else None, and the attempt audited."""
+    appointment = repository.find_appointment(uow.conn, appointment_id, lock=True)
+    if appointment is None or not visible(appointment, caller.principal):
         _audit_denied(uow.conn, appointment["reference"] if appointment else "", appointment, caller, action)
         return None
     return appointment
@@ -169,17 +149,16 @@ def _find_for_change(uow, caller: Caller, appointment_id: UUID, action: str) -> 
 
 def _cancel(uow, appointment: dict, settings, by: str, actor: str, caller: Caller | None, now: datetime) -> dict:
     centre = settings.centres.get(appointment["centre_id"])
-    uow.execute("""UPDATE appointments SET state = 'cancelled', cancelled_by = %s, changed_at = %s, changed_by = %s
-                   WHERE appointment_id = %s""", [by, now, actor, appointment["appointment_id"]])
-    uow.execute("UPDATE appointment_slots SET booked = booked - 1 WHERE centre_id = %s AND starts_at = %s",
-                [appointment["centre_id"], appointment["starts_at"]])
+    repository.change_appointment(uow.conn, appointment["appointment_id"], "cancelled", now, actor, cancelled_by=by)
+    repository.free_place(uow.conn, appointment["centre_id"], appointment["starts_at"])
     appointment = {**appointment, "state": "cancelled", "cancelled_by": by, "changed_at": now}
     _record(uow, caller, appointment, "appointment_cancelled", now, actor, cancelled_by=by)
+    # A centre removed from the settings since the booking is still named, by its id.
+    unknown = {"fr": appointment["centre_id"]}
     uow.emit(AppointmentCancelled(
         appointment_id=appointment["appointment_id"], case_id=appointment["case_id"],
         reference=appointment["reference"], centre_id=appointment["centre_id"],
-        centre_name=centre.name if centre else {"fr": appointment["centre_id"]},
-        centre_address=centre.address if centre else {"fr": appointment["centre_id"]},
+        centre_name=centre.name if centre else unknown, centre_address=centre.address if centre else unknown,
         starts_at=appointment["starts_at"], cancelled_at=now, cancelled_by=by,
         contact_ref=appointment["contact_ref"], feedback_id=appointment["feedback_id"],
         consent_callback=appointment["consent_callback"], contact_verified=appointment["contact_verified"],
@@ -190,12 +169,11 @@ def _cancel(uow, appointment: dict, settings, by: str, actor: str, caller: Calle
 
 def cancel(uow, settings, caller: Caller, appointment_id: UUID, now: datetime) -> AppointmentView:
     with uow:
-        appointment = _find_for_change(uow, caller, appointment_id, "cancel_appointment")
+        appointment = _in_scope(uow, caller, appointment_id, "cancel_appointment")
         if appointment is not None:
-            if appointment["state"] != "booked":
-                raise ApiError(409, "appointment_not_booked", "This appointment was cancelled or has taken place.")
-            if appointment["starts_at"] <= now:
-                raise ApiError(409, "appointment_started", "This appointment has started: record attendance.")
+            refusal = cancel_refusal(appointment["state"], appointment["starts_at"], now)
+            if refusal:
+                raise _refused(refusal)
             appointment = _cancel(uow, appointment, settings, "agent", caller.principal.subject, caller, now)
     if appointment is None:
         raise APPOINTMENT_NOT_FOUND
@@ -204,18 +182,14 @@ def cancel(uow, settings, caller: Caller, appointment_id: UUID, now: datetime) -
 
 def record_attendance(uow, settings, caller: Caller, appointment_id: UUID, attendance: str,
                       now: datetime) -> AppointmentView:
-    """The desk says whether the person came, once: `attended` as soon as they are there (early is fine),
-    `missed` only once their slot has started."""
+    """The desk says whether the person came, once (centres.attendance_refusal)."""
     with uow:
-        appointment = _find_for_change(uow, caller, appointment_id, "record_attendance")
+        appointment = _in_scope(uow, caller, appointment_id, "record_attendance")
         if appointment is not None:
-            if appointment["state"] != "booked":
-                raise ApiError(409, "appointment_not_booked", "This appointment was cancelled, or its attendance "
-                                                              "was recorded already.")
-            if attendance == "missed" and now < appointment["starts_at"]:
-                raise ApiError(409, "appointment_not_started", "Nobody has missed a slot that has not started.")
-            uow.execute("""UPDATE appointments SET state = %s, changed_at = %s, changed_by = %s
-                           WHERE appointment_id = %s""", [attendance, now, caller.principal.subject, appointment_id])
+            refusal = attendance_refusal(appointment["state"], attendance, appointment["starts_at"], now)
+            if refusal:
+                raise _refused(refusal)
+            repository.change_appointment(uow.conn, appointment_id, attendance, now, caller.principal.subject)
             appointment = {**appointment, "state": attendance, "changed_at": now}
             _record(uow, caller, appointment, f"appointment_{attendance}", now, caller.principal.subject)
             uow.emit(AppointmentAttendanceRecorded(
@@ -234,24 +208,22 @@ def cancel_on_reply(uow, settings, reply: ReplyReceived, now: datetime) -> bool:
     with uow:
         if not uow.claim_message():
             return False
-        row = uow.execute(
-            f"""SELECT {_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
-                WHERE c.contact_ref = %s AND a.state = 'booked' AND a.starts_at > %s
-                ORDER BY a.starts_at LIMIT 1 FOR UPDATE OF a""", [reply.contact_ref, now]).fetchone()
-        if row is None:
+        appointment = repository.next_appointment_of_contact(uow.conn, reply.contact_ref, now)
+        if appointment is None:
             CANCEL_REPLIES.labels("nothing_to_cancel").inc()
             return False
-        _cancel(uow, _row(row), settings, "person", "complainant", None, now)
+        _cancel(uow, appointment, settings, "person", "complainant", None, now)
     CANCEL_REPLIES.labels("cancelled").inc()
     return True
 
 
 # --- lists ------------------------------------------------------------------------------------------------
 
-def _listed(uow, caller: Caller, rows: list, action: str) -> AppointmentList:
+def _listed(uow, caller: Caller, appointments: list[dict], action: str) -> AppointmentList:
     """Restricted cases' appointments only for who sees them, each one shown audited (as the case list)."""
     principal = caller.principal
-    shown = [_row(row) for row in rows if not row[12] or principal.sees_restricted_cases]
+    shown = [appointment for appointment in appointments
+             if not appointment["restricted"] or principal.sees_restricted_cases]
     for appointment in shown:
         if appointment["restricted"]:
             repository.audit(uow.conn, actor=principal.subject, role=principal.role, action=action,
@@ -263,17 +235,12 @@ def _listed(uow, caller: Caller, rows: list, action: str) -> AppointmentList:
 def desk_day(uow, settings, caller: Caller, centre_id: str, day: date) -> AppointmentList:
     """The centre's appointments of one day, in order, whatever their state: the desk's list."""
     centre = _centre(settings, centre_id, caller.principal)
-    zone = ZoneInfo(centre.timezone)
-    start = datetime.combine(day, time(0), zone)
+    start = datetime.combine(day, time(0), ZoneInfo(centre.timezone))
     with uow:
-        rows = uow.execute(
-            f"""SELECT {_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
-                WHERE a.centre_id = %s AND a.starts_at >= %s AND a.starts_at < %s
-                  AND (%s OR NOT c.restricted)
-                ORDER BY a.starts_at, a.booked_at LIMIT %s""",
-            [centre.id, start, start + timedelta(days=1), caller.principal.sees_restricted_cases,
-             MAX_LISTED]).fetchall()
-        return _listed(uow, caller, rows, "list_appointments")
+        appointments = repository.appointments_between(
+            uow.conn, centre.id, start, start + timedelta(days=1),
+            restricted_too=caller.principal.sees_restricted_cases, limit=MAX_LISTED)
+        return _listed(uow, caller, appointments, "list_appointments")
 
 
 def of_case(uow, caller: Caller, reference: str) -> AppointmentList:
@@ -281,9 +248,7 @@ def of_case(uow, caller: Caller, reference: str) -> AppointmentList:
     with uow:
         case = repository.find_case(uow.conn, reference)
         if case is not None and visible(case, caller.principal):
-            rows = uow.execute(f"""SELECT {_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
-                                   WHERE a.case_id = %s ORDER BY a.starts_at DESC LIMIT %s""",
-                               [case["case_id"], MAX_LISTED]).fetchall()
-            return _listed(uow, caller, rows, "read_appointments")
+            return _listed(uow, caller, repository.appointments_of_case(uow.conn, case["case_id"], MAX_LISTED),
+                           "read_appointments")
         _audit_denied(uow.conn, reference, case, caller, "read_appointments")
     raise NOT_FOUND

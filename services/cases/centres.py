@@ -67,5 +67,24 @@ def booking_refusal(centre: Centre, starts_at: datetime, now: datetime, horizon_
     return None
 
 
+def cancel_refusal(state: str, starts_at: datetime, now: datetime) -> str | None:
+    """Why a booked appointment may not be cancelled now, or None: only a booked one that has not started."""
+    if state != "booked":
+        return "appointment_not_booked"
+    if starts_at <= now:
+        return "appointment_started"
+    return None
+
+
+def attendance_refusal(state: str, attendance: str, starts_at: datetime, now: datetime) -> str | None:
+    """Why the desk may not record this attendance, or None. Once only; a person who comes early is marked
+    when they come, but nobody has missed a slot that has not started."""
+    if state != "booked":
+        return "appointment_not_booked"
+    if attendance == "missed" and now < starts_at:
+        return "appointment_not_started"
+    return None
+
+
 def free_places(capacity: int, booked: int) -> int:
     return max(capacity - booked, 0)

@@ -4,7 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.cases.centres import Centre, booking_refusal, free_places, parse_range
+from services.cases.centres import (
+    Centre, attendance_refusal, booking_refusal, cancel_refusal, free_places, parse_range,
+)
 from services.intake.domain import reveal_refusal
 from services.notifications.domain import appointment_text, reminder_due, reminder_due_at, reminder_wanted
 
@@ -39,6 +41,19 @@ def test_a_booking_starts_on_a_slot_in_the_future_and_within_the_horizon():
     assert booking_refusal(centre(), nine, nine + timedelta(minutes=1), 60) == "slot_in_the_past"
     assert booking_refusal(centre(), nine, now, horizon_days=2) == "slot_too_far_ahead"
     assert (free_places(4, 3), free_places(4, 4), free_places(2, 4)) == (1, 0, 0)
+
+
+def test_the_desk_marks_a_person_once_and_nobody_misses_a_slot_that_has_not_started():
+    nine = datetime.combine(MONDAY, time(9), CONAKRY)
+    early = nine - timedelta(minutes=20)
+    assert attendance_refusal("booked", "attended", nine, early) is None  # came early
+    assert attendance_refusal("booked", "missed", nine, early) == "appointment_not_started"
+    assert attendance_refusal("booked", "missed", nine, nine) is None
+    assert attendance_refusal("attended", "missed", nine, nine) == "appointment_not_booked"
+    assert attendance_refusal("cancelled", "attended", nine, early) == "appointment_not_booked"
+    assert cancel_refusal("booked", nine, early) is None
+    assert cancel_refusal("booked", nine, nine) == "appointment_started"
+    assert cancel_refusal("cancelled", nine, early) == "appointment_not_booked"
 
 
 def test_an_opening_range_must_close_after_it_opens():
