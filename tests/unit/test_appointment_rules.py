@@ -92,3 +92,15 @@ def test_only_notifications_reveals_a_contact_for_an_appointment_on_the_cases_re
     assert reveal_refusal("appointment", "notifications", None, 0, now) == "no_grounds"
     assert reveal_refusal("appointment", "referrals", now, 0, now) == "requester_not_allowed"
     assert reveal_refusal("appointment", "notifications", now - timedelta(days=91), 0, now) == "grounds_too_old"
+
+
+def test_only_a_development_configuration_may_move_the_reminders_clock():
+    from chassis.settings import load_settings
+    from services.notifications.settings import NotificationsSettings
+
+    moved = {"clock": {"offset_seconds": 86_400}}
+    assert load_settings(NotificationsSettings, "notifications", overrides=moved,
+                         environ={}).clock.offset_seconds == 86_400
+    with pytest.raises(ValueError, match="clock.offset_seconds is for development"):
+        load_settings(NotificationsSettings, "notifications", overrides=moved,
+                      environ={"CFM__ENVIRONMENT": "production"}, require_secrets=False)
