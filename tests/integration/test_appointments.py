@@ -59,10 +59,10 @@ def platform(run_service, sms_sink):
     return intake, cases
 
 
-def open_case(intake, db, phone: str, language="fr", consent=True) -> tuple[str, object]:
+def open_case(intake, db, phone: str, language="fr", consent=True,
+              narrative="Le paiement du mois est en retard, je voudrais savoir quand il arrive.") -> tuple[str, object]:
     """A case opened from a call, with the person's number and their consent to be contacted."""
-    submission = {"country": "GN", "channel": "hotline", "language": language,
-                  "narrative": "Le paiement du mois est en retard, je voudrais savoir quand il arrive.",
+    submission = {"country": "GN", "channel": "hotline", "language": language, "narrative": narrative,
                   "contact": {"phone": phone}, "consent": {"callback": consent}}
     reference = requests.post(f"{intake.url}/v1/feedback", json=submission, headers=intake.headers(),
                               timeout=10).json()["reference"]
@@ -211,6 +211,24 @@ def test_the_desk_records_who_came_and_who_did_not_on_the_day(platform, db):
     assert elsewhere.post(first["appointment_id"], "cancel").status_code == 404
     assert elsewhere.get("/v1/appointments", centre=TEST_CENTRE["id"], date=slot(1).date().isoformat()
                          ).json()["error"]["code"] == "centre_not_found"
+
+
+def test_a_restricted_cases_appointment_is_for_focal_points_only(platform, db):
+    intake, cases = platform
+    restricted, _ = open_case(intake, db, "622 06 06 06", narrative="Un agent de la distribution m'a demandé des "
+                                                                    "faveurs sexuelles en échange de ma carte.")
+    assert db.execute("SELECT restricted FROM cases.cases WHERE reference = %s", [restricted]).fetchone() == (True,)
+    agent, focal_point = Agent(cases), Agent(cases, role="focal_point", subject="fatou")
+    assert agent.book(restricted, slot(2)).json()["error"]["code"] == "case_not_found"
+    appointment = focal_point.book(restricted, slot(2)).json()
+    day = {"centre": TEST_CENTRE["id"], "date": slot(2).date().isoformat()}
+    assert agent.get("/v1/appointments", **day).json()["appointments"] == []
+    assert agent.post(appointment["appointment_id"], "attendance", {"attendance": "attended"}).status_code == 404
+    assert [a["reference"] for a in focal_point.get("/v1/appointments", **day).json()["appointments"]] == [restricted]
+    assert db.execute("""SELECT action FROM cases.audit_log WHERE reference = %s AND actor <> 'system'
+                         ORDER BY id""", [restricted]).fetchall() == [
+        ("book_appointment_denied",), ("appointment_booked",), ("record_attendance_denied",),
+        ("list_appointments",)]  # the focal point's list shows it, audited; the agent's does not
 
 
 def test_only_future_slots_in_opening_hours_are_booked_and_two_agents_cannot_both_take_the_last_place(
