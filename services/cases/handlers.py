@@ -242,7 +242,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         "sensitivity_reasons": list(suggestion.sensitive_rules), "priority": domain.priority_of(suggestion),
         "deadline_kind": first.kind, "deadline_at": first.due_at, "contact_ref": feedback.contact_ref,
         "consent_callback": feedback.consent.callback, "consent_share": feedback.consent.share_with_partners,
-        "version": 1, "classifier_version": suggestion.model_version,
+        "contact_verified": feedback.contact_verified, "version": 1, "classifier_version": suggestion.model_version,
     }
     with uow:
         if not uow.claim_message():

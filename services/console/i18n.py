@@ -1064,6 +1064,64 @@ CATALOG.update({
 })
 
 
+# appointments
+# Appointments at a reception centre (pages/appointments.py, _appointments.html on the case page).
+CATALOG.update({
+    "nav.appointments": ("Rendez-vous du jour", "Appointments today"),
+    "appointments.case_title": ("Rendez-vous au centre d'accueil", "Reception centre appointments"),
+    "appointments.none": ("Aucun rendez-vous pour ce cas.", "No appointment for this case."),
+    "appointments.day": ("Jour du rendez-vous", "Day of the appointment"),
+    "appointments.find_slots": ("Voir les créneaux libres", "Show free slots"),
+    "appointments.cancel": ("Annuler le rendez-vous", "Cancel the appointment"),
+    "appointments.book_title": ("Rendez-vous pour {reference}", "Appointment for {reference}"),
+    "appointments.book_intro": ("Choisissez un créneau libre dans un centre du pays. La personne reçoit un SMS avec "
+                                "le jour, l'heure et le lieu, puis un rappel la veille ; elle peut annuler par SMS.",
+                                "Choose a free slot at one of the country's centres. The person gets an SMS with the "
+                                "day, time and place, then a reminder the day before; they can cancel by SMS."),
+    "appointments.places_left": ("{count} place(s) libre(s)", "{count} place(s) free"),
+    "appointments.no_slot": ("Aucun créneau libre ce jour-là.", "No free slot that day."),
+    "appointments.no_centre": ("Aucun centre d'accueil n'est configuré pour vos pays.",
+                               "No reception centre is configured for your countries."),
+    "appointments.book": ("Réserver ce créneau", "Book this slot"),
+    "appointments.error.choose_slot": ("Choisissez un créneau.", "Choose a slot."),
+    "appointments.error.slot_full": ("Ce créneau vient d'être pris : choisissez-en un autre.",
+                                     "This slot was just taken: choose another."),
+    "appointments.error.slot_in_the_past": ("Ce créneau est passé.", "This slot has passed."),
+    "appointments.error.slot_too_far_ahead": ("Ce jour est trop loin pour réserver.",
+                                              "This day is too far ahead to book."),
+    "appointments.error.not_a_slot": ("Ce n'est pas un créneau du centre.", "This is not one of the centre's slots."),
+    "appointments.error.appointment_already_booked": ("Ce cas a déjà un rendez-vous à venir : annulez-le d'abord.",
+                                                      "This case already has an appointment coming: cancel it first."),
+    "appointments.error.case_closed": ("Ce cas est clos.", "This case is closed."),
+    "appointments.desk_title": ("Rendez-vous du jour", "Appointments today"),
+    "appointments.desk_intro": ("Les personnes attendues au centre ce jour-là. Notez qui est venu.",
+                                "The people expected at the centre that day. Record who came."),
+    "appointments.centre": ("Centre d'accueil", "Reception centre"),
+    "appointments.show": ("Afficher", "Show"),
+    "appointments.caption": ("Rendez-vous du jour, par heure", "The day's appointments, by time"),
+    "appointments.time": ("Heure", "Time"),
+    "appointments.state": ("État", "State"),
+    "appointments.record": ("Présence", "Attendance"),
+    "appointments.mark.attended": ("Venu·e", "Attended"),
+    "appointments.mark.missed": ("Absent·e", "Missed"),
+    "appointments.empty": ("Aucun rendez-vous ce jour-là.", "No appointment that day."),
+    "appointments.state.booked": ("Réservé", "Booked"),
+    "appointments.state.cancelled": ("Annulé", "Cancelled"),
+    "appointments.state.attended": ("Venu·e", "Attended"),
+    "appointments.state.missed": ("Absent·e", "Missed"),
+    "notice.appointment_booked": ("Rendez-vous réservé : la personne va recevoir un SMS.",
+                                  "Appointment booked: the person will get an SMS."),
+    "notice.appointment_cancelled": ("Rendez-vous annulé.", "Appointment cancelled."),
+    "notice.appointment_attended": ("Présence notée.", "Attendance recorded."),
+    "notice.appointment_missed": ("Absence notée.", "Absence recorded."),
+    "notice.appointment_not_changed": ("Ce rendez-vous n'a pas pu être modifié : il a peut-être déjà changé.",
+                                       "This appointment could not be changed: it may have changed already."),
+    "action.appointment_booked": ("Rendez-vous réservé", "Appointment booked"),
+    "action.appointment_cancelled": ("Rendez-vous annulé", "Appointment cancelled"),
+    "action.appointment_attended": ("Venu·e au rendez-vous", "Came to the appointment"),
+    "action.appointment_missed": ("Absent·e au rendez-vous", "Missed the appointment"),
+})
+
 def has_key(key: str) -> bool:
     return key in CATALOG
 

@@ -2,6 +2,7 @@
 through the other services' HTTP APIs with the person's own token; the console keeps sessions and nothing
 of the cases. Each group of pages is a mixin in `pages/`; `frame.py` holds what every page goes through."""
 from services.console.frame import ConsoleFrame
+from services.console.pages.appointments import AppointmentPages
 from services.console.pages.callers import CallerPages
 from services.console.pages.callbacks import CallbackPages
 from services.console.pages.cases import CasePages
@@ -18,8 +19,8 @@ from services.console.pages.users import UserPages
 from services.console.settings import ConsoleSettings
 
 
-class ConsoleService(SignInPages, CasePages, CallbackPages, CallerPages, FocalPointPages, PartnerPages,
-                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages,
+class ConsoleService(SignInPages, CasePages, CallbackPages, AppointmentPages, CallerPages, FocalPointPages,
+                     PartnerPages, SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages,
                      ContactExportPages, RetentionPages, ConsoleFrame):
     name = "console"
 
