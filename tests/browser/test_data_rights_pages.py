@@ -14,7 +14,7 @@ from tests.browser.accounts import api_token
 from tests.browser.test_data_protection_journey import sign_in_with_second_factor
 
 NARRATIVE = "Les bons alimentaires de mon ménage ne sont pas arrivés ce mois-ci à Dubréka."
-PHONE = "+224 622 33 44 55"
+PHONE = "+224 622 55 66 77"
 
 
 def record_call(platform) -> str:
