@@ -55,11 +55,13 @@ class WebFormSubmission(Contract):
 class MessageReceipt(Contract):
     """What a channel endpoint answers for one message (and again, unchanged, for a provider's retry)."""
 
-    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn"] = Field(
+    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn",
+                    "reply_received"] = Field(
         description=(
             "received: a new case; repeat: the same person sent the same text recently, linked to the first "
             "case; status_requested: the case's owner will get its status; not_answerable: a status request "
-            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP)"))
+            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP); "
+            "reply_received: the message was a bare answer (1/OUI, 2/NON, ANNULER) to one of our questions"))
     reference: CaseReference | None = Field(None, description="The case the message belongs to")
     feedback_id: UUID | None = None
 
@@ -394,6 +396,8 @@ class SampledCase(Contract):
     category_code: CategoryCode | None
     response_channel: str | None
     review: ReviewView | None = None
+    reason: Literal["sampled", "dissatisfied"] = Field("sampled", description=(
+        "sampled: drawn at random; dissatisfied: the complainant answered \"no\" to the satisfaction question"))
 
 
 class QualitySample(Contract):
