@@ -667,6 +667,25 @@ class DeadlineFigures(Contract):
     p90_hours: float | None
 
 
+class SatisfactionLine(Contract):
+    key: str = Field(description="The country, channel or category code")
+    answered: int
+    satisfied: int
+    share_satisfied: float | None = Field(description="satisfied / answered; None when nobody answered")
+
+
+class SatisfactionFigures(Contract):
+    """Answers to the satisfaction question received in the period. Restricted cases are never asked, and
+    countries, channels and categories describe the programme: shown whole, like the messages by them."""
+
+    answered: int
+    satisfied: int
+    share_satisfied: float | None
+    by_country: list[SatisfactionLine]
+    by_channel: list[SatisfactionLine]
+    by_category: list[SatisfactionLine]
+
+
 class BacklogBucket(Contract):
     age: str = Field(description="Days since received, e.g. 0-2, 3-7, 8-14, 15-30, 31+")
     count: int
@@ -718,6 +737,8 @@ class Report(Contract):
     topics: list[Topic]
     trend: list[TrendPoint] = Field(description="This period and the ones before it, oldest first")
     daily: list[TrendPoint] = Field(description="Each day of the period")
+    satisfaction: SatisfactionFigures | None = Field(None, description=(
+        "Answers to the question after closure (None in reports stored before it was counted)"))
 
 
 class StoredReport(Contract):

@@ -11,13 +11,13 @@ from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
     ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, ReferralCreated,
-    ReferralOutcomeRecorded, StatusRequested,
+    ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
 )
 from contracts.http import (
     AddCaseNote, AssignCase, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
     LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import callbacks, consent, erasure, handlers, referral_outcomes, retention
+from services.cases import callbacks, consent, erasure, handlers, referral_outcomes, retention, satisfaction
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,12 @@ class CasesService(PlatformService):
     @consume_event("intake", ConsentWithdrawn)
     def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
         consent.withdraw_consent(self.db(), event, now=self.now())
+
+    @consume_event("intake", ReplyReceived)
+    def on_reply_received(self, reply: ReplyReceived, envelope):
+        """A bare yes/no answers the contact's satisfaction survey; "cancel" is an appointment's business."""
+        satisfaction.record_answer(self.db(), reply, envelope.country,
+                                   lambda country: self.settings.countries[country].timezone, now=self.now())
 
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):

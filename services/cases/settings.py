@@ -16,6 +16,7 @@ from chassis.envelope import DataKeySettings, TextEnvelope
 from chassis.settings import Section, ServiceSettings
 from services.cases import domain
 from services.cases.callbacks import Policy as CallbackPolicy
+from services.cases.satisfaction import Policy as SatisfactionPolicy
 from services.cases import model as classifier_model
 from services.cases.business_time import Calendar
 
@@ -77,6 +78,14 @@ class CallbackSettings(Section):
     max_failed_attempts: int = Field(3, ge=1, le=20)
 
 
+class SatisfactionSettings(Section):
+    """A country's satisfaction question after closure (satisfaction.py): asked when `enabled`, answered
+    by a reply within `reply_window_days`."""
+
+    enabled: bool = False
+    reply_window_days: float = Field(7, gt=0, le=90)
+
+
 class CasesSettings(ServiceSettings):
     # A master key ring from the environment replaces the development one whole.
     replaced_whole = ("data_keys.keys",)
@@ -91,6 +100,7 @@ class CasesSettings(ServiceSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     quality: QualitySettings = QualitySettings()
     callbacks: dict[str, CallbackSettings] = Field(default_factory=dict, description="Per country")
+    satisfaction: dict[str, SatisfactionSettings] = Field(default_factory=dict, description="Per country")
 
     @cached_property
     def text_envelope(self) -> TextEnvelope:
@@ -126,6 +136,9 @@ class CasesSettings(ServiceSettings):
 
     def callback_policy(self, country: str) -> CallbackPolicy:
         return CallbackPolicy(**self.callbacks.get(country, CallbackSettings()).model_dump())
+
+    def satisfaction_policy(self, country: str) -> SatisfactionPolicy:
+        return SatisfactionPolicy(**self.satisfaction.get(country, SatisfactionSettings()).model_dump())
 
     def classifier_phrases(self, country: str) -> dict[str, list[str]]:
         return self.classifier.phrases.get(country, {})

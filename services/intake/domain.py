@@ -372,12 +372,17 @@ class BatchRow:
 REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
 # A protection partner may take weeks to act on a referral; the consent to sharing still holds.
 REVEAL_WINDOWS = {"referral": timedelta(days=90)}
+# The satisfaction question goes out when the case is closed, which may be months after the message.
+REVEAL_WINDOWS["satisfaction_question"] = timedelta(days=365)
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
 REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
                   "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id"}
 # Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
 REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
              "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"}}
+# The satisfaction question: grounds are the case's first message, whose sender agreed to be contacted back.
+REVEAL_SUBJECT["satisfaction_question"] = "feedback_id"
+REVEALERS["satisfaction_question"] = {"notifications"}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,

@@ -12,7 +12,7 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import (
     CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
-    ReferralCreated,
+    ReferralCreated, SatisfactionQuestionDue,
 )
 from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import consent, domain, handlers, partner_alerts, receipts, repository
@@ -94,6 +94,12 @@ class NotificationsService(PlatformService):
         handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
                                        self.settings.countries[envelope.country].languages, now=now,
                                        guard=self._sms_guard(envelope.country))
+
+    @consume_event("cases", SatisfactionQuestionDue)
+    def on_satisfaction_question_due(self, due: SatisfactionQuestionDue, envelope):
+        handlers.ask_satisfaction(self.db(), self.intake, self.sms, due, envelope,
+                                  self.settings.countries[envelope.country].languages,
+                                  self.settings.satisfaction.questions, now=now, guard=self._sms_guard(envelope.country))
 
     def _sms_guard(self, country: str) -> handlers.SmsGuard:
         sms = self.settings.sms

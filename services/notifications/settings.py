@@ -40,7 +40,19 @@ class ReceiptSettings(Section):
         "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
 
 
+class SatisfactionSettings(Section):
+    """The question asked after a case is closed (services/notifications/handlers.py `ask_satisfaction`). The
+    answer words ("1"/"OUI", "2"/"NON") are intake's (`answers` in its config): the texts must name them."""
+
+    questions: dict[str, str] = Field(default_factory=lambda: {
+        "fr": "Votre dossier {reference} est clôturé. Êtes-vous satisfait(e) de la réponse ? "
+              "Répondez 1 pour OUI, 2 pour NON.",
+        "en": "Your case {reference} is closed. Are you satisfied with the answer? Reply 1 for YES, 2 for NO."},
+        description="By language, the question; {reference} is the case's reference")
+
+
 class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    satisfaction: SatisfactionSettings = SatisfactionSettings()

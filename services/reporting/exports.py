@@ -57,7 +57,7 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         return Table(title, (title.removeprefix("By ").capitalize(), "Messages", "Previous period"),
                      [(c.key, *_shown(c)) for c in counts])
 
-    m, calls = report.messages, report.calls
+    m, calls, satisfaction = report.messages, report.calls, report.satisfaction
     deadlines = [report.acknowledge, report.resolve]
     summary = [
         ("Messages received", m.total, m.previous_total),
@@ -74,6 +74,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Open cases at end of period", sum(bucket.count for bucket in report.backlog), None),
         ("Referrals made", sum(partner.made for partner in report.referrals), None),
         ("Replies sent to complainants", report.replies_sent, None),
+        ("Satisfaction answers", satisfaction.answered if satisfaction else None, None),
+        ("Satisfied with the answer (share)", satisfaction.share_satisfied if satisfaction else None, None),
     ]
     return [
         Table("Summary", ("Figure", "This period", "Previous period"), summary,
@@ -100,7 +102,19 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         Table("Topics", ("Category", "Name", "Sub-category", "Messages", "Previous period", "Rising"),
               [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",
                 t.count, t.previous, "yes" if t.rising else "") for t in report.topics]),
+        *_satisfaction_tables(satisfaction),
     ]
+
+
+def _satisfaction_tables(satisfaction) -> list[Table]:
+    """% satisfied by country, channel and category (none in a report stored before it was counted)."""
+    if satisfaction is None:
+        return []
+    return [Table(f"Satisfaction by {what}", (what.capitalize(), "Answers", "Satisfied", "Share satisfied"),
+                  [(_number(line.key), line.answered, line.satisfied, line.share_satisfied) for line in lines],
+                  percent_columns=(3,))
+            for what, lines in (("country", satisfaction.by_country), ("channel", satisfaction.by_channel),
+                                ("category", satisfaction.by_category))]
 
 
 def _shown(count: Count) -> tuple:
