@@ -89,3 +89,23 @@ def test_the_case_document_keeps_the_answer_for_the_report():
         event, country="GN", producer="cases", correlation_id=uuid4()), event)
     assert (document["satisfied"], document["satisfaction_answered_at"]) == (False, ASKED.isoformat())
     assert (document["channel"], document["category_code"]) == ("sms", 4)
+
+
+def test_the_managers_report_page_shows_percent_satisfied_by_country_channel_and_category():
+    from services.console.i18n import translate
+    from services.console.pages.manager import _satisfaction_figures
+
+    def line(key, answered, satisfied, share):
+        return {"key": key, "answered": answered, "satisfied": satisfied, "share_satisfied": share}
+    satisfaction = {"answered": 3, "satisfied": 2, "share_satisfied": 0.667, "by_country": [line("GN", 3, 2, 0.667)],
+                    "by_channel": [line("hotline", 2, 2, 1.0), line("sms", 1, 0, 0.0)],
+                    "by_category": [line("4", 3, 2, 0.667)]}
+    t = lambda key, **values: translate("en", key, **values)  # noqa: E731
+    figures = _satisfaction_figures(satisfaction, lambda prefix, key: t(prefix + key), t)
+    assert figures["percent"] == 67
+    assert [(group["caption"], [(row["label"], row["percent"]) for row in group["rows"]])
+            for group in figures["groups"]] == [
+        ("Satisfaction by country", [("Guinea", 67)]),
+        ("Satisfaction by channel", [("Hotline", 100), ("SMS", 0)]),
+        ("Satisfaction by category", [(t("category.4"), 67)])]
+    assert _satisfaction_figures(None, None, t) is None  # a report stored before answers were counted
