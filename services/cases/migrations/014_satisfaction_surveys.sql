@@ -7,7 +7,7 @@ ALTER TABLE cases ADD COLUMN contact_verified boolean;
 CREATE TABLE satisfaction_surveys (
     survey_id   uuid PRIMARY KEY,
     case_id     uuid NOT NULL UNIQUE REFERENCES cases (case_id),
-    contact_ref uuid NOT NULL,
+    contact_ref uuid,                   -- NULL once the case is anonymised or erased
     country     char(2) NOT NULL,
     asked_at    timestamptz NOT NULL,
     answer_by   timestamptz NOT NULL,
