@@ -780,6 +780,14 @@ class ExportedStatusRequest(Contract):
     received_at: datetime
 
 
+class ExportedAnswer(Contract):
+    """A bare answer the contact sent to one of our questions (1/OUI, 2/NON, ANNULER): its meaning only."""
+
+    answer: Literal["yes", "no", "cancel"]
+    channel: Channel
+    received_at: datetime
+
+
 class ExportedCase(Contract):
     """The case as cases shows it to the person exporting: `found` false when cases has none, or none
     this person may see."""
@@ -802,6 +810,8 @@ class ContactExport(Contract):
     messages: list[ExportedMessage]
     status_requests: list[ExportedStatusRequest]
     cases: list[ExportedCase]
+    answers: list[ExportedAnswer] = Field(default_factory=list, description=(
+        "Answers to the satisfaction question or to an appointment, as intake recorded them"))
 
 
 # --- callback tasks (cases) ---------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ GATEWAY = "/v1/channels/sms-gateway/gn_sms_gateway"
 
 
 def platform(run_service, sms_sink, with_reporting=False):
-    services = {"intake": run_service("intake"), "cases": run_service("cases")}
+    cases = run_service("cases")
+    services = {"intake": run_service("intake", export={"cases_url": cases.url}), "cases": cases}
     services["notifications"] = run_service("notifications", sms={
         "base_url": f"http://127.0.0.1:{sms_sink.server_address[1]}", "account_sid": "ACtest",
         "auth_token": "sink-token"})
@@ -93,6 +94,9 @@ def test_a_no_by_sms_reaches_the_timeline_the_supervisors_review_list_and_the_re
     assert receipt == {"status": "reply_received", "reference": None, "feedback_id": None}
     assert db.execute("SELECT count(*) FROM intake.feedback").fetchone()[0] == 1  # not a complaint
     assert db.execute("SELECT answer FROM intake.keyword_replies").fetchall() == [("no",)]
+    export = requests.post(f"{intake.url}/v1/contacts/export", json={"country": "GN", "phone": PHONE},
+                           headers=intake.headers("focal_point")).json()
+    assert [(each["answer"], each["channel"]) for each in export["answers"]] == [("no", "sms")]
     answered = wait_for(lambda: [entry for entry in timeline(cases, reference)
                                  if entry["action"] == "satisfaction_answered"])
     assert answered[0]["detail"] == {"satisfied": False, "channel": "sms"}
