@@ -212,6 +212,7 @@ HXL_COLUMNS = (
     ("Period start", "#date+start"), ("Period end", "#date+end"), ("Country", "#country+code"),
     ("Region", "#adm1+name"), ("Channel", "#channel"), ("Category", "#x_category+code"),
     ("Category name", "#x_category+name"), ("Sub-category", "#sector"), ("Status", "#status"),
+    ("Satisfaction answers", "#indicator+answers+satisfaction"), ("Satisfied", "#indicator+satisfied"),
     ("Messages", "#meta+count"),
 )
 
@@ -221,24 +222,34 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
 
     `cases`: the period's case documents (only the fields counted here). A restricted case keeps
     only its country, category and status: in a small place, a region and a channel beside an
-    abuse category could point to a person. A row of 1 to 4 cases says `<5`.
+    abuse category could point to a person. A row of 1 to 4 cases says `<5`. Each row also says how many
+    of its cases answered the satisfaction question after closure so far, and how many were satisfied.
     """
-    counted = Counter(
-        (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
-         "" if case.get("restricted") else case.get("channel") or "", case.get("category_code"),
-         "" if case.get("restricted") else case.get("sub_category") or "", case.get("status") or "")
-        for case in cases)
+    def group(case: dict) -> tuple:
+        return (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
+                "" if case.get("restricted") else case.get("channel") or "", case.get("category_code"),
+                "" if case.get("restricted") else case.get("sub_category") or "", case.get("status") or "")
+    counted = Counter(group(case) for case in cases)
+    # Of these cases, how many answered the satisfaction question after closure so far, and said yes.
+    answered = Counter(group(case) for case in cases if case.get("satisfied") is not None)
+    satisfied = Counter(group(case) for case in cases if case.get("satisfied") is True)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header for header, _ in HXL_COLUMNS])
     writer.writerow([hashtag for _, hashtag in HXL_COLUMNS])
-    for (country, region, channel, category, sub_category, status), count in sorted(
-            counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
+    for key, count in sorted(counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
+        country, region, channel, category, sub_category, status = key
         writer.writerow([csv_field(value) for value in (
             report.start.isoformat(), report.end.isoformat(), country, region, channel,
             "" if category is None else category, category_labels.get(category, ""), sub_category, status,
-            count if count >= reports.SMALL_CELL else reports.SUPPRESSED)])
+            _small(answered[key]), _small(satisfied[key]), _small(count))])
     return out.getvalue()
+
+
+def _small(count: int) -> int | str:
+    """A count of cases in one HXL row: `<5` from 1 to 4 (a region, a channel and a category can point to a
+    person), 0 and larger counts as they are."""
+    return reports.SUPPRESSED if 0 < count < reports.SMALL_CELL else count
 
 
 def _text(value) -> str:

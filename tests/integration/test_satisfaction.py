@@ -123,6 +123,10 @@ def test_a_no_by_sms_reaches_the_timeline_the_supervisors_review_list_and_the_re
         == {("hotline", "Answers", "1"), ("hotline", "Satisfied", "0"), ("hotline", "Share satisfied", "0.0")}
     sheet = load_workbook(io.BytesIO(report(format="xlsx").content))["Satisfaction by country"]
     assert [cell.value for cell in sheet[2]] == ["GN", 1, 0, 0.0] and sheet["D2"].number_format == "0.0%"
+    lines = list(csv.reader(io.StringIO(report(format="hxl").text)))
+    records = [dict(zip(lines[1], line)) for line in lines[2:]]
+    assert [(r["#channel"], r["#indicator+answers+satisfaction"], r["#indicator+satisfied"]) for r in records] == [
+        ("hotline", "<5", "0")]  # one answer, withheld like every figure from 1 to 4 in this file
 
 
 def test_a_yes_is_satisfied_and_a_sentence_with_non_or_a_late_answer_changes_nothing(run_service, db, sms_sink):
