@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from contracts.events import SatisfactionQuestionDue
 from tests.conftest import ES_URL, wait_for
-from tests.helpers import publish_event
+from tests.helpers import metric_value, publish_event
 
 PHONE = "+224622987654"
 CALL = {"country": "GN", "channel": "hotline", "language": "fr",
@@ -132,6 +132,11 @@ def test_a_no_by_sms_reaches_the_timeline_the_supervisors_review_list_and_the_re
 def test_a_yes_is_satisfied_and_a_sentence_with_non_or_a_late_answer_changes_nothing(run_service, db, sms_sink):
     services = platform(run_service, sms_sink)
     intake, cases = services["intake"], services["cases"]
+
+    def unmatched():
+        return metric_value(requests.get(cases.metrics_url).text, "cfm_cases_satisfaction_answers_unmatched_total",
+                            country="GN")
+    before = unmatched()
     # An answer before any question: counted, kept by intake, answers nothing.
     assert sms_from(intake, "OUI", "gw-early")["status"] == "reply_received"
     reference = open_case(services, db, sms_sink)
@@ -154,6 +159,7 @@ def test_a_yes_is_satisfied_and_a_sentence_with_non_or_a_late_answer_changes_not
     wait_for(lambda: db.execute("SELECT count(*) FROM cases.processed_messages WHERE consumer LIKE %s",
                                 ["%reply_received%"]).fetchone()[0] == 3)
     assert db.execute("SELECT satisfied FROM cases.satisfaction_surveys").fetchall() == [(True,)]
+    assert unmatched() == before + 2  # the answer before the question and the one after the first answer
 
 
 def test_no_question_after_closure_to_a_person_who_withdrew_their_consent(run_service, db, sms_sink):
