@@ -162,8 +162,8 @@ def ask_satisfaction(uow, intake_rpc, sms, due: SatisfactionQuestionDue, envelop
         if reason is not None:
             repository.withhold(uow.conn, notification_id, due.contact_ref, reason)
             return _withheld(purpose, reason, envelope)
-        provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=domain.satisfaction_question_text(
-            questions, language, due.reference))
+        body = domain.satisfaction_question_text(questions, language, due.reference)
+        provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=body)
         repository.record_provider_message(uow.conn, notification_id, provider_message_id, due.contact_ref)
         uow.emit(NotificationSentV2(
             notification_id=notification_id, case_id=due.case_id, reference=due.reference, purpose=purpose,

@@ -99,7 +99,8 @@ class NotificationsService(PlatformService):
     def on_satisfaction_question_due(self, due: SatisfactionQuestionDue, envelope):
         handlers.ask_satisfaction(self.db(), self.intake, self.sms, due, envelope,
                                   self.settings.countries[envelope.country].languages,
-                                  self.settings.satisfaction.questions, now=now, guard=self._sms_guard(envelope.country))
+                                  self.settings.satisfaction.questions, now=now,
+                                  guard=self._sms_guard(envelope.country))
 
     def _sms_guard(self, country: str) -> handlers.SmsGuard:
         sms = self.settings.sms
