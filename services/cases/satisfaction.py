@@ -7,13 +7,12 @@ within the country's reply window: the answer goes on the case's timeline and ou
 `SatisfactionAnswered` (reporting counts % satisfied). A "no" adds the case to the supervisor's quality
 review list of that week, with the reason `dissatisfied`, so that someone looks at how it was handled:
 the review is the existing one (score and comment, audited), not a second kind of task. An answer when
-no survey is open (too late, never asked, asked twice) is counted and otherwise ignored.
+no survey is open (too late, never asked, answered already) is counted and otherwise ignored.
 
 Not asked: a case closed without reaching the person (`no_contact_reason`), a restricted case (a
 question about a protection case on a shared phone could expose the person), and any case asked before
 (one survey per case, even if it is reopened and closed again).
 """
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -23,11 +22,10 @@ from prometheus_client import Counter
 from contracts.events import ReplyReceived, SatisfactionAnswered, SatisfactionQuestionDue
 from services.cases import domain, repository
 
-log = logging.getLogger(__name__)
-
 ANSWERS_UNMATCHED = Counter(
     "cfm_cases_satisfaction_answers_unmatched",
-    "Yes/no answers from a contact with no open satisfaction survey (too late, or never asked)", ["country"])
+    "Yes/no answers from a contact with no open satisfaction survey (too late, never asked, answered already)",
+    ["country"])
 SYSTEM = "system"
 
 
