@@ -1,15 +1,17 @@
 """A complainant who is not satisfied, and the supervisor who looks at their case, in a real browser against
 the real platform: the agent closes a case taken on the hotline, the person gets the satisfaction question by
 SMS and answers "2" from their phone through the SMS gateway, and the supervisor finds the case marked "not
-satisfied" on the week's quality review list and the answer on its timeline. Each page is checked with
+satisfied" on the week's quality review list and the answer on its timeline; the country manager's weekly
+report counts it. Each page is checked with
 axe-core, for CSP violations and its weight."""
 import re
+from datetime import UTC, datetime
 
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.accounts import api_token
-from tests.browser.test_console_journeys import sign_in, until
+from tests.browser.accounts import api_token, invite
+from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in, until
 from tests.browser.test_supervisor_journey import Staff
 
 PHONE = "+224622334455"
@@ -66,3 +68,20 @@ def test_a_supervisor_reviews_a_case_whose_complainant_answered_no(platform, vis
     expect(page.get_by_role("status")).to_have_text("Évaluation enregistrée.")
     expect(page.get_by_role("row").filter(has_text=reference)).to_contain_text("Note 2/5")
     browser.check()
+
+    # The country manager's weekly report counts the answer: by country, channel and category.
+    invite(identity, admin_token(platform), "manager.satisfaction", "manager", NEW_PASSWORD)
+    manager = visit(platform.console)
+    sign_in(manager.page, "manager.satisfaction", NEW_PASSWORD)
+    if manager.page.get_by_label("J'ai lu ce code de conduite").count():
+        manager.page.get_by_label("J'ai lu ce code de conduite").check()
+        manager.page.get_by_role("button", name="Continuer").click()
+
+    def counted():
+        manager.page.goto(f"/reports/week?scope=GN&date={datetime.now(UTC).date().isoformat()}")  # this week
+        return manager.page.get_by_role("table", name="Satisfaction par canal").count()
+    until(counted)
+    expect(manager.page.get_by_role("table", name="Satisfaction par canal").get_by_role(
+        "row", name=re.compile("Ligne d'appel"))).to_contain_text("0 %")
+    expect(manager.page.get_by_role("table", name="Satisfaction par pays")).to_contain_text("Guinée")
+    manager.check("satisfaction-3-weekly-report")
