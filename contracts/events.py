@@ -580,3 +580,38 @@ class AppointmentAttendanceRecorded(EventPayload):
     attendance: Literal["attended", "missed"]
     recorded_at: AwareDatetime
     recorded_by: str = Field(max_length=200)
+# --- cases: satisfaction after closure ---------------------------------------------------------------
+# After a case is closed, a complainant who agreed to be contacted (from a verified number) is asked one
+# short question by SMS; a "yes"/"no" reply (ReplyReceived) answers it within the country's window.
+
+
+class SatisfactionQuestionDue(EventPayload):
+    """cases closed a case whose complainant may be asked whether they are satisfied: notifications sends
+    the question once per survey. It carries the grounds intake checks the reveal against (the case's
+    first message), never the number."""
+
+    event_type: ClassVar[str] = "satisfaction_question_due"
+    event_version: ClassVar[int] = 1
+
+    survey_id: UUID = Field(description="One survey per case: the intent the question is sent once for")
+    case_id: UUID
+    reference: CaseReference
+    contact_ref: UUID
+    feedback_id: UUID = Field(description="The case's first message, whose sender agreed to be contacted")
+    language: LanguageTag | None = None
+    asked_at: AwareDatetime
+    answer_by: AwareDatetime = Field(description="A reply after this time answers nothing")
+
+
+class SatisfactionAnswered(EventPayload):
+    """The complainant answered the satisfaction question of a closed case. Reporting counts it by country,
+    channel and category; a "no" puts the case in front of a supervisor."""
+
+    event_type: ClassVar[str] = "satisfaction_answered"
+    event_version: ClassVar[int] = 1
+
+    survey_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    satisfied: bool
+    answered_at: AwareDatetime

@@ -14,10 +14,12 @@ from contracts.events import (
     ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
 )
 from contracts.http import (
-    AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
-    LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
+    AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase,
+    ClockReading, ClockSetting, CloseCase, LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import appointments, callbacks, consent, erasure, handlers, referral_outcomes, retention
+from services.cases import (
+    appointments, callbacks, consent, erasure, handlers, referral_outcomes, retention, satisfaction,
+)
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -143,6 +145,16 @@ class CasesService(PlatformService):
     def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
         consent.withdraw_consent(self.db(), event, now=self.now())
 
+    @consume_event("intake", ReplyReceived)
+    def on_reply_received(self, reply: ReplyReceived, envelope):
+        """A bare yes/no answers the contact's satisfaction survey; "cancel" their next appointment. One
+        entrypoint: the service's queue for this contract is one, and two consumers would split it."""
+        if reply.answer == "cancel":
+            appointments.cancel_on_reply(self.db(), self.settings, reply, now=self.now())
+        else:
+            satisfaction.record_answer(self.db(), reply, envelope.country,
+                                       lambda country: self.settings.countries[country].timezone, now=self.now())
+
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
@@ -179,10 +191,6 @@ class CasesService(PlatformService):
                                         now=self.now())
 
     # --- appointments at a reception centre (appointments.py) ------------------------------------------
-
-    @consume_event("intake", ReplyReceived)
-    def on_appointment_cancel_reply(self, reply: ReplyReceived, envelope):
-        appointments.cancel_on_reply(self.db(), self.settings, reply, now=self.now())
 
     @api("GET", "/v1/centres", roles=CASE_ROLES)
     def list_centres(self, request, principal):

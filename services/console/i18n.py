@@ -992,6 +992,26 @@ CATALOG.update({
                                    "There is no case with this reference that you may see."),
     "field_error.anonymous_case": ("Ce cas n'a pas de contact : effacez le cas.",
                                    "This case has no contact: erase the case instead."),
+    # satisfaction
+    "action.satisfaction_asked": ("Question de satisfaction envoyée", "Satisfaction question sent"),
+    "action.satisfaction_answered": ("Réponse à la question de satisfaction", "Answer to the satisfaction question"),
+    "satisfaction.answer_yes": ("satisfait(e)", "satisfied"),
+    "satisfaction.answer_no": ("pas satisfait(e)", "not satisfied"),
+    "satisfaction.answer_by": ("réponse attendue avant le {when}", "answer expected by {when}"),
+    "satisfaction.dissatisfied": ("Plaignant pas satisfait", "Complainant not satisfied"),
+    "satisfaction.report_heading": ("Satisfaction après clôture", "Satisfaction after closure"),
+    "satisfaction.report_summary": ("Réponses : {answered} · satisfaites : {satisfied}",
+                                    "Answers: {answered} · satisfied: {satisfied}"),
+    "satisfaction.by_country": ("Satisfaction par pays", "Satisfaction by country"),
+    "satisfaction.by_channel": ("Satisfaction par canal", "Satisfaction by channel"),
+    "satisfaction.by_category": ("Satisfaction par catégorie", "Satisfaction by category"),
+    "satisfaction.column_country": ("Pays", "Country"),
+    "satisfaction.column_channel": ("Canal", "Channel"),
+    "satisfaction.column_category": ("Catégorie", "Category"),
+    "satisfaction.answers": ("Réponses", "Answers"),
+    "satisfaction.satisfied": ("Satisfaits", "Satisfied"),
+    "satisfaction.share": ("% satisfaits", "% satisfied"),
+    "satisfaction.no_answers": ("Aucune réponse sur la période.", "No answers in the period."),
 })
 
 # contact export and retention preview (pages/contact_export.py, pages/retention.py).

@@ -373,15 +373,22 @@ REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed a
 # A protection partner may take weeks to act on a referral; the consent to sharing still holds.
 REVEAL_WINDOWS = {"referral": timedelta(days=90),
                   # An appointment is booked weeks after the message, its reminder comes later still.
-                  "appointment": timedelta(days=90)}
+                  "appointment": timedelta(days=90),
+                  # The satisfaction question goes out when the case is closed, maybe months after the message.
+                  "satisfaction_question": timedelta(days=365)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
+# Purposes whose one ground (the case's first message) serves many messages: each appointment takes up to
+# three reveals (confirmation, reminder, cancellation), and a person may book again after a missed one.
+MAX_REVEALS_BY_PURPOSE = {"appointment": 30}
+# The grounds each purpose is checked against: the message whose sender agreed to be contacted (for the
+# satisfaction question and appointments too: the case's first message), the status request, the withdrawal.
 REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
                   "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id",
-                  "appointment": "feedback_id"}
+                  "appointment": "feedback_id", "satisfaction_question": "feedback_id"}
 # Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
 REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
              "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
-             "appointment": {"notifications"}}
+             "appointment": {"notifications"}, "satisfaction_question": {"notifications"}}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,
@@ -396,6 +403,6 @@ def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetim
         return "no_grounds"  # no such message or request, not this contact's, or no consent
     if now - grounds_recorded_at > REVEAL_WINDOWS.get(purpose, REVEAL_WINDOW):
         return "grounds_too_old"
-    if reveals_so_far >= MAX_REVEALS_PER_SUBJECT:
+    if reveals_so_far >= MAX_REVEALS_BY_PURPOSE.get(purpose, MAX_REVEALS_PER_SUBJECT):
         return "too_many_reveals"
     return None

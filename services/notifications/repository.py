@@ -43,6 +43,16 @@ def claim_status_reply(conn, *, notification_id, request_id, case_id, reference,
         [notification_id, request_id, case_id, reference, country, language, sent_at]).rowcount == 1
 
 
+def claim_satisfaction_question(conn, *, notification_id, survey_id, case_id, reference, country, language,
+                                sent_at) -> bool:
+    """Take the survey's one question; False when it was sent already (or is being sent)."""
+    return conn.execute(
+        """INSERT INTO notifications (notification_id, survey_id, case_id, reference, country, purpose, channel,
+                                      language, sent_at)
+           VALUES (%s, %s, %s, %s, %s, 'satisfaction_question', 'sms', %s, %s) ON CONFLICT (survey_id) DO NOTHING""",
+        [notification_id, survey_id, case_id, reference, country, language, sent_at]).rowcount == 1
+
+
 def record_provider_message(conn, notification_id, provider_message_id: str, contact_ref=None) -> None:
     conn.execute("UPDATE notifications SET provider_message_id = %s, contact_ref = %s WHERE notification_id = %s",
                  [provider_message_id, contact_ref, notification_id])

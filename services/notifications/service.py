@@ -13,8 +13,8 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    AppointmentBooked, AppointmentCancelled, CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
-    ReferralCreated,
+    AppointmentBooked, AppointmentCancelled, CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn,
+    DeadlineBreached, DeadlineWarning, ErasureApproved, ReferralCreated, SatisfactionQuestionDue,
 )
 from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import appointments, consent, domain, handlers, partner_alerts, receipts, repository
@@ -124,6 +124,12 @@ class NotificationsService(PlatformService):
         sent = appointments.send_due_reminders(self.db, self.intake, self.sms, self._country, now=self.clock())
         if sent:
             log.info("%d appointment reminders sent", sent)
+    @consume_event("cases", SatisfactionQuestionDue)
+    def on_satisfaction_question_due(self, due: SatisfactionQuestionDue, envelope):
+        handlers.ask_satisfaction(self.db(), self.intake, self.sms, due, envelope,
+                                  self.settings.countries[envelope.country].languages,
+                                  self.settings.satisfaction.questions, now=now,
+                                  guard=self._sms_guard(envelope.country))
 
     def _sms_guard(self, country: str) -> handlers.SmsGuard:
         sms = self.settings.sms

@@ -54,6 +54,15 @@ class ClockSettings(Section):
     before an appointment); refused outside development."""
 
     offset_seconds: float = 0
+class SatisfactionSettings(Section):
+    """The question asked after a case is closed (services/notifications/handlers.py `ask_satisfaction`). The
+    answer words ("1"/"OUI", "2"/"NON") are intake's (`answers` in its config): the texts must name them."""
+
+    questions: dict[str, str] = Field(default_factory=lambda: {
+        "fr": "Votre dossier {reference} est clôturé. Êtes-vous satisfait(e) de la réponse ? "
+              "Répondez 1 pour OUI, 2 pour NON.",
+        "en": "Your case {reference} is closed. Are you satisfied with the answer? Reply 1 for YES, 2 for NO."},
+        description="By language, the question; {reference} is the case's reference")
 
 
 class NotificationsSettings(ServiceSettings):
@@ -68,3 +77,4 @@ class NotificationsSettings(ServiceSettings):
         if self.clock.offset_seconds and self.environment != "development":
             raise ValueError("clock.offset_seconds is for development and tests only")
         return self
+    satisfaction: SatisfactionSettings = SatisfactionSettings()
