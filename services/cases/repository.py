@@ -354,3 +354,26 @@ def clock_offset_seconds(conn) -> float:
 def set_clock_offset(conn, seconds: float) -> None:
     conn.execute("""INSERT INTO clock_offset (singleton, offset_seconds) VALUES (true, %s)
                     ON CONFLICT (singleton) DO UPDATE SET offset_seconds = EXCLUDED.offset_seconds""", [seconds])
+
+
+# --- replies from a case (replies.py) --------------------------------------------------------------------
+
+
+def insert_reply(conn, *, reply_id, case_id, template_id, channel, language, requested_at, requested_by) -> bool:
+    return conn.execute(
+        """INSERT INTO case_replies (reply_id, case_id, template_id, channel, language, requested_at, requested_by)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (reply_id) DO NOTHING""",
+        [reply_id, case_id, template_id, channel, language, requested_at, requested_by]).rowcount == 1
+
+
+def find_reply(conn, reply_id, *, lock: bool = False) -> dict | None:
+    """The reply with its case's current version (for the timeline entry); `lock` holds the reply's row."""
+    row = conn.execute(
+        """SELECT r.case_id, r.channel, r.state, c.version FROM case_replies r JOIN cases c USING (case_id)
+           WHERE r.reply_id = %s""" + (" FOR UPDATE OF r" if lock else ""), [reply_id]).fetchone()
+    return dict(zip(("case_id", "channel", "state", "version"), row)) if row else None
+
+
+def record_reply_state(conn, reply_id, state: str, reason: str | None, at) -> None:
+    conn.execute("UPDATE case_replies SET state = %s, withheld_reason = %s, state_at = %s WHERE reply_id = %s",
+                 [state, reason, at, reply_id])

@@ -1,4 +1,5 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
+import re
 from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
@@ -11,16 +12,19 @@ from chassis.http import api, read_form, read_json
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from contracts.events import (
-    CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
-    ReferralCreated,
+    CaseClassified, CaseOpened, CaseReplyRequested, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached,
+    DeadlineWarning, ErasureApproved, FeedbackReceived, ReferralCreated, ReplyReceived, StatusRequested,
 )
-from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import consent, domain, handlers, partner_alerts, receipts, repository
+from contracts.http import ReplyTemplate, ReplyTemplates, StaffAlert, StaffAlerts
+from services.notifications import consent, domain, handlers, partner_alerts, receipts, replies, repository
+from services.notifications import reply_templates
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
+from services.notifications.whatsapp import WhatsAppGateway
 
 MAX_ALERTS_LISTED = 200
+REFERENCE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 RECEIPT_BODY_BYTES = 64 * 1024
 
 
@@ -44,6 +48,7 @@ class NotificationsService(PlatformService):
     intake = RpcProxy("intake")
     referrals = RpcProxy("referrals")   # only for a partner's on-duty number
     sms = SmsGateway()
+    whatsapp = WhatsAppGateway()
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
@@ -160,6 +165,53 @@ class NotificationsService(PlatformService):
         for receipt in receipts.whatsapp_receipts(read_json(raw)):
             receipts.apply(self.db, "whatsapp", receipt, now())
         return Response("", status=200)  # Meta retries anything else
+
+    # --- replies from a case (replies.py, reply_templates.py) ------------------------------------------
+
+    @consume_event("cases", CaseReplyRequested)
+    def on_case_reply_requested(self, reply: CaseReplyRequested, envelope):
+        replies.send_reply(self.db(), self.intake, replies.Senders(self.sms, self.whatsapp), reply, envelope,
+                           self.settings.replies, self._sms_guard(envelope.country), now=now)
+
+    # The person's last WhatsApp message opens the 24-hour window: only its time and contact are kept.
+    @consume_event("intake", FeedbackReceived)
+    def on_feedback_received(self, feedback: FeedbackReceived, envelope):
+        replies.record_inbound_whatsapp(self.db(), feedback.contact_ref, feedback.channel, feedback.received_at)
+
+    @consume_event("intake", StatusRequested)
+    def on_status_requested(self, request: StatusRequested, envelope):
+        replies.record_inbound_whatsapp(self.db(), request.contact_ref, request.channel, request.received_at)
+
+    @consume_event("intake", ReplyReceived)
+    def on_reply_received(self, answer: ReplyReceived, envelope):
+        replies.record_inbound_whatsapp(self.db(), answer.contact_ref, answer.channel, answer.received_at)
+
+    @api("GET", "/v1/reply-templates", roles=("agent", "supervisor", "focal_point"))
+    def list_reply_templates(self, request, principal):
+        """The replies an agent may send in a country and language; with `reference` (and `status`), each
+        with its words as the person would read them."""
+        country = request.args.get("country", "").upper()
+        if country not in self.settings.countries:
+            raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
+        principal.require_country(country)
+        book = self.settings.replies
+        spoken = self.settings.countries[country].languages  # the country's own order: en first in NG
+        languages = sorted(book.languages(country), key=lambda tag: spoken.index(tag) if tag in spoken else 99)
+        language = request.args.get("language") or (languages[0] if languages else "fr")
+        if language not in languages and languages:
+            raise ApiError(422, "unknown_language", "This country has no reply templates in that language.",
+                           [{"field": "language", "reason": f"one of {', '.join(languages)}"}])
+        fields = {name: request.args[name] for name in reply_templates.REPLY_FIELDS if request.args.get(name)}
+        if "reference" in fields and not REFERENCE.fullmatch(fields["reference"]):
+            raise ApiError(422, "invalid_reference", "reference is a case reference, e.g. GN-2026-000042.")
+        if "status" in fields and fields["status"] not in domain.STATUS_IN_WORDS["en"]:
+            raise ApiError(422, "invalid_status", "status is a case status, e.g. in_progress.")
+        channels = ["sms"] + (["whatsapp"] if self.whatsapp.configured(country) else [])
+        return ReplyTemplates(country=country, language=language, languages=languages, templates=[
+            ReplyTemplate(template_id=template.id, language=language, label=template.label, text=template.text,
+                          preview=reply_templates.render(template, fields, language) if "reference" in fields
+                          else None, channels=channels, whatsapp_template=template.whatsapp is not None)
+            for template in book.templates.get(country, {}).get(language, [])])
 
     def _called_url(self, request) -> str:
         """The URL as Twilio called it (it signs it), behind a proxy too."""

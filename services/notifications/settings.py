@@ -2,6 +2,7 @@
 from pydantic import Field, SecretStr
 
 from chassis.settings import Section, ServiceSettings
+from services.notifications.reply_templates import RepliesSettings
 
 
 class SmsSettings(Section):
@@ -40,7 +41,20 @@ class ReceiptSettings(Section):
         "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
 
 
+class WhatsAppSettings(Section):
+    """WhatsApp Cloud API (Meta's Graph API): POST {base_url}/{api_version}/{phone number id}/messages with
+    the system user's access token. A country without a phone number id sends no WhatsApp reply."""
+
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    access_token: SecretStr | None = None
+    phone_number_ids: dict[str, str] = {}
+    timeout_seconds: float = 10
+
+
 class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    replies: RepliesSettings = RepliesSettings()

@@ -1,0 +1,108 @@
+"""Replies from a case (CaseReplyRequested from cases): the templated SMS or WhatsApp message an agent
+sent the complainant, sent once per reply_id, or withheld with the reason told back to the case.
+
+The reply's row is claimed (its reply_id as notification_id) before the contact is revealed, in the
+transaction that sends it: a redelivery finds it taken and neither reveals nor sends. The words are
+rendered here, handed to the provider and forgotten: no row, event or log line holds them.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nameko.exceptions import RemoteError
+
+from contracts.envelope import Envelope
+from contracts.events import CaseReplyRequested, MessageWithheld, NotificationSentV2
+from services.notifications import consent, metrics, repository, reply_templates
+from services.notifications.handlers import SmsGuard, reveal_contact
+from services.notifications.reply_templates import RepliesSettings
+
+log = logging.getLogger(__name__)
+PURPOSE = "reply"
+
+
+@dataclass(frozen=True)
+class Senders:
+    sms: object        # SmsClient
+    whatsapp: object   # WhatsAppClient
+
+
+def record_inbound_whatsapp(uow, contact_ref, channel, received_at) -> None:
+    """A person wrote to us on WhatsApp: the 24-hour window for free-text replies opens (time only)."""
+    with uow:
+        if not uow.claim_message():
+            return
+        if contact_ref is not None and channel == "whatsapp":
+            repository.record_inbound_whatsapp(uow.conn, contact_ref, received_at)
+
+
+def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, envelope: Envelope,
+               replies: RepliesSettings, guard: SmsGuard, now) -> str:
+    """Send one reply, or withhold it and say why; returns what happened (sent, withheld:<reason>, repeat)."""
+    country = envelope.country
+    with uow:
+        if not uow.claim_message() or not repository.claim_reply(
+                uow.conn, reply_id=reply.reply_id, case_id=reply.case_id, reference=reply.reference,
+                country=country, channel=reply.channel, language=reply.language, template_id=reply.template_id,
+                sent_at=now()):
+            return "repeat"
+
+        def withhold(reason: str) -> str:
+            repository.withhold(uow.conn, reply.reply_id, reply.contact_ref, reason)
+            metrics.SMS_WITHHELD.labels(PURPOSE, reason).inc()
+            log.info("reply to a complainant withheld", extra={"reason": reason, "channel": reply.channel,
+                                                                "message_id": str(envelope.message_id)})
+            uow.emit(MessageWithheld(notification_id=reply.reply_id, case_id=reply.case_id,
+                                     reference=reply.reference, purpose=PURPOSE, channel=reply.channel,
+                                     reason=reason, withheld_at=now()), country=country)
+            return f"withheld:{reason}"
+
+        template = replies.find(country, reply.language, reply.template_id)
+        if template is None:
+            return withhold("unknown_template")
+        if consent.withdrawn(uow.conn, reply.contact_ref):
+            return withhold(consent.WITHHELD)  # not even revealed
+        if repository.known_unverified(uow.conn, reply.contact_ref):
+            return withhold("unverified_contact")  # a number the person typed may be anyone's
+        form = None
+        if reply.channel == "whatsapp":
+            if not senders.whatsapp.configured(country):
+                return withhold("channel_not_configured")
+            inside = reply_templates.inside_whatsapp_window(
+                repository.last_inbound_whatsapp(uow.conn, reply.contact_ref), now(),
+                timedelta(hours=replies.whatsapp_window_hours))
+            form = "text" if inside else "template"
+            if form == "template" and template.whatsapp is None:
+                return withhold("no_whatsapp_template")
+        try:
+            contact = reveal_contact(intake_rpc, reply.contact_ref, PURPOSE, feedback_id=reply.feedback_id)
+        except RemoteError as exc:
+            if exc.exc_type != "RevealRefused":
+                raise
+            return withhold("reveal_refused")  # no consent to be contacted on record, or grounds too old
+        if contact is None:
+            return withhold(consent.WITHHELD)
+        if contact.phone is None:
+            return withhold("no_phone")
+        reason = guard.withheld(uow.conn, reply.contact_ref, contact.phone, now())
+        if reason is not None:
+            return withhold(reason)
+        if reply.channel == "sms":
+            provider_message_id = senders.sms.send(country=country, to=contact.phone, body=reply_templates.render(
+                template, reply.fields, reply.language))
+        elif form == "text":
+            provider_message_id = senders.whatsapp.send_text(country=country, to=contact.phone,
+                                                             body=reply_templates.render(template, reply.fields,
+                                                                                         reply.language))
+        else:
+            provider_message_id = senders.whatsapp.send_template(
+                country=country, to=contact.phone, name=template.whatsapp.name, language=template.whatsapp.language,
+                parameters=reply_templates.whatsapp_parameters(template, reply.fields, reply.language))
+        repository.record_provider_message(uow.conn, reply.reply_id, provider_message_id, reply.contact_ref)
+        if form is not None:
+            repository.record_whatsapp_form(uow.conn, reply.reply_id, form)
+        uow.emit(NotificationSentV2(
+            notification_id=reply.reply_id, case_id=reply.case_id, reference=reply.reference, purpose=PURPOSE,
+            channel=reply.channel, language=reply.language, sent_at=now(), provider_message_id=provider_message_id,
+        ), country=country)
+        return "sent"
