@@ -10,6 +10,7 @@ from services.console.pages.focal_point import FocalPointPages
 from services.console.pages.manager import ManagerPages
 from services.console.pages.operations import OperationsPages
 from services.console.pages.partner import PartnerPages
+from services.console.pages.replies import ReplyPages
 from services.console.pages.sign_in import SignInPages
 from services.console.pages.supervisor import SupervisorPages
 from services.console.pages.users import UserPages
@@ -17,7 +18,8 @@ from services.console.settings import ConsoleSettings
 
 
 class ConsoleService(SignInPages, CasePages, CallbackPages, CallerPages, FocalPointPages, PartnerPages,
-                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages, ConsoleFrame):
+                     SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages, ReplyPages,
+                     ConsoleFrame):
     name = "console"
 
 

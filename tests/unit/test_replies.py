@@ -76,3 +76,20 @@ def test_intake_reveals_a_contact_for_a_reply_to_notifications_only_while_the_ca
     assert reveal_refusal("reply", "referrals", NOW, 0, NOW) == "requester_not_allowed"
     assert reveal_refusal("reply", "notifications", None, 0, NOW) == "no_grounds"  # no consent on record
     assert reveal_refusal("reply", "notifications", NOW, 10, NOW) == "too_many_reveals"
+
+
+def test_every_state_reason_and_template_of_a_reply_has_words_in_the_console():
+    import yaml
+
+    from services.cases.replies import RANK
+    from services.console.i18n import CATALOG
+    from services.notifications.settings import NotificationsSettings  # noqa: F401 (the config's model)
+    config = yaml.safe_load(open("services/notifications/config.yml"))
+    template_ids = {template["id"] for languages in config["replies"]["templates"].values()
+                    for templates in languages.values() for template in templates}
+    reasons = ("consent_withdrawn", "unverified_contact", "no_phone", "prefix_not_allowed", "daily_limit",
+               "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused")
+    keys = ([f"replies.state.{state}" for state in RANK] + [f"replies.reason.{reason}" for reason in reasons]
+            + [f"replies.template.{template_id}" for template_id in template_ids]
+            + [f"action.{action}" for action in ("reply_requested", "reply_sent", "reply_delivery", "reply_withheld")])
+    assert [key for key in keys if key not in CATALOG] == []
