@@ -54,9 +54,10 @@ def request_reply(uow, settings, reference: str, caller, version: int | None, bo
                 detail={"template_id": body.template_id, "channel": body.channel})
 
 
-def _follow(uow, notification_id, action: str, state: str, at: datetime, **detail) -> None:
-    """One more word about a reply, on its case's timeline (once, and only when it moves the reply on;
-    `reply_sent` is told whatever came first)."""
+def _follow(uow, notification_id, state: str, at: datetime, **detail) -> None:
+    """One more word about a reply, on its case's timeline as `reply_<state>` (reply_queued, reply_delivered,
+    reply_withheld, ...): once, and only when it moves the reply on, but for `reply_queued` (the provider
+    took it), told even when a receipt came first."""
     with uow:
         if not uow.claim_message():
             return
@@ -65,24 +66,23 @@ def _follow(uow, notification_id, action: str, state: str, at: datetime, **detai
             return  # not a reply of ours (another purpose), or its case was erased
         forward = moves_forward(reply["state"], state)
         if forward:
-            repository.record_reply_state(uow.conn, notification_id, state, detail.get("reason"), at)
-        if forward or action == "reply_sent":
-            repository.add_history(uow.conn, reply["case_id"], reply["version"], at, "notifications", action,
+            repository.record_reply_state(uow.conn, notification_id, state, detail.get("withheld_reason"), at)
+        if forward or state == "queued":
+            repository.add_history(uow.conn, reply["case_id"], reply["version"], at, "notifications", f"reply_{state}",
                                    {"reply_id": str(notification_id), "channel": reply["channel"], "state": state,
                                     **{key: value for key, value in detail.items() if value is not None}})
 
 
 def on_reply_sent(uow, event: NotificationSentV2) -> None:
     if event.purpose == "reply":
-        _follow(uow, event.notification_id, "reply_sent", "queued", event.sent_at)
+        _follow(uow, event.notification_id, "queued", event.sent_at)
 
 
 def on_delivery_updated(uow, event: MessageDeliveryUpdated) -> None:
     if event.purpose == "reply":
-        _follow(uow, event.notification_id, "reply_delivery", event.state, event.updated_at,
-                error_code=event.error_code)
+        _follow(uow, event.notification_id, event.state, event.updated_at, error_code=event.error_code)
 
 
 def on_reply_withheld(uow, event: MessageWithheld) -> None:
     if event.purpose == "reply":
-        _follow(uow, event.notification_id, "reply_withheld", "withheld", event.withheld_at, reason=event.reason)
+        _follow(uow, event.notification_id, "withheld", event.withheld_at, withheld_reason=event.reason)

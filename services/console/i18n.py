@@ -1061,8 +1061,11 @@ CATALOG.update({
     "notice.reply_sent": ("Réponse envoyée : son état s'affiche sur le cas.",
                           "Reply sent: its state shows on the case."),
     "action.reply_requested": ("Réponse envoyée par un agent", "Reply sent by an agent"),
-    "action.reply_sent": ("Réponse remise à l'opérateur", "Reply handed to the provider"),
-    "action.reply_delivery": ("Réponse : nouvel état de remise", "Reply: delivery update"),
+    "action.reply_queued": ("Réponse remise à l'opérateur", "Reply handed to the provider"),
+    "action.reply_sent": ("Réponse envoyée par l'opérateur", "Reply sent by the provider"),
+    "action.reply_delivered": ("Réponse reçue par la personne", "Reply delivered to the person"),
+    "action.reply_failed": ("Réponse non reçue", "Reply not delivered"),
+    "action.reply_read": ("Réponse lue", "Reply read"),
     "action.reply_withheld": ("Réponse non envoyée", "Reply not sent"),
 })
 

@@ -80,7 +80,7 @@ def test_an_agent_sends_a_templated_sms_reply_and_sees_it_delivered_on_the_case(
     until(shown("reçue"))
     replies = page.get_by_role("region", name="Réponses à la personne")
     expect(replies.get_by_role("listitem")).to_contain_text(["Point sur le dossier · SMS · reçue"])
-    expect(page.locator("ol.timeline")).to_contain_text("Réponse : nouvel état de remise")
+    expect(page.locator("ol.timeline")).to_contain_text("Réponse reçue par la personne")
     assert REPLY_WORDS not in page.content() and "622765499" not in page.content()  # the words are not kept
     assert len(replies_sent()) == 1
     browser.check("reply-2-delivered-on-the-case")

@@ -100,13 +100,16 @@ def test_an_sms_reply_reaches_the_person_once_and_its_delivery_shows_on_the_time
     wait_for(lambda: db.execute("SELECT count(*) FROM notifications.processed_messages").fetchone()[0] >= 4)
     assert len(reply_texts(sms_sink)) == 1
 
-    [queued] = wait_for(lambda: timeline(cases, reference, "reply_sent"))
-    assert queued["detail"]["state"] == "queued"
+    [queued] = wait_for(lambda: timeline(cases, reference, "reply_queued"))
+    assert queued["detail"]["reply_id"] == requested["detail"]["reply_id"]
     assert twilio_callback(notifications, {"MessageSid": message["sid"], "MessageStatus": "delivered"},
                            token="sink-token").status_code == 204
-    [delivered] = wait_for(lambda: timeline(cases, reference, "reply_delivery"))
-    assert (delivered["detail"]["state"], delivered["detail"]["reply_id"]) == (
-        "delivered", requested["detail"]["reply_id"])
+    [delivered] = wait_for(lambda: timeline(cases, reference, "reply_delivered"))
+    assert delivered["detail"]["reply_id"] == requested["detail"]["reply_id"]
+    # A late `sent` receipt moves nothing back: the case hears of `delivered` only.
+    twilio_callback(notifications, {"MessageSid": message["sid"], "MessageStatus": "sent"}, token="sink-token")
+    updates = db.execute("SELECT body FROM notifications.outbox WHERE routing_key = 'message_delivery_updated.v1'")
+    assert [row[0]["payload"]["state"] for row in updates] == ["delivered"]
 
     # The words went to the provider and nowhere else.
     wait_for(lambda: db.execute("SELECT 1 FROM reporting.journal WHERE event_type = 'notification_sent' "
@@ -145,7 +148,7 @@ def test_whatsapp_replies_go_as_text_inside_24_hours_and_as_the_approved_templat
     # Outside the window a reply without an approved template is not sent: the timeline says why.
     assert reply(cases, reference, channel="whatsapp", template_id="case_resolved").status_code == 200
     [withheld] = wait_for(lambda: timeline(cases, reference, "reply_withheld"))
-    assert withheld["detail"]["reason"] == "no_whatsapp_template"
+    assert withheld["detail"]["withheld_reason"] == "no_whatsapp_template"
     assert len(whatsapp_sink.messages) == 2
     forms = db.execute("SELECT whatsapp_form FROM notifications.notifications WHERE purpose = 'reply' "
                        "ORDER BY sent_at").fetchall()
@@ -161,7 +164,7 @@ def test_a_withdrawn_consent_sends_nothing_and_the_timeline_says_why(platform, d
                [contact_ref])
     assert reply(cases, reference).status_code == 200
     [withheld] = wait_for(lambda: timeline(cases, reference, "reply_withheld"))
-    assert withheld["detail"]["reason"] == "consent_withdrawn"
+    assert withheld["detail"]["withheld_reason"] == "consent_withdrawn"
     assert reply_texts(sms_sink) == []
     assert db.execute("SELECT count(*) FROM intake.contact_reveals WHERE purpose = 'reply'").fetchone()[0] == 0
 
@@ -176,11 +179,11 @@ def test_a_failed_reply_opens_a_callback_task(platform, db, sms_sink):
     reference = submit(intake, db)
     assert reply(cases, reference).status_code == 200
     [message] = wait_for(lambda: reply_texts(sms_sink))
-    wait_for(lambda: timeline(cases, reference, "reply_sent"))
+    wait_for(lambda: timeline(cases, reference, "reply_queued"))
     twilio_callback(notifications, {"MessageSid": message["sid"], "MessageStatus": "undelivered",
                                     "ErrorCode": "30003"}, token="sink-token")
-    [failed] = wait_for(lambda: timeline(cases, reference, "reply_delivery"))
-    assert (failed["detail"]["state"], failed["detail"]["error_code"]) == ("failed", "30003")
+    [failed] = wait_for(lambda: timeline(cases, reference, "reply_failed"))
+    assert failed["detail"]["error_code"] == "30003"
     [task] = wait_for(lambda: requests.get(f"{cases.url}/v1/callbacks",
                                            headers=cases.headers("agent", ("GN",))).json()["callbacks"])
     assert task["reference"] == reference

@@ -91,5 +91,5 @@ def test_every_state_reason_and_template_of_a_reply_has_words_in_the_console():
                "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused")
     keys = ([f"replies.state.{state}" for state in RANK] + [f"replies.reason.{reason}" for reason in reasons]
             + [f"replies.template.{template_id}" for template_id in template_ids]
-            + [f"action.{action}" for action in ("reply_requested", "reply_sent", "reply_delivery", "reply_withheld")])
+            + [f"action.reply_{state}" for state in RANK])
     assert [key for key in keys if key not in CATALOG] == []
