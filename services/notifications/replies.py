@@ -28,12 +28,13 @@ class Senders:
 
 
 def record_inbound_whatsapp(uow, contact_ref, channel, received_at) -> None:
-    """A person wrote to us on WhatsApp: the 24-hour window for free-text replies opens (time only)."""
+    """A person wrote to us on WhatsApp: the 24-hour window for free-text replies opens (time only).
+    Idempotent by itself (the latest time wins), so no message id is recorded, and other channels'
+    messages cost nothing here."""
+    if contact_ref is None or channel != "whatsapp":
+        return
     with uow:
-        if not uow.claim_message():
-            return
-        if contact_ref is not None and channel == "whatsapp":
-            repository.record_inbound_whatsapp(uow.conn, contact_ref, received_at)
+        repository.record_inbound_whatsapp(uow.conn, contact_ref, received_at)
 
 
 def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, envelope: Envelope,

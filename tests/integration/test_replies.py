@@ -13,6 +13,7 @@ from contracts.envelope import Envelope
 from tests.conftest import ES_URL, wait_for
 from tests.helpers import publish_event
 from tests.integration.test_delivery_receipts import twilio_callback
+from tests.integration.test_notifications import handled
 
 PHONE = "+224622987654"
 NARRATIVE = "Le paiement de l'appui est en retard à Kindia depuis trois mois."
@@ -97,7 +98,7 @@ def test_an_sms_reply_reaches_the_person_once_and_its_delivery_shows_on_the_time
     first = Envelope.model_validate(body)
     publish_event(amqp_uri, "cases", None, envelope=first)
     publish_event(amqp_uri, "cases", first.open())
-    wait_for(lambda: db.execute("SELECT count(*) FROM notifications.processed_messages").fetchone()[0] >= 4)
+    wait_for(lambda: handled(notifications, "case_reply_requested.v1") >= 3)
     assert len(reply_texts(sms_sink)) == 1
 
     [queued] = wait_for(lambda: timeline(cases, reference, "reply_queued"))
