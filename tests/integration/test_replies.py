@@ -83,8 +83,18 @@ def test_an_sms_reply_reaches_the_person_once_and_its_delivery_shows_on_the_time
     update = next(t for t in templates.json()["templates"] if t["template_id"] == "case_update")
     assert update["preview"] == (f"Votre dossier {reference} est en cours de traitement. "
                                  f"Nous reviendrons vers vous dès que possible.")
-    assert requests.get(f"{notifications.url}/v1/reply-templates", params={"country": "ML"},
-                        headers=notifications.headers("agent", ("GN",))).status_code == 403
+    def templates_error(role="agent", **params):
+        answer = requests.get(f"{notifications.url}/v1/reply-templates", params=params,
+                              headers=notifications.headers(role, ("GN",)))
+        return answer.status_code, answer.json()["error"]["code"]
+    assert templates_error(country="ML")[0] == 403
+    assert templates_error(country="GN", language="xx") == (422, "unknown_language")
+    assert templates_error(country="GN", reference="<script>") == (422, "invalid_reference")
+    assert templates_error(country="GN", reference=reference, status="anything") == (422, "invalid_status")
+    assert templates_error("manager", country="GN")[0] == 403
+    nigeria = requests.get(f"{notifications.url}/v1/reply-templates", params={"country": "NG"},
+                           headers=notifications.headers("agent", ("NG",))).json()
+    assert (nigeria["language"], nigeria["languages"]) == ("en", ["en", "fr"])  # the country's own order
 
     sent = reply(cases, reference)
     assert sent.status_code == 200, sent.text
