@@ -21,6 +21,7 @@ class WhatsAppSink(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.access_token = access_token
         self.messages: list[dict] = []
+        self.unreachable: set[str] = set()  # numbers refused as Meta refuses one outside a test allow-list
         self.lock = threading.Lock()
 
     def record(self, message: dict) -> None:
@@ -69,6 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
                           and body["template"].get("language", {}).get("code"))))
         if not valid:
             return self._reply(400, _error(131008, "Required parameter is missing"))
+        if to in self.server.unreachable:
+            return self._reply(400, _error(131030, "Recipient phone number not in allowed list"))
         message_id = "wamid." + uuid.uuid4().hex
         self.server.record({"id": message_id, "phone_number_id": path.group(2), "version": path.group(1), **body})
         self._reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],

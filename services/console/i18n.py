@@ -1028,6 +1028,7 @@ CATALOG.update({
                                               "WhatsApp is not set up for this country"),
     "replies.reason.reveal_refused": ("pas de consentement à être recontacté enregistré pour ce message",
                                       "no consent to be contacted on record for this message"),
+    "replies.reason.provider_refused": ("l'opérateur a refusé le message", "the provider refused the message"),
     "replies.error_code": ("code de l'opérateur {code}", "provider code {code}"),
     "replies.compose_title": ("Répondre · {reference}", "Reply · {reference}"),
     "replies.intro": ("Choisissez un modèle : il est complété avec la référence et l'état du dossier. Le texte "

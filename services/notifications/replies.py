@@ -16,6 +16,8 @@ from contracts.events import CaseReplyRequested, MessageWithheld, NotificationSe
 from services.notifications import consent, metrics, repository, reply_templates
 from services.notifications.handlers import SmsGuard, reveal_contact
 from services.notifications.reply_templates import RepliesSettings
+from services.notifications.sms import SmsRefused
+from services.notifications.whatsapp import WhatsAppRefused
 
 log = logging.getLogger(__name__)
 PURPOSE = "reply"
@@ -88,17 +90,14 @@ def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, env
         reason = guard.withheld(uow.conn, reply.contact_ref, contact.phone, now())
         if reason is not None:
             return withhold(reason)
-        if reply.channel == "sms":
-            provider_message_id = senders.sms.send(country=country, to=contact.phone, body=reply_templates.render(
-                template, reply.fields, reply.language))
-        elif form == "text":
-            provider_message_id = senders.whatsapp.send_text(country=country, to=contact.phone,
-                                                             body=reply_templates.render(template, reply.fields,
-                                                                                         reply.language))
-        else:
-            provider_message_id = senders.whatsapp.send_template(
-                country=country, to=contact.phone, name=template.whatsapp.name, language=template.whatsapp.language,
-                parameters=reply_templates.whatsapp_parameters(template, reply.fields, reply.language))
+        try:
+            provider_message_id = _send(senders, country, contact.phone, reply, template, form)
+        except (SmsRefused, WhatsAppRefused) as refused:
+            if not _refused_for_good(refused.status):
+                raise  # throttled or the provider's own trouble: retried, then parked
+            log.warning("provider refused a reply", extra={"channel": reply.channel, "status": refused.status,
+                                                           "code": refused.code})
+            return withhold("provider_refused")
         repository.record_provider_message(uow.conn, reply.reply_id, provider_message_id, reply.contact_ref)
         if form is not None:
             repository.record_whatsapp_form(uow.conn, reply.reply_id, form)
@@ -107,3 +106,23 @@ def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, env
             channel=reply.channel, language=reply.language, sent_at=now(), provider_message_id=provider_message_id,
         ), country=country)
         return "sent"
+
+
+def _refused_for_good(status: int) -> bool:
+    """The provider will refuse this message whatever the retry (a number it cannot reach, a template it
+    does not know): a 4xx, but not 429 (slow down) nor 401/403 (our credentials: an operator fixes them,
+    then replays the parked request)."""
+    return 400 <= status < 500 and status not in (401, 403, 429)
+
+
+def _send(senders: Senders, country: str, phone: str, reply: CaseReplyRequested, template, form: str | None) -> str:
+    """Hand the reply to its provider; returns the provider's message id. The words exist only here."""
+    if reply.channel == "sms":
+        return senders.sms.send(country=country, to=phone, body=reply_templates.render(
+            template, reply.fields, reply.language))
+    if form == "text":
+        return senders.whatsapp.send_text(country=country, to=phone, body=reply_templates.render(
+            template, reply.fields, reply.language))
+    return senders.whatsapp.send_template(
+        country=country, to=phone, name=template.whatsapp.name, language=template.whatsapp.language,
+        parameters=reply_templates.whatsapp_parameters(template, reply.fields, reply.language))

@@ -165,6 +165,12 @@ def test_whatsapp_replies_go_as_text_inside_24_hours_and_as_the_approved_templat
                        "ORDER BY sent_at").fetchall()
     assert forms == [("text",), ("template",), (None,)]
 
+    # A number the provider refuses for good: not retried for ever, the timeline says so.
+    whatsapp_sink.unreachable.add(PHONE.lstrip("+"))
+    assert reply(cases, reference, channel="whatsapp").status_code == 200
+    refused = wait_for(lambda: timeline(cases, reference, "reply_withheld")[1:])[0]
+    assert refused["detail"]["withheld_reason"] == "provider_refused"
+
 
 def test_a_withdrawn_consent_sends_nothing_and_the_timeline_says_why(platform, db, sms_sink):
     intake, cases, notifications = platform

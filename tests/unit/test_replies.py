@@ -88,7 +88,8 @@ def test_every_state_reason_and_template_of_a_reply_has_words_in_the_console():
     template_ids = {template["id"] for languages in config["replies"]["templates"].values()
                     for templates in languages.values() for template in templates}
     reasons = ("consent_withdrawn", "unverified_contact", "no_phone", "prefix_not_allowed", "daily_limit",
-               "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused")
+               "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused",
+               "provider_refused")
     keys = ([f"replies.state.{state}" for state in RANK] + [f"replies.reason.{reason}" for reason in reasons]
             + [f"replies.template.{template_id}" for template_id in template_ids]
             + [f"action.reply_{state}" for state in RANK])
