@@ -6,14 +6,17 @@ transaction that sends it: a redelivery finds it taken and neither reveals nor s
 rendered here, handed to the provider and forgotten: no row, event or log line holds them.
 """
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from nameko.exceptions import RemoteError
 
+from chassis.errors import ApiError
 from contracts.envelope import Envelope
 from contracts.events import CaseReplyRequested, MessageWithheld, NotificationSentV2
-from services.notifications import consent, metrics, repository, reply_templates
+from contracts.http import ReplyTemplate, ReplyTemplates
+from services.notifications import consent, domain, metrics, repository, reply_templates
 from services.notifications.handlers import SmsGuard, reveal_contact
 from services.notifications.reply_templates import RepliesSettings
 from services.notifications.sms import SmsRefused
@@ -21,12 +24,34 @@ from services.notifications.whatsapp import WhatsAppRefused
 
 log = logging.getLogger(__name__)
 PURPOSE = "reply"
+REFERENCE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 
 
 @dataclass(frozen=True)
 class Senders:
     sms: object        # SmsClient
     whatsapp: object   # WhatsAppClient
+
+
+def list_templates(book: RepliesSettings, country: str, spoken: list[str], language: str | None,
+                   fields: dict[str, str], whatsapp_configured: bool) -> ReplyTemplates:
+    """A country's replies in one language (its first by default, in the country's own order: English
+    first in Nigeria), each filled in with the case's fields when the reference is given."""
+    languages = sorted(book.languages(country), key=lambda tag: spoken.index(tag) if tag in spoken else len(spoken))
+    language = language or (languages[0] if languages else "fr")
+    if languages and language not in languages:
+        raise ApiError(422, "unknown_language", "This country has no reply templates in that language.",
+                       [{"field": "language", "reason": f"one of {', '.join(languages)}"}])
+    if "reference" in fields and not REFERENCE.fullmatch(fields["reference"]):
+        raise ApiError(422, "invalid_reference", "reference is a case reference, e.g. GN-2026-000042.")
+    if "status" in fields and fields["status"] not in domain.STATUS_IN_WORDS["en"]:
+        raise ApiError(422, "invalid_status", "status is a case status, e.g. in_progress.")
+    channels = ["sms", "whatsapp"] if whatsapp_configured else ["sms"]
+    return ReplyTemplates(country=country, language=language, languages=languages, templates=[
+        ReplyTemplate(template_id=template.id, language=language, label=template.label, text=template.text,
+                      preview=reply_templates.render(template, fields, language) if "reference" in fields else None,
+                      channels=channels, whatsapp_template=template.whatsapp is not None)
+        for template in book.templates.get(country, {}).get(language, [])])
 
 
 def record_inbound_whatsapp(uow, contact_ref, channel, received_at) -> None:

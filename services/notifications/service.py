@@ -1,5 +1,4 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
-import re
 from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
@@ -15,7 +14,7 @@ from contracts.events import (
     CaseClassified, CaseOpened, CaseReplyRequested, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached,
     DeadlineWarning, ErasureApproved, FeedbackReceived, ReferralCreated, ReplyReceived, StatusRequested,
 )
-from contracts.http import ReplyTemplate, ReplyTemplates, StaffAlert, StaffAlerts
+from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import consent, domain, handlers, partner_alerts, receipts, replies, repository
 from services.notifications import reply_templates
 from services.notifications.handlers import AlertFacts
@@ -24,7 +23,6 @@ from services.notifications.sms import SmsGateway
 from services.notifications.whatsapp import WhatsAppGateway
 
 MAX_ALERTS_LISTED = 200
-REFERENCE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 RECEIPT_BODY_BYTES = 64 * 1024
 
 
@@ -194,24 +192,9 @@ class NotificationsService(PlatformService):
         if country not in self.settings.countries:
             raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
         principal.require_country(country)
-        book = self.settings.replies
-        spoken = self.settings.countries[country].languages  # the country's own order: en first in NG
-        languages = sorted(book.languages(country), key=lambda tag: spoken.index(tag) if tag in spoken else 99)
-        language = request.args.get("language") or (languages[0] if languages else "fr")
-        if language not in languages and languages:
-            raise ApiError(422, "unknown_language", "This country has no reply templates in that language.",
-                           [{"field": "language", "reason": f"one of {', '.join(languages)}"}])
         fields = {name: request.args[name] for name in reply_templates.REPLY_FIELDS if request.args.get(name)}
-        if "reference" in fields and not REFERENCE.fullmatch(fields["reference"]):
-            raise ApiError(422, "invalid_reference", "reference is a case reference, e.g. GN-2026-000042.")
-        if "status" in fields and fields["status"] not in domain.STATUS_IN_WORDS["en"]:
-            raise ApiError(422, "invalid_status", "status is a case status, e.g. in_progress.")
-        channels = ["sms"] + (["whatsapp"] if self.whatsapp.configured(country) else [])
-        return ReplyTemplates(country=country, language=language, languages=languages, templates=[
-            ReplyTemplate(template_id=template.id, language=language, label=template.label, text=template.text,
-                          preview=reply_templates.render(template, fields, language) if "reference" in fields
-                          else None, channels=channels, whatsapp_template=template.whatsapp is not None)
-            for template in book.templates.get(country, {}).get(language, [])])
+        return replies.list_templates(self.settings.replies, country, self.settings.countries[country].languages,
+                                      request.args.get("language"), fields, self.whatsapp.configured(country))
 
     def _called_url(self, request) -> str:
         """The URL as Twilio called it (it signs it), behind a proxy too."""

@@ -79,14 +79,15 @@ def test_intake_reveals_a_contact_for_a_reply_to_notifications_only_while_the_ca
 
 
 def test_every_state_reason_and_template_of_a_reply_has_words_in_the_console():
-    import yaml
-
+    from chassis.settings import load_settings
     from services.cases.replies import RANK
     from services.console.i18n import CATALOG
-    from services.notifications.settings import NotificationsSettings  # noqa: F401 (the config's model)
-    config = yaml.safe_load(open("services/notifications/config.yml"))
-    template_ids = {template["id"] for languages in config["replies"]["templates"].values()
-                    for templates in languages.values() for template in templates}
+    from services.notifications.settings import NotificationsSettings
+    book = load_settings(NotificationsSettings, "notifications").replies  # the shipped templates are valid
+    template_ids = {template.id for languages in book.templates.values() for templates in languages.values()
+                    for template in templates}
+    assert {"case_update", "information_needed", "case_resolved"} <= template_ids
+    assert all(book.languages(country) == ["fr", "en"] for country in ("GN", "ML", "SN", "NE", "NG", "GM"))
     reasons = ("consent_withdrawn", "unverified_contact", "no_phone", "prefix_not_allowed", "daily_limit",
                "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused",
                "provider_refused")
