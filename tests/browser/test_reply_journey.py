@@ -43,8 +43,9 @@ def test_an_agent_sends_a_templated_sms_reply_and_sees_it_delivered_on_the_case(
     expect(replies).to_contain_text("Aucune réponse envoyée depuis ce cas.")
 
     browser.mark()
-    replies.get_by_role("link", name="Écrire une réponse").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Répondre · {reference}")
+    replies.get_by_role("link", name="Écrire une réponse").click()  # the composer opens in the case page
+    expect(page.get_by_role("group", name="Modèle")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(reference)
     update = page.get_by_label("Point sur le dossier")
     expect(page.locator("#preview-case_update")).to_have_text(
         f"Votre dossier {reference} a bien été reçu et sera traité prochainement. {REPLY_WORDS}")
@@ -53,6 +54,8 @@ def test_an_agent_sends_a_templated_sms_reply_and_sees_it_delivered_on_the_case(
 
     page.get_by_role("button", name="Envoyer la réponse").click()  # no template chosen
     expect(page.get_by_role("alert")).to_have_text("Choisissez une valeur de la liste.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Répondre · {reference}")
+    update = page.get_by_label("Point sur le dossier")
     update.check()
     page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.get_by_role("status")).to_have_text("Réponse envoyée : son état s'affiche sur le cas.")
