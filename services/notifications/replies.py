@@ -107,7 +107,7 @@ def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, env
         except RemoteError as exc:
             if exc.exc_type != "RevealRefused":
                 raise
-            return withhold("reveal_refused")  # no consent to be contacted on record, or grounds too old
+            return withhold(_reveal_refusal(exc))
         if contact is None:
             return withhold(consent.WITHHELD)
         if contact.phone is None:
@@ -131,6 +131,16 @@ def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, env
             channel=reply.channel, language=reply.language, sent_at=now(), provider_message_id=provider_message_id,
         ), country=country)
         return "sent"
+
+
+REVEAL_REFUSALS = ("no_grounds", "grounds_too_old", "too_many_reveals")
+
+
+def _reveal_refusal(exc: RemoteError) -> str:
+    """Why intake would not reveal the contact, as the case's timeline says it: no consent to be contacted
+    on record for the case's message, a message older than intake allows, or too many replies already."""
+    said = str(exc.value)
+    return next((f"reveal_{reason}" for reason in REVEAL_REFUSALS if reason in said), "reveal_refused")
 
 
 def _refused_for_good(status: int) -> bool:

@@ -221,3 +221,16 @@ def test_only_someone_who_may_open_the_case_replies_and_a_reply_is_checked(platf
                           json={"template_id": "case_update", "channel": "sms", "language": "fr", "version": 99},
                           headers=cases.headers("agent", ("GN",)))
     assert (stale.status_code, stale.json()["error"]["code"]) == (409, "version_conflict")
+
+
+def test_intake_reveals_no_contact_for_a_reply_about_a_message_older_than_it_allows(platform, db, sms_sink):
+    intake, cases, notifications = platform
+    reference = submit(intake, db)
+    db.execute("UPDATE intake.feedback SET recorded_at = now() - interval '91 days' WHERE reference = %s",
+               [reference])
+    assert reply(cases, reference).status_code == 200
+    [withheld] = wait_for(lambda: timeline(cases, reference, "reply_withheld"))
+    assert withheld["detail"]["withheld_reason"] == "reveal_grounds_too_old"
+    assert reply_texts(sms_sink) == []
+    assert db.execute("SELECT refused FROM intake.contact_reveals WHERE purpose = 'reply'").fetchall() == [
+        ("grounds_too_old",)]

@@ -90,7 +90,7 @@ def test_every_state_reason_and_template_of_a_reply_has_words_in_the_console():
     assert all(book.languages(country) == ["fr", "en"] for country in ("GN", "ML", "SN", "NE", "NG", "GM"))
     reasons = ("consent_withdrawn", "unverified_contact", "no_phone", "prefix_not_allowed", "daily_limit",
                "unknown_template", "no_whatsapp_template", "channel_not_configured", "reveal_refused",
-               "provider_refused")
+               "provider_refused", "reveal_no_grounds", "reveal_grounds_too_old", "reveal_too_many_reveals")
     keys = ([f"replies.state.{state}" for state in RANK] + [f"replies.reason.{reason}" for reason in reasons]
             + [f"replies.template.{template_id}" for template_id in template_ids]
             + [f"action.reply_{state}" for state in RANK])
