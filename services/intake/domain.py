@@ -371,19 +371,23 @@ class BatchRow:
 
 REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
 # A protection partner may take weeks to act on a referral; the consent to sharing still holds.
-REVEAL_WINDOWS = {"referral": timedelta(days=90)}
+REVEAL_WINDOWS = {"referral": timedelta(days=90),
+                  # An appointment is booked weeks after the message, its reminder comes later still.
+                  "appointment": timedelta(days=90)}
+MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
+REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
+                  "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id",
+                  "appointment": "feedback_id"}
+# Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
+REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
+             "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
+             "appointment": {"notifications"}}
 # An agent's reply from a case (purpose `reply`): its grounds are the case's first message, from this very
 # contact, whose sender agreed to be contacted back (consent_callback), as for an acknowledgement; a case is
 # worked for weeks, so they hold 90 days like a referral's. A withdrawal since refuses it (consent.py), and
 # at most MAX_REVEALS_PER_SUBJECT replies reveal the contact per case message.
 REVEAL_WINDOWS["reply"] = timedelta(days=90)
-MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
-REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
-                  "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id"}
 REVEAL_SUBJECT["reply"] = "feedback_id"
-# Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
-REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
-             "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"}}
 REVEALERS["reply"] = {"notifications"}
 
 

@@ -15,6 +15,7 @@ import re
 from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled,
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
@@ -114,6 +115,8 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
                        referral_outcome=event.outcome)
     elif isinstance(event, (NotificationSent, NotificationSentV2)):  # v1 in journals of before v2
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
+    elif isinstance(event, (AppointmentBooked, AppointmentCancelled, AppointmentAttendanceRecorded)):
+        pass  # counted from the timeline (by centre); the case's document does not change
     else:
         raise TypeError(f"no rule for {type(event).__name__} in a case document")
 
@@ -263,7 +266,9 @@ def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
             "case_id": str(event.case_id) if getattr(event, "case_id", None) else None, "reference": reference,
             "at": event_time(event, envelope).isoformat(),
             "status": getattr(event, "status", None) if isinstance(event, CaseEvent) else None,
-            "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None}
+            "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None,
+            # Appointments at a reception centre: counted by centre and attendance in the report.
+            "centre_id": getattr(event, "centre_id", None), "attendance": getattr(event, "attendance", None)}
 
 
 TIME_FIELDS = ("at", "received_at", "sent_at", "created_at", "answered_at", "marked_at", "started_at", "opened_at")

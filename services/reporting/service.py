@@ -10,6 +10,7 @@ from chassis.search import make_client
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled,
     CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
@@ -136,6 +137,18 @@ class ReportingService(PlatformService):
 
     @consume_event("referrals", ReferralOutcomeRecorded)
     def on_referral_outcome_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentBooked)
+    def on_appointment_booked(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentCancelled)
+    def on_appointment_cancelled(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentAttendanceRecorded)
+    def on_appointment_attendance_recorded(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("notifications", NotificationSentV2)
