@@ -1017,3 +1017,43 @@ class AppointmentList(Contract):
 
 __all_contracts__ += ["Centre", "CentreList", "Slot", "SlotList", "BookAppointment", "RecordAttendance",
                       "AppointmentView", "AppointmentList"]
+
+
+# --- replies from a case ---------------------------------------------------------------------------------
+
+ReplyTemplateId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
+
+
+class ReplyToCase(CaseAction):
+    """POST /v1/cases/{reference}/replies: send the complainant a templated reply (SMS or WhatsApp)."""
+
+    reply_id: UUID | None = Field(None, description=(
+        "Chosen by the client so that sending the same form twice sends one reply; made up when left out"))
+    template_id: ReplyTemplateId
+    channel: Literal["sms", "whatsapp"]
+    language: LanguageTag
+
+
+class ReplyTemplate(Contract):
+    """One reply an agent may send, in one language, with the case's fields filled in when asked."""
+
+    template_id: ReplyTemplateId
+    language: LanguageTag
+    label: ShortText = Field(description="What the reply is for, in the staff's words")
+    text: str = Field(description="The words, with placeholders such as {reference} and {status}")
+    preview: str | None = Field(None, description="The words as the person would read them (reference given)")
+    channels: list[Literal["sms", "whatsapp"]] = Field(description="Channels it may go by in this country")
+    whatsapp_template: bool = Field(description="An approved WhatsApp template carries it outside the "
+                                                "24-hour window")
+
+
+class ReplyTemplates(Contract):
+    """GET /v1/reply-templates?country=GN&language=fr[&reference=..&status=..]"""
+
+    country: CountryCode
+    language: LanguageTag
+    languages: list[LanguageTag] = Field(description="Languages the country has templates in")
+    templates: list[ReplyTemplate]
+
+
+__all_contracts__ += ["ReplyToCase", "ReplyTemplates"]

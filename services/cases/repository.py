@@ -446,6 +446,8 @@ def appointments_of_case(conn, case_id: UUID, limit: int) -> list[dict]:
 
 def case_version(conn, case_id: UUID) -> int:
     return conn.execute("SELECT version FROM cases WHERE case_id = %s", [case_id]).fetchone()[0]
+
+
 # --- satisfaction surveys (services/cases/satisfaction.py) ----------------------------------------------
 
 
@@ -493,3 +495,26 @@ def add_dissatisfied_to_sample(conn, country: str, week_start, closure: dict, at
            VALUES (%s, %s, %s, %s, %s, %s, %s, 'dissatisfied')
            ON CONFLICT (country, week_start, case_id) DO UPDATE SET reason = 'dissatisfied'""",
         [country, week_start, closure["case_id"], closure["reference"], closure["agent"], closure["closed_at"], at])
+
+
+# --- replies from a case (replies.py) --------------------------------------------------------------------
+
+
+def insert_reply(conn, *, reply_id, case_id, template_id, channel, language, requested_at, requested_by) -> bool:
+    return conn.execute(
+        """INSERT INTO case_replies (reply_id, case_id, template_id, channel, language, requested_at, requested_by)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (reply_id) DO NOTHING""",
+        [reply_id, case_id, template_id, channel, language, requested_at, requested_by]).rowcount == 1
+
+
+def find_reply(conn, reply_id, *, lock: bool = False) -> dict | None:
+    """The reply with its case's current version (for the timeline entry); `lock` holds the reply's row."""
+    row = conn.execute(
+        """SELECT r.case_id, r.channel, r.state, c.version FROM case_replies r JOIN cases c USING (case_id)
+           WHERE r.reply_id = %s""" + (" FOR UPDATE OF r" if lock else ""), [reply_id]).fetchone()
+    return dict(zip(("case_id", "channel", "state", "version"), row)) if row else None
+
+
+def record_reply_state(conn, reply_id, state: str, reason: str | None, at) -> None:
+    conn.execute("UPDATE case_replies SET state = %s, withheld_reason = %s, state_at = %s WHERE reply_id = %s",
+                 [state, reason, at, reply_id])

@@ -10,15 +10,16 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, ReferralCreated,
-    ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
+    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, MessageDeliveryUpdated,
+    MessageWithheld, NotificationSentV2, ReferralCreated, ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
 )
 from contracts.http import (
     AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase,
-    ClockReading, ClockSetting, CloseCase, LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
+    ClockReading, ClockSetting, CloseCase, LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase,
+    ReplyToCase, RequestErasure, ResolveCase,
 )
 from services.cases import (
-    appointments, callbacks, consent, erasure, handlers, referral_outcomes, retention, satisfaction,
+    appointments, callbacks, consent, erasure, handlers, referral_outcomes, replies, retention, satisfaction,
 )
 from services.cases.settings import CasesSettings
 
@@ -318,6 +319,26 @@ class CasesService(PlatformService):
     def _move(self, request, reference, principal, body: ChangeCaseStatus):
         return handlers.change_status(self.db(), self.settings, reference, caller_of(request, principal),
                                       expected_version(request, body.version), body, self.now())
+
+    # --- replies from a case (replies.py) ---------------------------------------------------------------
+
+    @api("POST", "/v1/cases/<string:reference>/replies", roles=CASE_ROLES)
+    def reply_to_case(self, request, reference, principal):
+        body = parse_body(request, ReplyToCase)
+        return replies.request_reply(self.db(), self.settings, reference, caller_of(request, principal),
+                                     expected_version(request, body.version), body, self.now())
+
+    @consume_event("notifications", NotificationSentV2)
+    def on_notification_sent(self, event: NotificationSentV2, envelope):
+        replies.on_reply_sent(self.db(), event)
+
+    @consume_event("notifications", MessageDeliveryUpdated)
+    def on_message_delivery_updated(self, event: MessageDeliveryUpdated, envelope):
+        replies.on_delivery_updated(self.db(), event)
+
+    @consume_event("notifications", MessageWithheld)
+    def on_message_withheld(self, event: MessageWithheld, envelope):
+        replies.on_reply_withheld(self.db(), event)
 
     # --- quality control ------------------------------------------------------------------------------------
 

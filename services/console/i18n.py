@@ -1142,6 +1142,87 @@ CATALOG.update({
     "action.appointment_missed": ("Absent·e au rendez-vous", "Missed the appointment"),
 })
 
+# replies: the reply composer and each reply's delivery state on the case page (pages/replies.py).
+CATALOG.update({
+    "replies.title": ("Réponses à la personne", "Replies to the person"),
+    "replies.none": ("Aucune réponse envoyée depuis ce cas.", "No reply sent from this case."),
+    "replies.write": ("Écrire une réponse", "Write a reply"),
+    "replies.no_contact": ("La personne n'a pas laissé de contact : pas de réponse possible.",
+                           "The person left no contact: no reply is possible."),
+    "replies.template.case_update": ("Point sur le dossier", "Case update"),
+    "replies.template.information_needed": ("Information demandée", "Information needed"),
+    "replies.template.case_resolved": ("Dossier traité", "Case handled"),
+    "replies.state.requested": ("demandée", "requested"),
+    "replies.state.queued": ("remise à l'opérateur", "handed to the provider"),
+    "replies.state.sent": ("envoyée", "sent"),
+    "replies.state.delivered": ("reçue", "delivered"),
+    "replies.state.failed": ("non reçue", "failed"),
+    "replies.state.read": ("lue", "read"),
+    "replies.state.withheld": ("non envoyée", "not sent"),
+    "replies.reason.consent_withdrawn": ("la personne a retiré son consentement",
+                                         "the person withdrew their consent"),
+    "replies.reason.unverified_contact": ("numéro non vérifié", "unverified number"),
+    "replies.reason.no_phone": ("pas de numéro de téléphone", "no phone number"),
+    "replies.reason.prefix_not_allowed": ("numéro hors des pays du programme", "number outside the programme's countries"),
+    "replies.reason.daily_limit": ("trop de messages aujourd'hui à cette personne",
+                                   "too many messages to this person today"),
+    "replies.reason.unknown_template": ("modèle inconnu dans cette langue", "template unknown in this language"),
+    "replies.reason.no_whatsapp_template": ("plus de 24 h depuis son dernier message WhatsApp et pas de modèle "
+                                            "approuvé : envoyez-la par SMS",
+                                            "over 24 hours since their last WhatsApp message and no approved "
+                                            "template: send it by SMS"),
+    "replies.reason.channel_not_configured": ("WhatsApp n'est pas configuré pour ce pays",
+                                              "WhatsApp is not set up for this country"),
+    "replies.reason.reveal_refused": ("le contact n'a pas pu être consulté", "the contact could not be looked up"),
+    "replies.reason.reveal_no_grounds": ("pas de consentement à être recontacté enregistré pour ce message",
+                                         "no consent to be contacted on record for this message"),
+    "replies.reason.reveal_grounds_too_old": ("le message de la personne date de plus de 90 jours",
+                                              "the person's message is more than 90 days old"),
+    "replies.reason.reveal_too_many_reveals": ("trop de réponses déjà envoyées pour ce cas",
+                                               "too many replies sent for this case already"),
+    "replies.reason.provider_refused": ("l'opérateur a refusé le message", "the provider refused the message"),
+    "replies.error_code": ("code de l'opérateur {code}", "provider code {code}"),
+    "replies.compose_title": ("Répondre · {reference}", "Reply · {reference}"),
+    "replies.intro": ("Choisissez un modèle : il est complété avec la référence et l'état du dossier. Le texte "
+                      "n'est pas conservé, seul le modèle choisi l'est.",
+                      "Choose a template: it is filled in with the case's reference and status. The words are "
+                      "not kept, only the template chosen."),
+    "replies.back": ("Retour au cas {reference}", "Back to case {reference}"),
+    "replies.language": ("Langue de la réponse", "Language of the reply"),
+    "replies.language.fr": ("Français", "French"),
+    "replies.language.en": ("Anglais", "English"),
+    "replies.change_language": ("Changer de langue", "Change language"),
+    "replies.template": ("Modèle", "Template"),
+    "replies.sms_or_window_only": ("Par WhatsApp, seulement dans les 24 h qui suivent son dernier message.",
+                                   "By WhatsApp, only within 24 hours of their last message."),
+    "replies.channel": ("Canal", "Channel"),
+    "replies.whatsapp_window": ("WhatsApp : texte libre dans les 24 h qui suivent le dernier message de la "
+                                "personne, modèle approuvé après.",
+                                "WhatsApp: free text within 24 hours of the person's last message, the approved "
+                                "template after."),
+    "replies.send": ("Envoyer la réponse", "Send the reply"),
+    "replies.no_templates": ("Aucun modèle de réponse pour ce pays.", "No reply templates for this country."),
+    "replies.refused.no_consent": ("La personne n'a pas accepté d'être recontactée, ou a retiré son consentement.",
+                                   "The person did not agree to be contacted, or withdrew their consent."),
+    "replies.refused.no_contact": ("La personne n'a pas laissé de contact.", "The person left no contact."),
+    "replies.refused.version_conflict": ("Le cas a changé entre-temps : rechargez-le et recommencez.",
+                                         "The case changed meanwhile: reload it and try again."),
+    "replies.refused.reply_already_sent": ("Cette réponse a déjà été envoyée.", "This reply was sent already."),
+    "replies.refused.invalid": ("Ce formulaire n'est pas valable : rechargez la page.",
+                                "This form is not valid: reload the page."),
+    "replies.refused.other": ("La réponse n'a pas pu être envoyée.", "The reply could not be sent."),
+    "notice.reply_sent": ("Réponse envoyée : son état s'affiche sur le cas.",
+                          "Reply sent: its state shows on the case."),
+    "action.reply_requested": ("Réponse envoyée par un agent", "Reply sent by an agent"),
+    "action.reply_queued": ("Réponse remise à l'opérateur", "Reply handed to the provider"),
+    "action.reply_sent": ("Réponse envoyée par l'opérateur", "Reply sent by the provider"),
+    "action.reply_delivered": ("Réponse reçue par la personne", "Reply delivered to the person"),
+    "action.reply_failed": ("Réponse non reçue", "Reply not delivered"),
+    "action.reply_read": ("Réponse lue", "Reply read"),
+    "action.reply_withheld": ("Réponse non envoyée", "Reply not sent"),
+})
+
+
 def has_key(key: str) -> bool:
     return key in CATALOG
 

@@ -378,8 +378,9 @@ REVEAL_WINDOWS = {"referral": timedelta(days=90),
                   "satisfaction_question": timedelta(days=365)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
 # Purposes whose one ground (the case's first message) serves many messages: each appointment takes up to
-# three reveals (confirmation, reminder, cancellation), and a person may book again after a missed one.
-MAX_REVEALS_BY_PURPOSE = {"appointment": 30}
+# three reveals (confirmation, reminder, cancellation), and a person may book again after a missed one; an
+# agent may reply many times while a case is worked.
+MAX_REVEALS_BY_PURPOSE = {"appointment": 30, "reply": 30}
 # The grounds each purpose is checked against: the message whose sender agreed to be contacted (for the
 # satisfaction question and appointments too: the case's first message), the status request, the withdrawal.
 REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
@@ -389,6 +390,13 @@ REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "
 REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
              "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
              "appointment": {"notifications"}, "satisfaction_question": {"notifications"}}
+# An agent's reply from a case (purpose `reply`): its grounds are the case's first message, from this very
+# contact, whose sender agreed to be contacted back (consent_callback), as for an acknowledgement; a case is
+# worked for weeks, so they hold 90 days like a referral's. A withdrawal since refuses it (consent.py), and
+# at most MAX_REVEALS_BY_PURPOSE["reply"] replies reveal the contact per case message.
+REVEAL_WINDOWS["reply"] = timedelta(days=90)
+REVEAL_SUBJECT["reply"] = "feedback_id"
+REVEALERS["reply"] = {"notifications"}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,

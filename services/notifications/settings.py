@@ -4,6 +4,7 @@ from datetime import time
 from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
+from services.notifications.reply_templates import RepliesSettings
 
 
 class SmsSettings(Section):
@@ -42,6 +43,17 @@ class ReceiptSettings(Section):
         "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
 
 
+class WhatsAppSettings(Section):
+    """WhatsApp Cloud API (Meta's Graph API): POST {base_url}/{api_version}/{phone number id}/messages with
+    the system user's access token. A country without a phone number id sends no WhatsApp reply."""
+
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    access_token: SecretStr | None = None
+    phone_number_ids: dict[str, str] = {}
+    timeout_seconds: float = 10
+
+
 class AppointmentMessageSettings(Section):
     """Messages about appointments at a reception centre (appointments.py)."""
 
@@ -69,6 +81,8 @@ class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    replies: RepliesSettings = RepliesSettings()
     appointments: AppointmentMessageSettings = AppointmentMessageSettings()
     clock: ClockSettings = ClockSettings()
 
