@@ -6,7 +6,7 @@ import json
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -20,6 +20,7 @@ INTAKE = "http://127.0.0.1:8001"
 CASES = "http://127.0.0.1:8002"
 REPORTING = "http://127.0.0.1:8005"
 SMS_SINK = "http://127.0.0.1:8099"
+HADJA_BAH = "+224664556677"  # the reception desk's visitor of MESSAGES, as intake stores her number
 
 MESSAGES = [
     {"country": "GN", "channel": "hotline", "language": "fr",
@@ -166,21 +167,23 @@ def main() -> int:
     for case in queue:
         print(f"  {case['reference']} {case['status']:<13} category {case['category_code']!s:<4} "
               f"next deadline {case['next_deadline_at']}")
-    work_cases_as_the_demo_agent(identity_settings, references[0], references[2])
+    demo_agent = work_cases_as_the_demo_agent(identity_settings, references[0], references[2])
+    if demo_agent:
+        close_the_loop(intake_settings, demo_agent, references[0])
     show_weekly_report(manager)
     return 0
 
 
-def work_cases_as_the_demo_agent(identity_settings, late_payment: str, thanks: str) -> None:
+def work_cases_as_the_demo_agent(identity_settings, late_payment: str, thanks: str) -> dict | None:
     """What agent.gn finds in the console after `make demo`: a case of their own in progress with a note, and
-    one closed with the answer given (the others wait, unassigned, in the queue)."""
+    one closed with the answer given (the others wait, unassigned, in the queue). Returns agent.gn's headers."""
     admin = {"Authorization": "Bearer " + dev_token(identity_settings, role="admin", countries=["GN", "ML"],
                                                     subject="demo-admin")}
     users = requests.get(f"{IDENTITY}/v1/users", headers=admin, timeout=10).json().get("users", [])
     user_id = next((user["user_id"] for user in users if user["username"] == "agent.gn"), None)
     if user_id is None:
         print("\n(no agent.gn account: start the platform with `make run` to have the demo accounts)")
-        return
+        return None
     agent = {"Authorization": "Bearer " + dev_token(identity_settings, role="agent", countries=["GN"],
                                                     subject=user_id)}
 
@@ -202,6 +205,42 @@ def work_cases_as_the_demo_agent(identity_settings, late_payment: str, thanks: s
     act(thanks, "close", {"response": "Merci, vos mots ont été transmis à l'équipe de Labé.", "response_channel": "call"})
     print(f"\nin the console (http://127.0.0.1:8000/), agent.gn finds {late_payment} in progress and {thanks} "
           f"closed under 'Mine'; 'Look up a caller' with 622 12 34 56 shows Mamadou Diallo's two calls.")
+    return agent
+
+
+def close_the_loop(intake_settings, agent: dict, late_payment: str) -> None:
+    """Closing the loop: Mamadou Diallo gets a templated reply and an appointment at the Matam reception centre;
+    Hadja Bah, whose thanks were answered and closed, answers the satisfaction question "1" (satisfied)."""
+    sms_before = len(requests.get(f"{SMS_SINK}/messages", timeout=5).json())
+    version = requests.get(f"{CASES}/v1/cases/{late_payment}", headers=agent, timeout=10).json()["version"]
+    reply = requests.post(f"{CASES}/v1/cases/{late_payment}/replies", headers=agent, timeout=10, json={
+        "template_id": "case_update", "channel": "sms", "language": "fr", "version": version})
+    print(f"\nclosing the loop:\n  a templated reply to {late_payment}: {reply.status_code}")
+    for days_ahead in range(1, 15):
+        day = (date.today() + timedelta(days=days_ahead)).isoformat()
+        slots = requests.get(f"{CASES}/v1/centres/gn-conakry-matam/slots", params={"date": day}, headers=agent,
+                             timeout=10).json().get("slots", [])
+        free = next((slot for slot in slots if slot["free"] > 0), None)
+        if free:
+            booked = requests.post(f"{CASES}/v1/cases/{late_payment}/appointments", headers=agent, timeout=10,
+                                   json={"centre_id": "gn-conakry-matam", "starts_at": free["starts_at"]})
+            print(f"  an appointment at the Matam reception centre on {free['starts_at']}: {booked.status_code}")
+            break
+
+    def question_sent() -> bool:
+        return any("satisfait" in item["body"] and item["to"] == HADJA_BAH
+                   for item in requests.get(f"{SMS_SINK}/messages", timeout=5).json())
+    deadline = time.monotonic() + 20
+    while not question_sent() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    endpoint = intake_settings.endpoints["gn_sms_gateway"]
+    answer = requests.post(f"{INTAKE}/v1/channels/sms-gateway/gn_sms_gateway", timeout=10, json={
+        "message_id": f"gw-{uuid.uuid4().hex[:8]}", "from": HADJA_BAH, "to": "1313", "text": "1"},
+        headers={endpoint.secret_header: endpoint.secret.get_secret_value()})
+    print(f"  Hadja Bah answers the satisfaction question with an SMS \"1\": {answer.json().get('status')}")
+    time.sleep(2)
+    for item in requests.get(f"{SMS_SINK}/messages", timeout=5).json()[sms_before:]:
+        print(f"  SMS to {item['to'][:7]}…: {item['body']}")
 
 
 def wait_until_searchable(focal: dict, cases: int, seconds: float = 60) -> None:
@@ -227,6 +266,9 @@ def show_weekly_report(manager: dict) -> None:
         print(f"  {table.replace('_', ' ')}: {counted}")
     print(f"  calls received {report['calls']['received']}, referrals made "
           f"{sum(partner['made'] for partner in report['referrals'])}, replies sent {report['replies_sent']}")
+    satisfaction = report.get("satisfaction") or {}
+    print(f"  satisfaction answers {satisfaction.get('answered', 0)}, satisfied {satisfaction.get('satisfied', 0)}; "
+          f"appointments booked {sum(centre['booked'] for centre in report.get('appointments', []))}")
     workbook = requests.get(f"{REPORTING}/v1/reports", params={**params, "format": "xlsx"}, headers=manager,
                             timeout=60)
     path = Path("var") / f"report-GN-week-{report['start']}.xlsx"
