@@ -74,6 +74,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Open cases at end of period", sum(bucket.count for bucket in report.backlog), None),
         ("Referrals made", sum(partner.made for partner in report.referrals), None),
         ("Replies sent to complainants", report.replies_sent, None),
+        ("Callbacks made", sum(row.attempts for row in report.callbacks), None),
+        ("People reached by callback", sum(row.reached for row in report.callbacks), None),
     ]
     return [
         Table("Summary", ("Figure", "This period", "Previous period"), summary,
@@ -100,7 +102,21 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         Table("Topics", ("Category", "Name", "Sub-category", "Messages", "Previous period", "Rising"),
               [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",
                 t.count, t.previous, "yes" if t.rising else "") for t in report.topics]),
+        Table("Callbacks", CALLBACK_HEADERS, [callback_row(row) for row in report.callbacks]),
     ]
+
+
+CALLBACK_REASONS = ("message_failed", "no_sms", "needs_explaining")
+CALLBACK_HEADERS = ("Country", "Tasks opened", "Opened: message failed", "Opened: cannot be texted",
+                    "Opened: answer to explain", "Calls made", "People reached", "Unreachable",
+                    "Median hours to reach", "Mean hours to reach",
+                    *(f"Reached in {label}" for label, *_ in reports.REACH_DELAYS))
+
+
+def callback_row(row) -> tuple:
+    return (row.country, row.opened, *(row.opened_by_reason.get(reason, 0) for reason in CALLBACK_REASONS),
+            row.attempts, row.reached, row.unreachable, row.median_hours_to_reach, row.mean_hours_to_reach,
+            *(row.reach_delay.get(label, 0) for label, *_ in reports.REACH_DELAYS))
 
 
 def _shown(count: Count) -> tuple:

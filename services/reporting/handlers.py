@@ -78,7 +78,7 @@ def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict
     document = None
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
-    elif reference is not None:
+    elif reference is not None and not isinstance(event, domain.TIMELINE_ONLY):
         def change(current: dict) -> dict:
             document = domain.apply_event(current, envelope, event, names)
             return {**document, "narrative": None} if erased else document
@@ -147,7 +147,7 @@ def _replay_actions(envelope, event, cases, generation, names):
     reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
-    elif reference is not None:
+    elif reference is not None and not isinstance(event, domain.TIMELINE_ONLY):
         cases[reference] = domain.apply_event(cases.get(reference, {}), envelope, event, names)
     entry = domain.timeline_entry(envelope, reference, event)
     yield {"_index": generation["events"], "_id": entry["message_id"], "_source": entry}
