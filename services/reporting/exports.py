@@ -243,6 +243,28 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
     return out.getvalue()
 
 
+CALLBACK_HXL_COLUMNS = (
+    ("Period start", "#date+start"), ("Period end", "#date+end"), ("Country", "#country+code"),
+    ("Callbacks opened", "#x_callbacks+opened"), ("Calls made", "#x_callbacks+calls"),
+    ("People reached", "#reached+callback"), ("Unreachable", "#x_callbacks+unreachable"),
+    ("Median hours to reach", "#x_callbacks+delay+median+hours"),
+    ("Mean hours to reach", "#x_callbacks+delay+mean+hours"),
+)
+
+
+def to_callbacks_hxl_csv(report: Report) -> str:
+    """The Callbacks table with HXL hashtags, a row per country (`GET /v1/reports?format=hxl&table=callbacks`)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in CALLBACK_HXL_COLUMNS])
+    writer.writerow([hashtag for _, hashtag in CALLBACK_HXL_COLUMNS])
+    for row in report.callbacks:
+        writer.writerow([_text(value) for value in (
+            report.start, report.end, row.country, row.opened, row.attempts, row.reached, row.unreachable,
+            row.median_hours_to_reach, row.mean_hours_to_reach)])
+    return out.getvalue()
+
+
 def _text(value) -> str:
     if value is None:
         return ""

@@ -5,10 +5,14 @@ import io
 from datetime import timedelta
 from uuid import uuid4
 
+import psycopg
+import requests
 from elasticsearch import Elasticsearch
 from openpyxl import load_workbook
 
 from contracts.events import CallbackAttemptRecorded, CallbackTaskOpened
+from services.reporting.handlers import rebuild_index
+from services.reporting.index import SearchIndexes
 from tests.conftest import ES_URL, wait_for
 from tests.integration.test_reports import MONDAY, Week, get_report
 
@@ -31,7 +35,7 @@ def callback(week: Week, country: str, reason: str, opened_at, calls: list[tuple
 
 
 def test_the_callbacks_table_counts_calls_reached_unreachable_and_the_delay_to_reach(run_service, amqp_uri, db,
-                                                                                        es_prefix):
+                                                                                        es_prefix, database_url):
     reporting = run_service("reporting")
     week = Week(amqp_uri)
     callback(week, "GN", "no_sms", MONDAY, [("no_answer", HOUR), ("reached", 3 * HOUR)])
@@ -67,3 +71,17 @@ def test_the_callbacks_table_counts_calls_reached_unreachable_and_the_delay_to_r
     assert (summary["Callbacks made"], summary["People reached by callback"]) == (8, 4)
     lines = list(csv.DictReader(io.StringIO(get_report(reporting, country="GN", format="csv").text)))
     assert {line["measure"]: line["value"] for line in lines if line["table"] == "Callbacks"}["People reached"] == "4"
+    hxl = list(csv.reader(io.StringIO(get_report(reporting, format="hxl", table="callbacks").text)))
+    assert hxl[1][:6] == ["#date+start", "#date+end", "#country+code", "#x_callbacks+opened", "#x_callbacks+calls",
+                          "#reached+callback"]
+    assert [line[2:7] for line in hxl[2:]] == [["GN", "4", "8", "4", "1"], ["ML", "1", "1", "0", "0"]]
+    refused = requests.get(f"{reporting.url}/v1/reports", params={"format": "hxl", "table": "people"},
+                           headers=reporting.headers("manager", ("GN",)))
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_table")
+
+    # Rebuilt from the journal, the timeline counts the same; the callbacks made no case document.
+    indexes = SearchIndexes(Elasticsearch(ES_URL), es_prefix)
+    with psycopg.connect(database_url, options="-c search_path=reporting") as conn:
+        assert rebuild_index(conn, indexes)["cases"] == 0
+    Elasticsearch(ES_URL).indices.refresh(index="*")
+    assert get_report(reporting).json()["callbacks"] == [guinea, mali]
