@@ -705,7 +705,8 @@ class CallbackFigures(Contract):
 
     country: CountryCode
     opened: int = Field(description="Callback tasks opened in the period")
-    opened_by_reason: dict[str, int] = Field(default_factory=dict, description="message_failed, no_sms, needs_explaining")
+    opened_by_reason: dict[str, int] = Field(default_factory=dict,
+                                             description="By reason: message_failed, no_sms, needs_explaining")
     attempts: int = Field(description="Calls made (every attempt, whatever its outcome)")
     reached: int = Field(description="People reached (tasks ended reached)")
     unreachable: int = Field(description="Tasks ended unreachable (too many failed calls, or a wrong number)")

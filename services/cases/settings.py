@@ -70,6 +70,9 @@ class ClassifierSettings(Section):
                                                   "default: services/cases/models")
 
 
+CallbackReason = Literal["message_failed", "no_sms", "needs_explaining"]
+
+
 class CallbackSettings(Section):
     """A country's callback tasks (callbacks.py): called back within `due_hours` of the task's opening (or
     the reason's own due time); the task ends as unreachable after `max_failed_attempts` calls that did not
@@ -77,8 +80,8 @@ class CallbackSettings(Section):
 
     due_hours: float = Field(24, gt=0)
     max_failed_attempts: int = Field(3, ge=1, le=20)
-    due_hours_by_reason: dict[Literal["message_failed", "no_sms", "needs_explaining"], Annotated[float, Field(gt=0)]] = \
-        Field(default_factory=dict, description="A due time of its own for some reasons, e.g. needs_explaining: 48")
+    due_hours_by_reason: dict[CallbackReason, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="A due time of its own for some reasons, e.g. needs_explaining: 48")
 
 
 class CasesSettings(ServiceSettings):

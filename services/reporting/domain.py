@@ -15,7 +15,8 @@ import re
 from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
-    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
+    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent,
+    CaseLinked, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
     NotificationSent, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,

@@ -193,14 +193,16 @@ def _callbacks(indexes: SearchIndexes, countries: list[str], period: Period) -> 
     delay of each call that reached someone (read one by one: median and mean are computed in
     reports.callback_figures, the development server having no percentiles aggregation)."""
     in_scope = {"terms": {"country": countries}}
-    answer = indexes.aggregate(indexes.events, _within(in_scope, "at", period, {"terms": {"type": [
-        "callback_task_opened", "callback_attempt_recorded"]}}), {"country": {"terms": {"field": "country", "size": 100},
-        "aggs": {
-            "opened": {"filter": {"term": {"type": "callback_task_opened"}},
-                       "aggs": {"reason": {"terms": {"field": "callback.reason"}}}},
-            "calls": {"filter": {"term": {"type": "callback_attempt_recorded"}},
-                      "aggs": {"outcome": {"terms": {"field": "callback.outcome"}},
-                               "unreachable": {"filter": {"term": {"callback.task_state": "unreachable"}}}}}}}})
+    per_country = {
+        "opened": {"filter": {"term": {"type": "callback_task_opened"}},
+                   "aggs": {"reason": {"terms": {"field": "callback.reason"}}}},
+        "calls": {"filter": {"term": {"type": "callback_attempt_recorded"}},
+                  "aggs": {"outcome": {"terms": {"field": "callback.outcome"}},
+                           "unreachable": {"filter": {"term": {"callback.task_state": "unreachable"}}}}}}
+    answer = indexes.aggregate(
+        indexes.events,
+        _within(in_scope, "at", period, {"terms": {"type": ["callback_task_opened", "callback_attempt_recorded"]}}),
+        {"country": {"terms": {"field": "country", "size": 100}, "aggs": per_country}})
     by_country = {bucket["key"]: bucket for bucket in answer["aggregations"]["country"]["buckets"]}
     reached = indexes.scan(indexes.events, _within(in_scope, "at", period, {
         "term": {"type": "callback_attempt_recorded"}}, {"term": {"callback.outcome": "reached"}}),

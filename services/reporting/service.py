@@ -10,7 +10,8 @@ from chassis.search import make_client
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
+    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified,
+    CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
     StatusRequested,
