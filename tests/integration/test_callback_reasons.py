@@ -99,10 +99,17 @@ def test_a_restricted_case_s_number_is_revealed_to_focal_points_only(run_service
     focal_point = Api(cases, role="focal_point")
     shown = requests.post(f"{cases.url}/v1/callbacks/{task['task_id']}/contact", headers=focal_point.headers)
     assert shown.json()["phone"] == "+224622112244"
+    # intake decides on its own record: without the consent there, it refuses, whatever cases says.
+    db.execute("UPDATE intake.feedback SET consent_callback = false WHERE reference = %s", [reference])
+    not_revealed = requests.post(f"{cases.url}/v1/callbacks/{task['task_id']}/contact", headers=focal_point.headers)
+    assert (not_revealed.status_code, not_revealed.json()["error"]["code"]) == (403, "contact_not_revealed")
+    assert not_revealed.json()["error"]["details"] == [{"field": "task_id", "reason": "no_grounds"}]
+    assert "+224" not in not_revealed.text
     db.execute("UPDATE cases.cases SET consent_callback = false WHERE reference = %s", [reference])
     withdrawn = requests.post(f"{cases.url}/v1/callbacks/{task['task_id']}/contact", headers=focal_point.headers)
     assert (withdrawn.status_code, withdrawn.json()["error"]["code"]) == (409, "consent_withdrawn")
-    assert db.execute("SELECT count(*) FROM intake.contact_reveals WHERE purpose = 'callback'").fetchone()[0] == 1
+    assert db.execute("""SELECT refused FROM intake.contact_reveals WHERE purpose = 'callback'
+                         ORDER BY id""").fetchall() == [(None,), ("no_grounds",)]
 
 
 def test_an_answer_that_needs_explaining_opens_one_callback_task_due_after_the_policy(run_service, amqp_uri, db,
