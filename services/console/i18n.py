@@ -1036,7 +1036,7 @@ CATALOG.update({
     "report.callbacks.median": ("Délai médian (heures)", "Median delay (hours)"),
     "report.callbacks.mean": ("Délai moyen (heures)", "Mean delay (hours)"),
     "report.callbacks.within_day": ("Jointes en moins de 24 h", "Reached within 24 h"),
-    "report.callbacks.download_hxl": ("Rappels en CSV avec balises HXL", "Callbacks as CSV with HXL hashtags"),
+    "report.callbacks.download_hxl": ("Télécharger les rappels (HXL)", "Download the callbacks (HXL)"),
     "report.callbacks.note": ("Délai : de l'ouverture du rappel à l'appel qui a joint la personne, pour les "
                               "personnes jointes pendant la période.",
                               "Delay: from the callback's opening to the call that reached the person, for the "
