@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 ROLE    ?= agent
 COUNTRY ?= GN
 
-.PHONY: retention-preview rewrap-keys chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
+.PHONY: retention-preview rewrap-keys seal-clear-texts chromium security-check audit-verify identity-rotate-key run demo test infra migrate token contracts bench bench-search reindex vault-rotate evaluate-classifier train-classifier bench-classifier constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -84,6 +84,10 @@ vault-rotate: $(VENV)/.installed
 ## Re-wrap every case's data key under the active master key of each service (resumable), so old master keys can go.
 rewrap-keys: $(VENV)/.installed
 	$(PY) -m chassis.envelope
+
+## Seal the texts older versions stored in clear under their case's data key (resumable, idempotent; prints counts, never texts).
+seal-clear-texts: $(VENV)/.installed
+	$(PY) -m chassis.clear_texts
 
 ## Recall and precision of the sensitive flag on the labelled messages (add ARGS=--errors to list misses).
 evaluate-classifier: $(VENV)/.installed

@@ -10,8 +10,8 @@ country's period. The periods are settings (`retention.periods`, overridden per 
 
 Each run of a kind is written to the service's `retention_runs` table (kind, country, rows,
 cutoff, when) and counted in `cfm_retention_rows_total{service,kind}`: labels name kinds, never
-anything a person wrote. `make retention-preview COUNTRY=GN` counts what a run would take, per
-service and kind, and changes nothing.
+anything a person wrote. What a run would take now, per kind, changing nothing, is `dry_run`: the
+one answer of `make retention-preview COUNTRY=GN` and of every service's `GET /admin/retention/preview`.
 """
 import logging
 from dataclasses import dataclass
@@ -29,12 +29,14 @@ class RetentionKind:
     """One sort of row with a retention period.
 
     `count(conn, due)` says how many rows are past the step's cutoff; `apply(uow, due, limit)` removes
-    or anonymises at most `limit` of them in the unit of work and returns how many."""
+    or anonymises at most `limit` of them in the unit of work and returns how many. `restricted`: its
+    rows are restricted cases, whose number is withheld from whoever may not open them."""
 
     name: str
     per_country: bool
     count: Callable
     apply: Callable
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Due:
     country: str | None
     cutoff: datetime
     settings: object = None
+    days: int | None = None
 
 
 def plan(settings, kinds, now: datetime) -> list[Due]:
@@ -57,7 +60,7 @@ def plan(settings, kinds, now: datetime) -> list[Due]:
         for country in (sorted(settings.countries) if kind.per_country else [None]):
             days = retention.days(kind.name, country)
             if days is not None:
-                steps.append(Due(kind, country, now - timedelta(days=days), settings))
+                steps.append(Due(kind, country, now - timedelta(days=days), settings, days))
     return steps
 
 
@@ -86,17 +89,37 @@ def run(unit_of_work, service: str, settings, kinds, now: datetime | None = None
     return summaries
 
 
-def preview(conn, settings, kinds, now: datetime | None = None, country: str | None = None) -> list[dict]:
-    """What a run would take now, changing nothing: {kind, country, cutoff, rows} per step, of one
-    country (and the kinds that are not per country) when `country` is given."""
+def kinds_of(service) -> tuple[RetentionKind, ...]:
+    """Every kind a service (its class) keeps with a period: the chassis's and its own."""
+    return GENERIC_KINDS + tuple(getattr(service, "retention_kinds", ()))
+
+
+def preview(conn, settings, kinds, now: datetime | None = None, country: str | None = None,
+            sees_restricted: bool = True) -> list[dict]:
+    """What a run would take now: {kind, country, days, cutoff, rows} per step, of one country (and the
+    kinds that are not per country) when `country` is given. A restricted kind's `rows` is None unless
+    `sees_restricted`: such a count is not even run."""
     now = now or datetime.now(UTC)
     rows = []
     for step in plan(settings, kinds, now):
         if country is not None and step.country not in (None, country):
             continue
-        rows.append({"kind": step.kind.name, "country": step.country, "cutoff": step.cutoff,
-                     "rows": step.kind.count(conn, step)})
+        shown = sees_restricted or not step.kind.restricted
+        rows.append({"kind": step.kind.name, "country": step.country, "days": step.days, "cutoff": step.cutoff,
+                     "rows": step.kind.count(conn, step) if shown else None})
     return rows
+
+
+def dry_run(conn, settings, kinds, country: str | None = None, now: datetime | None = None,
+            sees_restricted: bool = True) -> list[dict]:
+    """`preview` in a read-only transaction rolled back at the end, on a connection that has no open
+    transaction: whatever a kind's count does, nothing changes. The make target and the services'
+    preview endpoint both answer with this, so the two cannot disagree."""
+    try:
+        conn.execute("SET TRANSACTION READ ONLY")
+        return preview(conn, settings, kinds, now, country, sees_restricted)
+    finally:
+        conn.rollback()
 
 
 # --- the kinds every service has ---------------------------------------------------------------------

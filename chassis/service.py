@@ -1,7 +1,8 @@
 """What every service has: database, tracing, health, metrics (on a port of their own, see
-chassis.server.MetricsServer) and the operator's view of parked messages and of the outbox's lag. Services subclass
-`PlatformService`."""
+chassis.server.MetricsServer) and the operator's view of parked messages, of the outbox's lag and of what
+the retention job would take. Services subclass `PlatformService`."""
 import logging
+from datetime import UTC, datetime
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
@@ -15,7 +16,7 @@ from chassis.http import api, json_response
 from chassis.server import MetricsServer
 from chassis.timers import SettingsTimer
 from chassis.tracing import Tracing
-from contracts.http import Health, OutboxLag, ParkedMessage, ParkedMessages
+from contracts.http import Health, OutboxLag, ParkedMessage, ParkedMessages, RetentionDue, RetentionPreview
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class PlatformService:
     @SettingsTimer.decorator("retention.run_seconds")
     def apply_retention(self):
         if self.settings.retention.enabled:
-            retention.run(self.db, self.name, self.settings, retention.GENERIC_KINDS + self.retention_kinds)
+            retention.run(self.db, self.name, self.settings, retention.kinds_of(self))
 
     @api("GET", "/health/live", public=True)
     def health_live(self, request):
@@ -116,3 +117,22 @@ class PlatformService:
         metrics.PARKED_NOW.labels(self.name).dec()
         log.info("parked message replayed", extra={"message_id": str(parked_id)})
         return 202, Health(status="replayed")
+
+    @api("GET", "/admin/retention/preview", roles=("ops", "admin"))
+    def preview_retention(self, request, principal):
+        """What the retention job would take now in one country, changing nothing (as `make
+        retention-preview`). Scoped as the parked messages: ops their token's countries, an admin any."""
+        country = (request.args.get("country") or "").upper()
+        if country not in self.settings.countries:
+            raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
+        if _parked_scope(principal) is not None:
+            principal.require_country(country)
+        return self.retention_preview(country, principal.sees_restricted_cases)
+
+    def retention_preview(self, country: str, sees_restricted: bool) -> RetentionPreview:
+        now = datetime.now(UTC)
+        with self.db() as uow:
+            rows = retention.dry_run(uow.conn, self.settings, retention.kinds_of(self), country, now, sees_restricted)
+        return RetentionPreview(service=self.name, country=country, previewed_at=now, kinds=[
+            RetentionDue(kind=row["kind"], country=row["country"], period_days=row["days"], cutoff=row["cutoff"],
+                         rows=row["rows"], withheld=row["rows"] is None) for row in rows])

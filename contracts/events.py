@@ -551,3 +551,72 @@ class ErasureCompleted(EventPayload):
     erased: dict[Annotated[str, StringConstraints(max_length=80)], int] = Field(
         description="What was erased where: rows or documents by place (`feedback.narrative`, `index:cases`)")
     completed_at: AwareDatetime
+
+
+# --- appointments at a reception centre (cases books them; notifications texts the person) -------------
+
+AppointmentCancelledBy = Literal["person", "agent"]
+PlaceText = dict[LanguageTag, Annotated[str, StringConstraints(min_length=1, max_length=300)]]
+
+
+class AppointmentBooked(EventPayload):
+    """An agent booked the person of a case a slot at a reception centre. notifications confirms it by SMS
+    and reminds the person the day before; it carries what those messages need (the centre's name and address
+    per language, the contact in intake's vault and the message whose consent justifies texting them)."""
+
+    event_type: ClassVar[str] = "appointment_booked"
+    event_version: ClassVar[int] = 1
+
+    appointment_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    centre_id: str = Field(max_length=100)
+    centre_name: PlaceText = Field(description="The centre's name by language")
+    centre_address: PlaceText = Field(description="Where the centre is, by language")
+    starts_at: AwareDatetime
+    booked_at: AwareDatetime
+    booked_by: str = Field(max_length=200)
+    contact_ref: UUID | None = Field(None, description="The person's contact in intake's vault; None: anonymous")
+    feedback_id: UUID = Field(description="The case's first message: intake reveals the contact on its consent")
+    consent_callback: bool = Field(False, description="The person agreed to be contacted: else no SMS")
+    contact_verified: bool | None = Field(None, description="As CaseOpened.contact_verified: False is never texted")
+    language: LanguageTag | None = None
+
+
+class AppointmentCancelled(EventPayload):
+    """A booked appointment was cancelled, by the person (an SMS "ANNULER") or by an agent. Its place is
+    free again; notifications confirms the cancellation and sends no reminder."""
+
+    event_type: ClassVar[str] = "appointment_cancelled"
+    event_version: ClassVar[int] = 1
+
+    appointment_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    centre_id: str = Field(max_length=100)
+    centre_name: PlaceText
+    centre_address: PlaceText
+    starts_at: AwareDatetime
+    cancelled_at: AwareDatetime
+    cancelled_by: AppointmentCancelledBy
+    contact_ref: UUID | None = None
+    feedback_id: UUID
+    consent_callback: bool = False
+    contact_verified: bool | None = None
+    language: LanguageTag | None = None
+
+
+class AppointmentAttendanceRecorded(EventPayload):
+    """The centre's desk recorded whether the person came to their appointment."""
+
+    event_type: ClassVar[str] = "appointment_attendance_recorded"
+    event_version: ClassVar[int] = 1
+
+    appointment_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    centre_id: str = Field(max_length=100)
+    starts_at: AwareDatetime
+    attendance: Literal["attended", "missed"]
+    recorded_at: AwareDatetime
+    recorded_by: str = Field(max_length=200)

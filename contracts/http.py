@@ -499,6 +499,28 @@ class OutboxLag(Contract):
     lag_seconds: float = Field(description="Age of the oldest unpublished event; 0 when none waits")
 
 
+class RetentionDue(Contract):
+    """One kind of data in a retention preview: how many rows a run would delete or anonymise now."""
+
+    kind: str = Field(description="e.g. outbox_published, provider_payloads, closed_cases")
+    country: CountryCode | None = Field(description="None: a kind with one period for every country")
+    period_days: int = Field(description="The period in force for this kind in this country")
+    cutoff: datetime = Field(description="Rows older than this are due")
+    rows: int | None = Field(description="None when withheld")
+    withheld: bool = Field(False, description=(
+        "The rows are restricted cases: their number is withheld from roles that cannot open them"))
+
+
+class RetentionPreview(Contract):
+    """GET /admin/retention/preview?country=GN (every service; admin, ops of the country): what the
+    retention job would take now, changing nothing. Counts only, never what the rows hold."""
+
+    service: str
+    country: CountryCode
+    previewed_at: datetime
+    kinds: list[RetentionDue]
+
+
 class ChannelLastMessage(Contract):
     country: CountryCode
     channel: str
@@ -684,6 +706,18 @@ class PartnerReferrals(Contract):
         "Referrals by the outcome their partner recorded (service_provided, not_reached, referred_on, closed)"))
 
 
+class CentreAppointments(Contract):
+    """A reception centre's appointments in the period: booked then, and the cancellations and attendance
+    recorded then (an appointment booked last week and attended this week counts in each)."""
+
+    country: CountryCode
+    centre_id: str
+    booked: int
+    attended: int
+    missed: int
+    cancelled: int
+
+
 class Topic(Contract):
     category_code: int | None
     sub_category: str | None
@@ -732,6 +766,8 @@ class Report(Contract):
     resolve: DeadlineFigures
     backlog: list[BacklogBucket] = Field(description="Cases still open at the end of the period, by age")
     referrals: list[PartnerReferrals]
+    appointments: list[CentreAppointments] = Field(default_factory=list, description=(
+        "Appointments at reception centres, by country and centre"))
     replies_sent: int = Field(description="Messages sent back to complainants (acknowledgements, status replies)")
     responses_by_channel: list[Count] = Field(description="Cases closed in the period, by how the person was answered")
     topics: list[Topic]
@@ -854,7 +890,7 @@ __all_contracts__ = [
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",
     "ParkedMessages", "Health", "OutboxLag", "ChannelActivity", "Report", "StoredReports", "ReferralList",
     "ReferralDecline", "RecordReferralOutcome", "RouteReferral", "ReferralContact", "PartnerList",
-    "StaffAlerts",
+    "StaffAlerts", "RetentionPreview",
     "CaseList", "ClassifyCase", "AssignCase", "AddCaseNote", "ChangeCaseStatus", "ResolveCase", "CloseCase",
     "ReopenCase", "LinkDuplicate", "ClockSetting", "ClockReading", "ReleaseCase", "AccessLog",
     "DeadlineBoard", "BulkAssignment", "BulkAssignmentResult", "QualityReview", "QualitySample",
@@ -913,3 +949,76 @@ class ErasureCertificate(Contract):
 
 
 __all_contracts__ += ["RequestErasure", "ErasureList", "ErasureView", "ErasureCertificate"]
+
+
+# --- appointments at a reception centre (cases) ---------------------------------------------------------
+
+AppointmentState = Literal["booked", "cancelled", "attended", "missed"]
+
+
+class Centre(Contract):
+    """A reception centre where the person may be given an appointment (GET /v1/centres?country=)."""
+
+    id: str
+    country: CountryCode
+    name: dict[str, str] = Field(description="By language")
+    address: dict[str, str] = Field(description="By language")
+    timezone: str = Field(description="The country's: opening hours and slots are on this clock")
+    opening_hours: dict[str, list[str]] = Field(description="Weekday (mon..sun) to its opening ranges, "
+                                                            "e.g. {\"mon\": [\"08:30-12:30\"]}")
+    slot_minutes: int
+    capacity: int = Field(description="People seen per slot")
+
+
+class CentreList(Contract):
+    centres: list[Centre]
+
+
+class Slot(Contract):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int
+    free: int = Field(description="Places not booked yet")
+
+
+class SlotList(Contract):
+    """GET /v1/centres/{id}/slots?date=: the day's slots on the centre's clock, past ones left out."""
+
+    centre_id: str
+    date: date
+    slots: list[Slot]
+
+
+class BookAppointment(Contract):
+    """POST /v1/cases/{reference}/appointments: a slot of a centre of the case's country, in the future."""
+
+    centre_id: str = Field(min_length=1, max_length=100)
+    starts_at: AwareDatetime
+
+
+class RecordAttendance(Contract):
+    """POST /v1/appointments/{id}/attendance: the desk says whether the person came."""
+
+    attendance: Literal["attended", "missed"]
+
+
+class AppointmentView(Contract):
+    appointment_id: UUID
+    reference: CaseReference
+    country: CountryCode
+    centre_id: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    state: AppointmentState
+    booked_at: AwareDatetime
+    booked_by: str
+    cancelled_by: Literal["person", "agent"] | None = None
+    changed_at: AwareDatetime | None = Field(None, description="When it was cancelled or attendance recorded")
+
+
+class AppointmentList(Contract):
+    appointments: list[AppointmentView]
+
+
+__all_contracts__ += ["Centre", "CentreList", "Slot", "SlotList", "BookAppointment", "RecordAttendance",
+                      "AppointmentView", "AppointmentList"]

@@ -36,6 +36,19 @@ def wait_ready(url: str, timeout: float = 150) -> bool:
     return False
 
 
+def start_service(name: str, env: dict) -> tuple[subprocess.Popen, object]:
+    """Start one service's process with this whole environment (not waiting for it to be ready);
+    returns the process and the settings it reads."""
+    settings = load_settings(load_service(name)[1], name, environ=env)  # a settings error starts nothing
+    return start_process(name, ["-m", "chassis.run", name], env), settings
+
+
+def wait_service_ready(name: str, settings) -> None:
+    http = settings.http
+    if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
+        raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+
+
 def start_platform(env: dict | None = None, service_env: dict[str, dict] | None = None,
                    sink_args: tuple[str, ...] = (), services: tuple[str, ...] = SERVICES,
                    ) -> tuple[dict[str, subprocess.Popen], dict]:
@@ -52,13 +65,9 @@ def start_platform(env: dict | None = None, service_env: dict[str, dict] | None 
     settings = {}
     try:
         for name in services:
-            own_env = {**env, **(service_env or {}).get(name, {})}
-            settings[name] = load_settings(load_service(name)[1], name, environ=own_env)
-            processes[name] = start_process(name, ["-m", "chassis.run", name], own_env)
+            processes[name], settings[name] = start_service(name, {**env, **(service_env or {}).get(name, {})})
         for name in services:
-            http = settings[name].http
-            if not wait_ready(f"http://{http.host}:{http.port}/health/ready"):
-                raise RuntimeError(f"{name} did not become ready; see var/log/{name}.log")
+            wait_service_ready(name, settings[name])
         # A process that could not take its port exits at once, while whatever holds the port (an
         # earlier run left behind) may answer the readiness checks in its place.
         for name, process in processes.items():

@@ -9,7 +9,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import psycopg
 
-from chassis.retention import GENERIC_KINDS, preview
+from chassis.retention import dry_run, kinds_of
 from chassis.services import SERVICES, load_service
 from chassis.settings import load_settings
 
@@ -26,13 +26,10 @@ def main(argv=None) -> int:
         if country is not None and country not in settings.countries:
             print(f"{country} is not a configured country", file=sys.stderr)
             return 2
-        kinds = GENERIC_KINDS + tuple(getattr(service_cls, "retention_kinds", ()))
         with psycopg.connect(settings.database.url, options=f"-c search_path={settings.schema}") as conn:
-            conn.execute("SET TRANSACTION READ ONLY")
-            for row in preview(conn, settings, kinds, country=country):
+            for row in dry_run(conn, settings, kinds_of(service_cls), country=country):
                 print(f"{name:<14}{row['kind']:<24}{row['country'] or 'all':<9}"
                       f"{row['cutoff']:%Y-%m-%d %H:%M UTC}  {row['rows']:>8}")
-            conn.rollback()
     return 0
 
 

@@ -151,9 +151,11 @@ def erase_own_part(conn, envelope, erasure: ErasureApproved) -> dict[str, int]:
     erased["cases.narrative"] = conn.execute(
         "UPDATE cases SET narrative = %s WHERE case_id = ANY(%s) AND narrative <> %s",
         [ERASED, case_ids, ERASED]).rowcount
-    erased["cases.resolution_response"] = conn.execute(
-        """UPDATE cases SET resolution = NULL, response = NULL
-           WHERE case_id = ANY(%s) AND (resolution IS NOT NULL OR response IS NOT NULL)""", [case_ids]).rowcount
+    erased["cases.closure_texts"] = conn.execute(
+        """UPDATE cases SET resolution = NULL, response = NULL, no_contact_reason = NULL
+           WHERE case_id = ANY(%s)
+             AND (resolution IS NOT NULL OR response IS NOT NULL OR no_contact_reason IS NOT NULL)""",
+        [case_ids]).rowcount
     erased["cases.contact_ref"] = conn.execute(
         "UPDATE cases SET contact_ref = NULL WHERE case_id = ANY(%s) AND contact_ref IS NOT NULL",
         [case_ids]).rowcount

@@ -242,7 +242,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
         "sensitivity_reasons": list(suggestion.sensitive_rules), "priority": domain.priority_of(suggestion),
         "deadline_kind": first.kind, "deadline_at": first.due_at, "contact_ref": feedback.contact_ref,
         "consent_callback": feedback.consent.callback, "consent_share": feedback.consent.share_with_partners,
-        "version": 1, "classifier_version": suggestion.model_version,
+        "contact_verified": feedback.contact_verified, "version": 1, "classifier_version": suggestion.model_version,
     }
     with uow:
         if not uow.claim_message():
@@ -386,7 +386,8 @@ def case_view(conn, case: dict, envelope: TextEnvelope) -> CaseView:
         assignee=case["assignee"], team=case["team"], deadline_state=case["deadline_state"], deadlines=deadlines,
         resolution=TextEnvelope.open(key, case["resolution"]), response=TextEnvelope.open(key, case["response"]),
         response_channel=case["response_channel"],
-        no_contact_reason=case["no_contact_reason"], duplicate_of=case["duplicate_of"], timeline=timeline)
+        no_contact_reason=TextEnvelope.open(key, case["no_contact_reason"]), duplicate_of=case["duplicate_of"],
+        timeline=timeline)
 
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -625,7 +626,7 @@ def move(change: Change, request: ChangeCaseStatus) -> None:
         changes["resolution"] = change.seal(request.resolution)
     if target == "closed":
         changes.update(response=change.seal(request.response), response_channel=request.response_channel,
-                       no_contact_reason=request.no_contact_reason)
+                       no_contact_reason=change.seal(request.no_contact_reason))
     if target == "reopened":  # the next closure must say again what the complainant was told
         changes.update(resolution=None, response=None, response_channel=None, no_contact_reason=None)
     change.apply(**changes)

@@ -9,7 +9,7 @@ from services.cases.business_time import Deadline, Span
 CASE_COLUMNS = ("case_id", "reference", "feedback_id", "country", "channel", "language", "narrative",
                 "received_at", "opened_at", "status", "category_code", "sensitive", "restricted",
                 "sensitivity_reasons", "priority", "deadline_kind", "deadline_at", "contact_ref",
-                "consent_callback", "consent_share")
+                "consent_callback", "consent_share", "contact_verified")
 READ_COLUMNS = CASE_COLUMNS + (
     "version", "sub_category", "taxonomy_version", "classification_confirmed", "classified_by", "classified_at",
     "suggestion_confidence", "assignee", "team", "resolution", "response", "response_channel",
@@ -354,3 +354,93 @@ def clock_offset_seconds(conn) -> float:
 def set_clock_offset(conn, seconds: float) -> None:
     conn.execute("""INSERT INTO clock_offset (singleton, offset_seconds) VALUES (true, %s)
                     ON CONFLICT (singleton) DO UPDATE SET offset_seconds = EXCLUDED.offset_seconds""", [seconds])
+
+
+# --- appointments at a reception centre (appointments.py) ---------------------------------------------
+
+APPOINTMENT_FIELDS = ("appointment_id", "reference", "country", "centre_id", "starts_at", "ends_at", "state",
+                      "booked_at", "booked_by", "cancelled_by", "changed_at", "case_id", "restricted", "contact_ref",
+                      "feedback_id", "contact_verified", "language", "consent_callback")
+_APPOINTMENT_COLUMNS = """a.appointment_id, c.reference, a.country, a.centre_id, a.starts_at, a.ends_at, a.state,
+                          a.booked_at, a.booked_by, a.cancelled_by, a.changed_at, c.case_id, c.restricted,
+                          c.contact_ref, c.feedback_id, c.contact_verified, c.language, c.consent_callback"""
+
+
+def _appointments(rows) -> list[dict]:
+    return [dict(zip(APPOINTMENT_FIELDS, row)) for row in rows]
+
+
+def booked_places(conn, centre_id: str, starts: list[datetime]) -> dict[datetime, int]:
+    return dict(conn.execute("SELECT starts_at, booked FROM appointment_slots WHERE centre_id = %s AND starts_at = ANY(%s)",
+                             [centre_id, starts]).fetchall())
+
+
+def take_place(conn, centre_id: str, starts_at: datetime, capacity: int) -> bool:
+    """One place of the slot, if one is left. The upsert's row lock makes a second booking of the last place
+    wait for the first, then find the slot full."""
+    return conn.execute(
+        """INSERT INTO appointment_slots (centre_id, starts_at, capacity, booked) VALUES (%s, %s, %s, 1)
+           ON CONFLICT (centre_id, starts_at) DO UPDATE
+              SET booked = appointment_slots.booked + 1, capacity = excluded.capacity
+            WHERE appointment_slots.booked < excluded.capacity
+           RETURNING booked""", [centre_id, starts_at, capacity]).fetchone() is not None
+
+
+def free_place(conn, centre_id: str, starts_at: datetime) -> None:
+    conn.execute("UPDATE appointment_slots SET booked = booked - 1 WHERE centre_id = %s AND starts_at = %s",
+                 [centre_id, starts_at])
+
+
+def has_upcoming_appointment(conn, case_id: UUID, now: datetime) -> bool:
+    return conn.execute("SELECT 1 FROM appointments WHERE case_id = %s AND state = 'booked' AND starts_at > %s",
+                        [case_id, now]).fetchone() is not None
+
+
+def insert_appointment(conn, *, appointment_id: UUID, case_id: UUID, country: str, centre_id: str,
+                       starts_at: datetime, ends_at: datetime, booked_at: datetime, booked_by: str) -> dict:
+    conn.execute("""INSERT INTO appointments (appointment_id, case_id, country, centre_id, starts_at, ends_at,
+                                              booked_at, booked_by)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                 [appointment_id, case_id, country, centre_id, starts_at, ends_at, booked_at, booked_by])
+    return find_appointment(conn, appointment_id)
+
+
+def find_appointment(conn, appointment_id: UUID, *, lock: bool = False) -> dict | None:
+    """An appointment with its case's facts; `lock` holds the appointment until the transaction ends."""
+    found = _appointments(conn.execute(
+        f"""SELECT {_APPOINTMENT_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
+            WHERE a.appointment_id = %s""" + (" FOR UPDATE OF a" if lock else ""), [appointment_id]).fetchall())
+    return found[0] if found else None
+
+
+def next_appointment_of_contact(conn, contact_ref: UUID, now: datetime) -> dict | None:
+    """The contact's next booked appointment still to come, locked."""
+    found = _appointments(conn.execute(
+        f"""SELECT {_APPOINTMENT_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
+            WHERE c.contact_ref = %s AND a.state = 'booked' AND a.starts_at > %s
+            ORDER BY a.starts_at LIMIT 1 FOR UPDATE OF a""", [contact_ref, now]).fetchall())
+    return found[0] if found else None
+
+
+def change_appointment(conn, appointment_id: UUID, state: str, at: datetime, by: str,
+                       cancelled_by: str | None = None) -> None:
+    conn.execute("""UPDATE appointments SET state = %s, changed_at = %s, changed_by = %s, cancelled_by = %s
+                    WHERE appointment_id = %s""", [state, at, by, cancelled_by, appointment_id])
+
+
+def appointments_between(conn, centre_id: str, start: datetime, end: datetime, *, restricted_too: bool,
+                         limit: int) -> list[dict]:
+    return _appointments(conn.execute(
+        f"""SELECT {_APPOINTMENT_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
+            WHERE a.centre_id = %s AND a.starts_at >= %s AND a.starts_at < %s AND (%s OR NOT c.restricted)
+            ORDER BY a.starts_at, a.booked_at LIMIT %s""", [centre_id, start, end, restricted_too, limit]).fetchall())
+
+
+def appointments_of_case(conn, case_id: UUID, limit: int) -> list[dict]:
+    return _appointments(conn.execute(
+        f"""SELECT {_APPOINTMENT_COLUMNS} FROM appointments a JOIN cases c USING (case_id)
+            WHERE a.case_id = %s ORDER BY a.starts_at DESC LIMIT %s""", [case_id, limit]).fetchall())
+
+
+def case_version(conn, case_id: UUID) -> int:
+    return conn.execute("SELECT version FROM cases WHERE case_id = %s", [case_id]).fetchone()[0]

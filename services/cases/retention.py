@@ -64,6 +64,7 @@ def anonymise_case(uow, case_id, reference, feedback_id, restricted, country, no
 
 
 CLOSED_CASES = RetentionKind("closed_cases", per_country=True, count=_count(False), apply=_anonymise(False))
+# Sensitive cases are the restricted ones: their number is for those who may open them.
 CLOSED_SENSITIVE_CASES = RetentionKind("closed_sensitive_cases", per_country=True, count=_count(True),
-                                       apply=_anonymise(True))
+                                       apply=_anonymise(True), restricted=True)
 KINDS = (CLOSED_CASES, CLOSED_SENSITIVE_CASES)

@@ -12,13 +12,13 @@ from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
     ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, ReferralCreated,
-    ReferralOutcomeRecorded, StatusRequested,
+    ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
 )
 from contracts.http import (
-    AddCaseNote, AssignCase, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
-    LinkDuplicate, QualityReview, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
+    AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
+    LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
 )
-from services.cases import callbacks, consent, erasure, handlers, referral_outcomes, retention
+from services.cases import appointments, callbacks, consent, erasure, handlers, referral_outcomes, retention
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,20 @@ def countries_asked(request, principal) -> list[str]:
     return asked or sorted(principal.countries)
 
 
+def day_asked(request) -> date:
+    try:
+        return date.fromisoformat(request.args.get("date") or "")
+    except ValueError:
+        raise ApiError(422, "invalid_date", "date is a day, e.g. 2026-12-01.") from None
+
+
+def appointment_asked(appointment_id: str) -> UUID:
+    try:
+        return UUID(appointment_id)
+    except ValueError:
+        raise appointments.APPOINTMENT_NOT_FOUND from None
+
+
 class CasesService(PlatformService):
     name = "cases"
     retention_kinds = retention.KINDS
@@ -175,6 +189,46 @@ class CasesService(PlatformService):
             raise callbacks.NOT_FOUND from None
         contact = callbacks.reveal_contact(self.db(), self.intake, caller_of(request, principal), task)
         return json_response(contact, headers={"Cache-Control": "no-store"})
+
+    # --- appointments at a reception centre (appointments.py) ------------------------------------------
+
+    @consume_event("intake", ReplyReceived)
+    def on_appointment_cancel_reply(self, reply: ReplyReceived, envelope):
+        appointments.cancel_on_reply(self.db(), self.settings, reply, now=self.now())
+
+    @api("GET", "/v1/centres", roles=CASE_ROLES)
+    def list_centres(self, request, principal):
+        return appointments.list_centres(self.settings, countries_asked(request, principal))
+
+    @api("GET", "/v1/centres/<centre_id>/slots", roles=CASE_ROLES)
+    def list_slots(self, request, principal, centre_id):
+        return appointments.list_slots(self.db(), self.settings, principal, centre_id, day_asked(request),
+                                       now=self.now())
+
+    @api("GET", "/v1/appointments", roles=CASE_ROLES)
+    def desk_day(self, request, principal):
+        return appointments.desk_day(self.db(), self.settings, caller_of(request, principal),
+                                     request.args.get("centre") or "", day_asked(request))
+
+    @api("GET", "/v1/cases/<string:reference>/appointments", roles=CASE_ROLES)
+    def case_appointments(self, request, reference, principal):
+        return appointments.of_case(self.db(), caller_of(request, principal), reference)
+
+    @api("POST", "/v1/cases/<string:reference>/appointments", roles=CASE_ROLES)
+    def book_appointment(self, request, reference, principal):
+        return appointments.book(self.db(), self.settings, caller_of(request, principal), reference,
+                                 parse_body(request, BookAppointment), now=self.now())
+
+    @api("POST", "/v1/appointments/<appointment_id>/cancel", roles=CASE_ROLES)
+    def cancel_appointment(self, request, principal, appointment_id):
+        return appointments.cancel(self.db(), self.settings, caller_of(request, principal),
+                                   appointment_asked(appointment_id), now=self.now())
+
+    @api("POST", "/v1/appointments/<appointment_id>/attendance", roles=CASE_ROLES)
+    def record_attendance(self, request, principal, appointment_id):
+        body = parse_body(request, RecordAttendance)
+        return appointments.record_attendance(self.db(), self.settings, caller_of(request, principal),
+                                              appointment_asked(appointment_id), body.attendance, now=self.now())
 
     # --- reading ------------------------------------------------------------------------------------
 

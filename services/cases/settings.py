@@ -11,12 +11,13 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 import holidays
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chassis.envelope import DataKeySettings, TextEnvelope
 from chassis.settings import Section, ServiceSettings
 from services.cases import domain
 from services.cases.callbacks import Policy as CallbackPolicy
+from services.cases.centres import WEEKDAYS, Centre, parse_range
 from services.cases import model as classifier_model
 from services.cases.business_time import Calendar
 
@@ -84,6 +85,34 @@ class CallbackSettings(Section):
         default_factory=dict, description="A due time of its own for some reasons, e.g. needs_explaining: 48")
 
 
+class CentreSettings(Section):
+    """A reception centre of a country (appointments.py): its name and address in the country's languages,
+    its opening ranges per weekday on the country's clock, and the people seen per slot."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")
+    country: str = Field(min_length=2, max_length=2)
+    name: dict[str, str] = Field(min_length=1, description="By language, e.g. {fr: ..., en: ...}")
+    address: dict[str, str] = Field(min_length=1, description="By language")
+    opening_hours: dict[str, list[str]] = Field(description="mon..sun -> ranges such as 08:30-12:30")
+    slot_minutes: int = Field(30, ge=5, le=480)
+    capacity: int = Field(1, ge=1, le=500, description="People seen in one slot")
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _known_days_and_ranges(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, ranges in hours.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not one of {', '.join(WEEKDAYS)}")
+            for text in ranges:
+                parse_range(text)
+        return hours
+
+
+class AppointmentSettings(Section):
+    centres: list[CentreSettings] = Field(default_factory=list)
+    book_days_ahead: int = Field(60, ge=1, le=365, description="How far ahead a slot may be booked")
+
+
 class CasesSettings(ServiceSettings):
     # A master key ring from the environment replaces the development one whole.
     replaced_whole = ("data_keys.keys",)
@@ -98,6 +127,7 @@ class CasesSettings(ServiceSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     quality: QualitySettings = QualitySettings()
     callbacks: dict[str, CallbackSettings] = Field(default_factory=dict, description="Per country")
+    appointments: AppointmentSettings = AppointmentSettings()
 
     @cached_property
     def text_envelope(self) -> TextEnvelope:
@@ -133,6 +163,16 @@ class CasesSettings(ServiceSettings):
 
     def callback_policy(self, country: str) -> CallbackPolicy:
         return CallbackPolicy(**self.callbacks.get(country, CallbackSettings()).model_dump())
+
+    @cached_property
+    def centres(self) -> dict[str, Centre]:
+        """Every configured reception centre by id, on its country's clock."""
+        return {own.id: Centre(id=own.id, country=own.country, name=own.name, address=own.address,
+                               timezone=self.countries[own.country].timezone,
+                               opening_hours={day: tuple(parse_range(text) for text in ranges)
+                                              for day, ranges in own.opening_hours.items()},
+                               slot_minutes=own.slot_minutes, capacity=own.capacity)
+                for own in self.appointments.centres}
 
     def classifier_phrases(self, country: str) -> dict[str, list[str]]:
         return self.classifier.phrases.get(country, {})

@@ -371,17 +371,21 @@ class BatchRow:
 
 REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed after a weekend
 # A protection partner may take weeks to act on a referral; the consent to sharing still holds.
-REVEAL_WINDOWS = {"referral": timedelta(days=90)}
+REVEAL_WINDOWS = {"referral": timedelta(days=90),
+                  # An appointment is booked weeks after the message, its reminder comes later still.
+                  "appointment": timedelta(days=90)}
 # An agent's callback (through cases) may come weeks after the message: an answer to explain once the case
 # is resolved. The person's consent to be called back still holds.
 REVEAL_WINDOWS_BY_REQUESTER = {("callback", "cases"): timedelta(days=90)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
 REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
-                  "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id"}
+                  "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id",
+                  "appointment": "feedback_id"}
 # Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
 # cases for an agent calling back (it checks the task, intake the consent; the agent is `on_behalf_of`).
 REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications", "cases"},
-             "status_reply": {"notifications"}, "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"}}
+             "status_reply": {"notifications"}, "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
+             "appointment": {"notifications"}}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,

@@ -148,7 +148,8 @@ class ConsentSettings(Section):
     stop_words: list[str] = Field(["STOP", "ARRET", "STOP ALL"], description=(
         "Words that withdraw consent in every country (case, accents, spacing and punctuation do not matter)"))
     national_stop_words: dict[str, list[str]] = Field(default_factory=dict, description=(
-        "By country code, the words of its national languages that do the same"))
+        "By country code, the words of its national languages that do the same; only words the country "
+        "office checked with speakers of each language"))
     confirm: dict[str, bool] = Field(default_factory=dict, description=(
         "By country code: send one SMS confirming that no more messages will come"))
 

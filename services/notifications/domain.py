@@ -6,7 +6,7 @@ a protection partner reads as "being handled"). Alerts to staff name only the
 reference, the deadline and its due time: never the narrative, never the
 category.
 """
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WITHDRAWAL_CONFIRMATIONS = {
@@ -155,3 +155,57 @@ def alert_text(language: str, reason: str, reference: str, deadline_kind: str, d
 def shown_deadline_kind(deadline_kind: str, restricted: bool, sees_restricted_cases: bool) -> str | None:
     """The deadline an alert lists: not named to someone who may not open the restricted case."""
     return deadline_kind if sees_restricted_cases or not restricted else None
+
+
+# --- appointments at a reception centre ----------------------------------------------------------------
+# The day, time and place, and how to cancel; never what the case is about.
+
+APPOINTMENT_TEXTS = {
+    "fr": {
+        "appointment_confirmation": "Rendez-vous pour votre dossier {reference} : le {date} à {time}, {place}. "
+                                    "Pour annuler, répondez ANNULER.",
+        "appointment_reminder": "Rappel : rendez-vous demain {date} à {time}, {place} (dossier {reference}). "
+                                "Pour annuler, répondez ANNULER.",
+        "appointment_cancellation": "Votre rendez-vous du {date} à {time} ({place}) est annulé. "
+                                    "Dossier {reference}.",
+    },
+    "en": {
+        "appointment_confirmation": "Appointment for your case {reference}: on {date} at {time}, {place}. "
+                                    "To cancel, reply CANCEL.",
+        "appointment_reminder": "Reminder: appointment tomorrow {date} at {time}, {place} (case {reference}). "
+                                "To cancel, reply CANCEL.",
+        "appointment_cancellation": "Your appointment of {date} at {time} ({place}) is cancelled. "
+                                    "Case {reference}.",
+    },
+}
+
+
+def in_language(texts: dict[str, str], language: str) -> str:
+    """A centre's name or address in the person's language, else in the first language it has."""
+    return texts.get(language) or next(iter(texts.values()))
+
+
+def appointment_text(purpose: str, language: str, reference: str, starts_at: datetime, timezone: str,
+                     centre_name: dict[str, str], centre_address: dict[str, str]) -> str:
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    place = f"{in_language(centre_name, language)}, {in_language(centre_address, language)}"
+    return APPOINTMENT_TEXTS[language][purpose].format(
+        reference=reference, date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"), place=place)
+
+
+def reminder_due_at(starts_at: datetime, timezone: str, at: time) -> datetime:
+    """When the reminder goes: the day before the appointment, at `at` on the centre's clock."""
+    zone = ZoneInfo(timezone)
+    day_before = starts_at.astimezone(zone).date() - timedelta(days=1)
+    return datetime.combine(day_before, at, zone)
+
+
+def reminder_wanted(booked_at: datetime, remind_at: datetime) -> bool:
+    """A booking made after the reminder's time (the day before, or the same day) is reminded by its
+    confirmation: a second SMS minutes later would only cost the person one of their day's messages."""
+    return booked_at < remind_at
+
+
+def reminder_due(remind_at: datetime, starts_at: datetime, now: datetime) -> bool:
+    """Due from its time until the appointment starts; a reminder after that would be wrong."""
+    return remind_at <= now < starts_at

@@ -1,4 +1,5 @@
 """All of notifications' SQL."""
+from psycopg.types.json import Jsonb
 
 
 def already_sent(conn, case_id, purpose: str) -> bool:
@@ -103,3 +104,59 @@ def record_delivery_state(conn, notification_id, state: str, error_code: str | N
     conn.execute(
         """UPDATE notifications SET delivery_state = %s, delivery_error = %s, delivery_updated_at = %s
            WHERE notification_id = %s""", [state, error_code, at, notification_id])
+
+
+# --- appointments at a reception centre (appointments.py) ---------------------------------------------
+
+APPOINTMENT_FACTS = ("appointment_id", "case_id", "reference", "country", "centre_name", "centre_address",
+                     "starts_at", "contact_ref", "feedback_id", "contact_verified", "language", "consent_callback")
+
+
+def keep_appointment(conn, facts: dict, remind_at) -> bool:
+    """Keep a booked appointment to remind (remind_at None: no reminder); False when its cancellation came
+    first (and nothing is to be confirmed)."""
+    conn.execute(
+        f"""INSERT INTO appointment_reminders ({', '.join(APPOINTMENT_FACTS)}, remind_at)
+            VALUES ({', '.join(['%s'] * (len(APPOINTMENT_FACTS) + 1))}) ON CONFLICT (appointment_id) DO NOTHING""",
+        [Jsonb(facts[name]) if name in ("centre_name", "centre_address") else facts[name]
+         for name in APPOINTMENT_FACTS] + [remind_at])
+    return conn.execute("SELECT cancelled_at IS NULL FROM appointment_reminders WHERE appointment_id = %s",
+                        [facts["appointment_id"]]).fetchone()[0]
+
+
+def cancel_appointment_reminder(conn, appointment_id, country: str, cancelled_at) -> None:
+    """No reminder for this appointment, even when its booking has not arrived yet."""
+    conn.execute("""INSERT INTO appointment_reminders (appointment_id, country, cancelled_at) VALUES (%s, %s, %s)
+                    ON CONFLICT (appointment_id) DO UPDATE SET cancelled_at = excluded.cancelled_at""",
+                 [appointment_id, country, cancelled_at])
+
+
+def reminders_due(conn, now, limit: int) -> list:
+    return [row[0] for row in conn.execute(
+        """SELECT appointment_id FROM appointment_reminders
+           WHERE reminded_at IS NULL AND cancelled_at IS NULL AND remind_at <= %s AND starts_at > %s
+           ORDER BY remind_at LIMIT %s""", [now, now, limit]).fetchall()]
+
+
+def take_reminder(conn, appointment_id, now) -> tuple[dict, object] | None:
+    """The appointment's facts and reminder time, marked reminded in this transaction; None when another
+    worker has it or it was reminded or cancelled meanwhile."""
+    row = conn.execute(
+        f"""SELECT {', '.join(APPOINTMENT_FACTS)}, remind_at FROM appointment_reminders
+            WHERE appointment_id = %s AND reminded_at IS NULL AND cancelled_at IS NULL
+            FOR UPDATE SKIP LOCKED""", [appointment_id]).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE appointment_reminders SET reminded_at = %s WHERE appointment_id = %s", [now, appointment_id])
+    return dict(zip(APPOINTMENT_FACTS, row)), row[-1]
+
+
+def claim_appointment_message(conn, *, notification_id, appointment_id, case_id, reference, country, purpose,
+                              language, sent_at) -> bool:
+    """Take the one message of this purpose about this appointment; False when it was taken already."""
+    return conn.execute(
+        """INSERT INTO notifications (notification_id, appointment_id, case_id, reference, country, purpose, channel,
+                                      language, sent_at)
+           VALUES (%s, %s, %s, %s, %s, %s, 'sms', %s, %s)
+           ON CONFLICT (appointment_id, purpose) WHERE appointment_id IS NOT NULL DO NOTHING""",
+        [notification_id, appointment_id, case_id, reference, country, purpose, language, sent_at]).rowcount == 1

@@ -1,5 +1,6 @@
 """notifications' entrypoints: acknowledgements and status replies to complainants, alerts to supervisors."""
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 
 from werkzeug.wrappers import Response
 
@@ -10,16 +11,18 @@ from chassis.erasure import erase_messaging_only
 from chassis.http import api, read_form, read_json
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
+from chassis.timers import SettingsTimer
 from contracts.events import (
-    CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
+    AppointmentBooked, AppointmentCancelled, CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
     ReferralCreated,
 )
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import consent, domain, handlers, partner_alerts, receipts, repository
+from services.notifications import appointments, consent, domain, handlers, partner_alerts, receipts, repository
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
 
+log = logging.getLogger(__name__)
 MAX_ALERTS_LISTED = 200
 RECEIPT_BODY_BYTES = 64 * 1024
 
@@ -94,6 +97,33 @@ class NotificationsService(PlatformService):
         handlers.answer_status_request(self.db(), self.intake, self.sms, answer, envelope,
                                        self.settings.countries[envelope.country].languages, now=now,
                                        guard=self._sms_guard(envelope.country))
+
+    # --- appointments at a reception centre (appointments.py) ----------------------------------------
+
+    def clock(self) -> datetime:
+        """Now, for appointment messages; a test configuration may stand on another day (clock.offset_seconds)."""
+        return now() + timedelta(seconds=self.settings.clock.offset_seconds)
+
+    def _country(self, country: str) -> appointments.Country:
+        own = self.settings.countries[country]
+        return appointments.Country(own.timezone, own.languages, self._sms_guard(country))
+
+    @consume_event("cases", AppointmentBooked)
+    def on_appointment_booked(self, event: AppointmentBooked, envelope):
+        appointments.on_booked(self.db(), self.intake, self.sms, event, envelope.country,
+                               self._country(envelope.country), self.settings.appointments.reminder_time,
+                               now=self.clock())
+
+    @consume_event("cases", AppointmentCancelled)
+    def on_appointment_cancelled(self, event: AppointmentCancelled, envelope):
+        appointments.on_cancelled(self.db(), self.intake, self.sms, event, envelope.country,
+                                  self._country(envelope.country), now=self.clock())
+
+    @SettingsTimer.decorator("appointments.scan_seconds")
+    def send_appointment_reminders(self):
+        sent = appointments.send_due_reminders(self.db, self.intake, self.sms, self._country, now=self.clock())
+        if sent:
+            log.info("%d appointment reminders sent", sent)
 
     def _sms_guard(self, country: str) -> handlers.SmsGuard:
         sms = self.settings.sms

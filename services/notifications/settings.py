@@ -1,5 +1,7 @@
 """Settings of the notifications service."""
-from pydantic import Field, SecretStr
+from datetime import time
+
+from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
 
@@ -40,7 +42,29 @@ class ReceiptSettings(Section):
         "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
 
 
+class AppointmentMessageSettings(Section):
+    """Messages about appointments at a reception centre (appointments.py)."""
+
+    reminder_time: time = Field(time(10, 0), description="The day before the appointment, on the country's clock")
+    scan_seconds: float = Field(60, gt=0, description="How often the timer looks for reminders due")
+
+
+class ClockSettings(Section):
+    """`offset_seconds` moves this service's clock, for tests and demos only (a test stands on the day
+    before an appointment); refused outside development."""
+
+    offset_seconds: float = 0
+
+
 class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    appointments: AppointmentMessageSettings = AppointmentMessageSettings()
+    clock: ClockSettings = ClockSettings()
+
+    @model_validator(mode="after")
+    def _clock_moves_in_development_only(self):
+        if self.clock.offset_seconds and self.environment != "development":
+            raise ValueError("clock.offset_seconds is for development and tests only")
+        return self

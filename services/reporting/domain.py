@@ -15,8 +15,9 @@ import re
 from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
-    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent,
-    CaseLinked, CaseOpened, CaseStatusAnswered,
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled, CallbackAttemptRecorded,
+    CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened,
+    CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
     NotificationSent, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
@@ -120,6 +121,8 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
                        referral_outcome=event.outcome)
     elif isinstance(event, (NotificationSent, NotificationSentV2)):  # v1 in journals of before v2
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
+    elif isinstance(event, (AppointmentBooked, AppointmentCancelled, AppointmentAttendanceRecorded)):
+        pass  # counted from the timeline (by centre); the case's document does not change
     else:
         raise TypeError(f"no rule for {type(event).__name__} in a case document")
 
@@ -270,6 +273,8 @@ def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
             "at": event_time(event, envelope).isoformat(),
             "status": getattr(event, "status", None) if isinstance(event, CaseEvent) else None,
             "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None,
+            # Appointments at a reception centre: counted by centre and attendance in the report.
+            "centre_id": getattr(event, "centre_id", None), "attendance": getattr(event, "attendance", None),
             **({"callback": callback_facts(event)} if isinstance(event, TIMELINE_ONLY) else {})}
 
 

@@ -98,6 +98,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         Table("Backlog", ("Age in days", "Open cases"), [(bucket.age, bucket.count) for bucket in report.backlog]),
         Table("Referrals", ("Partner", "Made", "Accepted", "Declined", "Pending", "Overdue"),
               [(r.partner_id, r.made, r.accepted, r.declined, r.pending, r.overdue) for r in report.referrals]),
+        Table("Appointments", ("Centre", "Country", "Booked", "Attended", "Missed", "Cancelled"),
+              [(a.centre_id, a.country, a.booked, a.attended, a.missed, a.cancelled) for a in report.appointments]),
         Table("Responses", ("Answered by", "Cases closed"), [(c.key, c.count) for c in report.responses_by_channel]),
         Table("Topics", ("Category", "Name", "Sub-category", "Messages", "Previous period", "Rising"),
               [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",

@@ -7,7 +7,9 @@ period's settled deadlines are few enough to read.
 """
 from datetime import UTC, datetime
 
-from contracts.http import CallbackFigures, CallFigures, MessageFigures, PartnerReferrals, Report, TrendPoint
+from contracts.http import (
+    CallbackFigures, CallFigures, CentreAppointments, MessageFigures, PartnerReferrals, Report, TrendPoint,
+)
 from services.reporting import reports
 from services.reporting.index import SearchIndexes
 from services.reporting.reports import Period
@@ -48,6 +50,7 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
         resolve=_deadlines(indexes, in_scope, period, "resolve", now),
         backlog=_backlog(indexes, in_scope, period.bounds()[1]),
         referrals=_referrals(indexes, in_scope, period),
+        appointments=_appointments(indexes, in_scope, period),
         replies_sent=indexes.aggregate(indexes.events, _within(in_scope, "at", period, {
             "term": {"type": "notification_sent"}}), {})["hits"]["total"]["value"],
         responses_by_channel=_responses(indexes, in_scope, period),
@@ -158,6 +161,28 @@ def _referrals(indexes: SearchIndexes, in_scope: dict, period: Period) -> list[P
                                       outcomes={outcome["key"]: outcome["doc_count"]
                                                 for outcome in bucket["outcome"]["buckets"]}))
     return found
+
+
+APPOINTMENT_EVENTS = ("appointment_booked", "appointment_cancelled", "appointment_attendance_recorded")
+
+
+def _appointments(indexes: SearchIndexes, in_scope: dict, period: Period) -> list[CentreAppointments]:
+    """Bookings, cancellations and attendance recorded in the period, by country and centre."""
+    answer = indexes.aggregate(indexes.events, _within(in_scope, "at", period, {
+        "terms": {"type": list(APPOINTMENT_EVENTS)}}), {
+        "country": {"terms": {"field": "country", "size": 100}, "aggs": {
+            "centre": {"terms": {"field": "centre_id", "size": 500}, "aggs": {
+                "type": {"terms": {"field": "type"}}, "attendance": {"terms": {"field": "attendance"}}}}}}})
+    found = []
+    for country in answer["aggregations"]["country"]["buckets"]:
+        for centre in country["centre"]["buckets"]:
+            kinds = {bucket["key"]: bucket["doc_count"] for bucket in centre["type"]["buckets"]}
+            attendance = {bucket["key"]: bucket["doc_count"] for bucket in centre["attendance"]["buckets"]}
+            found.append(CentreAppointments(
+                country=country["key"], centre_id=centre["key"], booked=kinds.get("appointment_booked", 0),
+                attended=attendance.get("attended", 0), missed=attendance.get("missed", 0),
+                cancelled=kinds.get("appointment_cancelled", 0)))
+    return sorted(found, key=lambda figures: (figures.country, figures.centre_id))
 
 
 def _responses(indexes: SearchIndexes, in_scope: dict, period: Period):

@@ -42,7 +42,8 @@ MAPPINGS = {
     }},
     "events": {"dynamic": "strict", "properties": {
         **{name: KEYWORD for name in (
-            "message_id", "type", "country", "producer", "correlation_id", "case_id", "reference", "status", "by")},
+            "message_id", "type", "country", "producer", "correlation_id", "case_id", "reference", "status", "by",
+            "centre_id", "attendance")},
         "version": {"type": "integer"}, "occurred_at": DATE, "at": DATE,
         "callback": {"properties": {**{name: KEYWORD for name in ("reason", "outcome", "task_state")},
                                     "hours_to_reach": {"type": "double"}}},

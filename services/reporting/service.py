@@ -10,8 +10,9 @@ from chassis.search import make_client
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    CallbackAttemptRecorded, CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified,
-    CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled, CallbackAttemptRecorded,
+    CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded,
+    CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
     StatusRequested,
@@ -145,6 +146,18 @@ class ReportingService(PlatformService):
 
     @consume_event("cases", CallbackAttemptRecorded)
     def on_callback_attempt_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentBooked)
+    def on_appointment_booked(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentCancelled)
+    def on_appointment_cancelled(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", AppointmentAttendanceRecorded)
+    def on_appointment_attendance_recorded(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("notifications", NotificationSentV2)

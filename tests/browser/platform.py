@@ -36,6 +36,8 @@ def running_platform(console_env: dict | None = None, identity_env: dict | None 
     service_env = {name: {"CFM__HTTP__PORT": str(port)} for name, port in ports.items()}
     service_env["identity"].update({"CFM__CONSOLE_URL": urls["console"], "CFM__PUBLIC_URL": urls["identity"],
                                     **(identity_env or {})})
+    # intake asks cases what a person's export holds (the focal point's export page).
+    service_env["intake"]["CFM__EXPORT__CASES_URL"] = urls["cases"]
     service_env["console"].update({"CFM__APIS__IDENTITY": urls["identity"], "CFM__APIS__INTAKE": urls["intake"],
                                    "CFM__APIS__CASES": urls["cases"], "CFM__APIS__REFERRALS": urls["referrals"],
                                    "CFM__APIS__NOTIFICATIONS": urls["notifications"],

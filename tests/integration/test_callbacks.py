@@ -84,3 +84,18 @@ def test_no_callback_task_for_a_person_who_does_not_want_to_be_called(run_servic
                                 [envelope.message_id]).fetchone())
     assert Api(cases).get("/v1/callbacks").json()["callbacks"] == []
     assert db.execute("SELECT count(*) FROM cases.callback_tasks").fetchone()[0] == 0
+
+
+def test_why_a_case_closed_without_contact_is_sealed_like_the_other_texts_about_it(run_service, amqp_uri, db):
+    cases = run_service("cases")
+    open_case(amqp_uri, db, "Le paiement est en retard.", REFERENCE, contact_ref=uuid4())
+    agent = Api(cases)
+    version = agent.case(REFERENCE).json()["version"]
+    assert agent.act(REFERENCE, "status", {"status": "acknowledged", "version": version}).status_code == 200
+    assert agent.act(REFERENCE, "resolve", {"resolution": "Paiement fait", "version": version + 1}).status_code == 200
+    reason = "Numéro éteint trois jours de suite"
+    closed = agent.act(REFERENCE, "close", {"no_contact_reason": reason, "version": version + 2})
+
+    assert closed.status_code == 200 and closed.json()["no_contact_reason"] == reason
+    stored = db.execute("SELECT no_contact_reason FROM cases.cases WHERE reference = %s", [REFERENCE]).fetchone()[0]
+    assert reason not in stored
