@@ -431,6 +431,70 @@ class CaseConsentWithdrawn(CaseEvent):
     event_version: ClassVar[int] = 1
 
 
+# --- replies from a case (cases asks, notifications sends and reports back) ---------------------------
+# A reply is one intent with its own reply_id: notifications sends it at most once, and every later word
+# about it (NotificationSentV2, MessageDeliveryUpdated, MessageWithheld, MessageDeliveryFailedV2) carries
+# that id as `notification_id`. No event carries the text: it is the template's, filled in by notifications.
+
+ReplyChannel = Literal["sms", "whatsapp"]
+ReplyField = Annotated[str, StringConstraints(max_length=200)]
+TemplateId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
+
+
+class CaseReplyRequested(CaseEvent):
+    """An agent sent the complainant a templated reply from the case; notifications sends it once."""
+
+    event_type: ClassVar[str] = "case_reply_requested"
+    event_version: ClassVar[int] = 1
+
+    reply_id: UUID = Field(description="One reply: sent at most once, however often this event arrives")
+    contact_ref: UUID = Field(description="The complainant's contact in intake's vault")
+    feedback_id: UUID = Field(description="The case's message: the grounds intake checks the reveal against")
+    template_id: TemplateId
+    channel: ReplyChannel
+    language: LanguageTag
+    fields: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")], ReplyField] = Field(
+        description="The case's non-personal fields the template may name, e.g. reference and status")
+
+
+DeliveryState = Literal["queued", "sent", "delivered", "failed", "read"]
+
+
+class MessageDeliveryUpdated(EventPayload):
+    """A provider's receipt moved a reply forward (queued, sent, delivered, failed, read): the case's
+    timeline shows it. Only states that move forward are told, each once."""
+
+    event_type: ClassVar[str] = "message_delivery_updated"
+    event_version: ClassVar[int] = 1
+
+    notification_id: UUID = Field(description="For a reply, its reply_id")
+    case_id: UUID
+    reference: CaseReference
+    purpose: MessagePurpose
+    channel: ReplyChannel
+    state: DeliveryState
+    error_code: str | None = Field(None, max_length=20)
+    updated_at: AwareDatetime
+
+
+class MessageWithheld(EventPayload):
+    """notifications sent nothing for this message, on purpose, and says why (consent withdrawn, a number
+    it may not text, no approved WhatsApp template outside the 24-hour window, ...)."""
+
+    event_type: ClassVar[str] = "message_withheld"
+    event_version: ClassVar[int] = 1
+
+    notification_id: UUID = Field(description="For a reply, its reply_id")
+    case_id: UUID
+    reference: CaseReference
+    purpose: MessagePurpose
+    channel: ReplyChannel
+    reason: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] = Field(
+        description="consent_withdrawn, unverified_contact, no_phone, prefix_not_allowed, daily_limit, "
+                    "unknown_template, no_whatsapp_template, channel_not_configured, provider_refused")
+    withheld_at: AwareDatetime
+
+
 class DeadlineScheduled(CaseEvent):
     """A deadline started, or moved (a pause ended); replaces any earlier one of the same kind."""
 
@@ -620,3 +684,38 @@ class AppointmentAttendanceRecorded(EventPayload):
     attendance: Literal["attended", "missed"]
     recorded_at: AwareDatetime
     recorded_by: str = Field(max_length=200)
+# --- cases: satisfaction after closure ---------------------------------------------------------------
+# After a case is closed, a complainant who agreed to be contacted (from a verified number) is asked one
+# short question by SMS; a "yes"/"no" reply (ReplyReceived) answers it within the country's window.
+
+
+class SatisfactionQuestionDue(EventPayload):
+    """cases closed a case whose complainant may be asked whether they are satisfied: notifications sends
+    the question once per survey. It carries the grounds intake checks the reveal against (the case's
+    first message), never the number."""
+
+    event_type: ClassVar[str] = "satisfaction_question_due"
+    event_version: ClassVar[int] = 1
+
+    survey_id: UUID = Field(description="One survey per case: the intent the question is sent once for")
+    case_id: UUID
+    reference: CaseReference
+    contact_ref: UUID
+    feedback_id: UUID = Field(description="The case's first message, whose sender agreed to be contacted")
+    language: LanguageTag | None = None
+    asked_at: AwareDatetime
+    answer_by: AwareDatetime = Field(description="A reply after this time answers nothing")
+
+
+class SatisfactionAnswered(EventPayload):
+    """The complainant answered the satisfaction question of a closed case. Reporting counts it by country,
+    channel and category; a "no" puts the case in front of a supervisor."""
+
+    event_type: ClassVar[str] = "satisfaction_answered"
+    event_version: ClassVar[int] = 1
+
+    survey_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    satisfied: bool
+    answered_at: AwareDatetime

@@ -55,11 +55,13 @@ class WebFormSubmission(Contract):
 class MessageReceipt(Contract):
     """What a channel endpoint answers for one message (and again, unchanged, for a provider's retry)."""
 
-    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn"] = Field(
+    status: Literal["received", "repeat", "status_requested", "not_answerable", "consent_withdrawn",
+                    "reply_received"] = Field(
         description=(
             "received: a new case; repeat: the same person sent the same text recently, linked to the first "
             "case; status_requested: the case's owner will get its status; not_answerable: a status request "
-            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP)"))
+            "without any way to answer the sender; consent_withdrawn: the message was a stop word (STOP); "
+            "reply_received: the message was a bare answer (1/OUI, 2/NON, ANNULER) to one of our questions"))
     reference: CaseReference | None = Field(None, description="The case the message belongs to")
     feedback_id: UUID | None = None
 
@@ -399,6 +401,8 @@ class SampledCase(Contract):
     category_code: CategoryCode | None
     response_channel: str | None
     review: ReviewView | None = None
+    reason: Literal["sampled", "dissatisfied"] = Field("sampled", description=(
+        "sampled: drawn at random; dissatisfied: the complainant answered \"no\" to the satisfaction question"))
 
 
 class QualitySample(Contract):
@@ -690,6 +694,25 @@ class DeadlineFigures(Contract):
     p90_hours: float | None
 
 
+class SatisfactionLine(Contract):
+    key: str = Field(description="The country, channel or category code")
+    answered: int
+    satisfied: int
+    share_satisfied: float | None = Field(description="satisfied / answered; None when nobody answered")
+
+
+class SatisfactionFigures(Contract):
+    """Answers to the satisfaction question received in the period. Restricted cases are never asked, and
+    countries, channels and categories describe the programme: shown whole, like the messages by them."""
+
+    answered: int
+    satisfied: int
+    share_satisfied: float | None
+    by_country: list[SatisfactionLine]
+    by_channel: list[SatisfactionLine]
+    by_category: list[SatisfactionLine]
+
+
 class BacklogBucket(Contract):
     age: str = Field(description="Days since received, e.g. 0-2, 3-7, 8-14, 15-30, 31+")
     count: int
@@ -773,6 +796,8 @@ class Report(Contract):
     topics: list[Topic]
     trend: list[TrendPoint] = Field(description="This period and the ones before it, oldest first")
     daily: list[TrendPoint] = Field(description="Each day of the period")
+    satisfaction: SatisfactionFigures | None = Field(None, description=(
+        "Answers to the question after closure (None in reports stored before it was counted)"))
     callbacks: list[CallbackFigures] = Field(default_factory=list, description="Callbacks, by country")
 
 
@@ -815,6 +840,14 @@ class ExportedStatusRequest(Contract):
     received_at: datetime
 
 
+class ExportedAnswer(Contract):
+    """A bare answer the contact sent to one of our questions (1/OUI, 2/NON, ANNULER): its meaning only."""
+
+    answer: Literal["yes", "no", "cancel"]
+    channel: Channel
+    received_at: datetime
+
+
 class ExportedCase(Contract):
     """The case as cases shows it to the person exporting: `found` false when cases has none, or none
     this person may see."""
@@ -837,6 +870,8 @@ class ContactExport(Contract):
     messages: list[ExportedMessage]
     status_requests: list[ExportedStatusRequest]
     cases: list[ExportedCase]
+    answers: list[ExportedAnswer] = Field(default_factory=list, description=(
+        "Answers to the satisfaction question or to an appointment, as intake recorded them"))
 
 
 # --- callback tasks (cases) ---------------------------------------------------------------------------------
@@ -1022,3 +1057,43 @@ class AppointmentList(Contract):
 
 __all_contracts__ += ["Centre", "CentreList", "Slot", "SlotList", "BookAppointment", "RecordAttendance",
                       "AppointmentView", "AppointmentList"]
+
+
+# --- replies from a case ---------------------------------------------------------------------------------
+
+ReplyTemplateId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
+
+
+class ReplyToCase(CaseAction):
+    """POST /v1/cases/{reference}/replies: send the complainant a templated reply (SMS or WhatsApp)."""
+
+    reply_id: UUID | None = Field(None, description=(
+        "Chosen by the client so that sending the same form twice sends one reply; made up when left out"))
+    template_id: ReplyTemplateId
+    channel: Literal["sms", "whatsapp"]
+    language: LanguageTag
+
+
+class ReplyTemplate(Contract):
+    """One reply an agent may send, in one language, with the case's fields filled in when asked."""
+
+    template_id: ReplyTemplateId
+    language: LanguageTag
+    label: ShortText = Field(description="What the reply is for, in the staff's words")
+    text: str = Field(description="The words, with placeholders such as {reference} and {status}")
+    preview: str | None = Field(None, description="The words as the person would read them (reference given)")
+    channels: list[Literal["sms", "whatsapp"]] = Field(description="Channels it may go by in this country")
+    whatsapp_template: bool = Field(description="An approved WhatsApp template carries it outside the "
+                                                "24-hour window")
+
+
+class ReplyTemplates(Contract):
+    """GET /v1/reply-templates?country=GN&language=fr[&reference=..&status=..]"""
+
+    country: CountryCode
+    language: LanguageTag
+    languages: list[LanguageTag] = Field(description="Languages the country has templates in")
+    templates: list[ReplyTemplate]
+
+
+__all_contracts__ += ["ReplyToCase", "ReplyTemplates"]

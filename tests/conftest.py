@@ -29,6 +29,7 @@ from tests.platform import (  # noqa: E402, F401
 )
 from tests.tokens import TEST_AUTH_ENV, TEST_JWKS, mint_token  # noqa: E402, F401
 from tools.sms_sink import SmsSink  # noqa: E402
+from tools.whatsapp_sink import WhatsAppSink  # noqa: E402
 
 TEST_DATABASE = os.environ.get("CFM_TEST_DATABASE", "cfm_test")  # one per checkout run side by side
 # The services under test trust the test run's own signing key, and fetch no other.
@@ -128,6 +129,15 @@ def make_settings(database_url, amqp_uri, es_prefix):
 def sms_sink():
     """A fake SMS provider speaking Twilio's API; what the services sent is in `sms_sink.messages`."""
     sink = SmsSink(("127.0.0.1", free_port()), "ACtest", "sink-token")
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    yield sink
+    sink.shutdown()
+
+
+@pytest.fixture
+def whatsapp_sink():
+    """A fake WhatsApp Cloud API; what the services sent is in `whatsapp_sink.messages`."""
+    sink = WhatsAppSink(("127.0.0.1", free_port()), "sink-whatsapp-token")
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     yield sink
     sink.shutdown()

@@ -159,6 +159,9 @@ def erase_own_part(conn, envelope, erasure: ErasureApproved) -> dict[str, int]:
     erased["cases.contact_ref"] = conn.execute(
         "UPDATE cases SET contact_ref = NULL WHERE case_id = ANY(%s) AND contact_ref IS NOT NULL",
         [case_ids]).rowcount
+    erased["satisfaction_surveys.contact_ref"] = conn.execute(
+        "UPDATE satisfaction_surveys SET contact_ref = NULL WHERE case_id = ANY(%s) AND contact_ref IS NOT NULL",
+        [case_ids]).rowcount
     erased["case_notes"] = conn.execute(
         "UPDATE case_notes SET text = %s WHERE case_id = ANY(%s) AND text <> %s", [ERASED, case_ids, ERASED]).rowcount
     erased["case_history"] = conn.execute(

@@ -32,7 +32,7 @@ from contracts.http import (
     CountryBoard, DeadlineBoard, DeadlineView, QualitySample, ReviewView, SampledCase, TimelineEntry, AccessLog,
     AccessLogEntry,
 )
-from services.cases import callbacks, domain, repository
+from services.cases import callbacks, domain, repository, satisfaction
 from services.cases import model as classifier_model
 from services.cases.business_time import Deadline
 from services.cases.settings import CasesSettings
@@ -648,6 +648,8 @@ def move(change: Change, request: ChangeCaseStatus) -> None:
                 else:
                     change.schedule(resumed)
     change.settle(settling)
+    if target == "closed":
+        satisfaction.ask_after_closure(change, change.settings.satisfaction_policy(case["country"]))
     if domain.pauses_the_clock(target):
         for row in repository.deadlines(change.conn, case["case_id"], open_only=True):
             paused = row["deadline"].pause(change.calendar, change.now)
@@ -762,13 +764,15 @@ def quality_sample(uow, settings: CasesSettings, caller: Caller, country: str, d
         complete = repository.lock_quality_week(uow.conn, country, week_start)
         if not complete:
             sampled = repository.sampled_case_ids(uow.conn, country, week_start)
+            drawn_before = repository.sampled_case_ids(uow.conn, country, week_start, reason="sampled")
             closed = repository.closures(uow.conn, country, start, min(end, now))
             sampled_by_agent: dict[str, int] = {}
             unsampled: dict[str, list] = {}
             for closure in closed:
-                if closure["case_id"] in sampled:
+                # A case listed because its complainant was not satisfied is not part of the random draw.
+                if closure["case_id"] in drawn_before:
                     sampled_by_agent[closure["agent"]] = sampled_by_agent.get(closure["agent"], 0) + 1
-                else:
+                elif closure["case_id"] not in sampled:
                     unsampled.setdefault(closure["agent"], []).append(closure["reference"])
             by_reference = {closure["reference"]: closure for closure in closed}
             drawn = domain.sample_to_draw(unsampled, sampled_by_agent, per_agent, rng or random.SystemRandom())
@@ -787,7 +791,7 @@ def quality_sample(uow, settings: CasesSettings, caller: Caller, country: str, d
     # A case restricted since it was drawn leaves the sight of those who may not open it.
     cases = [SampledCase(
         reference=row["reference"], agent=row["agent"], closed_at=row["closed_at"],
-        category_code=row["category_code"], response_channel=row["response_channel"],
+        category_code=row["category_code"], response_channel=row["response_channel"], reason=row["reason"],
         review=ReviewView(reviewer=row["reviewer"], score=row["score"], comment=row["comment"],
                           reviewed_at=row["reviewed_at"]) if row["reviewer"] else None)
         for row in rows if not row["restricted"] or principal.sees_restricted_cases]

@@ -277,9 +277,11 @@ def closures(conn, country: str, start: datetime, end: datetime) -> list[dict]:
     return [dict(zip(("case_id", "reference", "agent", "closed_at"), row)) for row in rows]
 
 
-def sampled_case_ids(conn, country: str, week_start) -> set[UUID]:
-    rows = conn.execute("SELECT case_id FROM quality_samples WHERE country = %s AND week_start = %s",
-                        [country, week_start]).fetchall()
+def sampled_case_ids(conn, country: str, week_start, reason: str | None = None) -> set[UUID]:
+    """The week's listed cases (only those listed for this reason, when given)."""
+    rows = conn.execute("""SELECT case_id FROM quality_samples WHERE country = %s AND week_start = %s
+                           AND (%s::text IS NULL OR reason = %s)""",
+                        [country, week_start, reason, reason]).fetchall()
     return {row[0] for row in rows}
 
 
@@ -296,13 +298,13 @@ def mark_week_drawn(conn, country: str, week_start, at: datetime) -> None:
 
 
 SAMPLE_COLUMNS = ("case_id", "reference", "agent", "closed_at", "category_code", "response_channel", "restricted",
-                  "reviewer", "score", "comment", "reviewed_at")
+                  "reviewer", "score", "comment", "reviewed_at", "reason")
 
 
 def quality_sample(conn, country: str, week_start) -> list[dict]:
     rows = conn.execute(
         """SELECT s.case_id, s.reference, s.agent, s.closed_at, c.category_code, c.response_channel, c.restricted,
-                  r.reviewer, r.score, r.comment, r.reviewed_at
+                  r.reviewer, r.score, r.comment, r.reviewed_at, s.reason
            FROM quality_samples s JOIN cases c USING (case_id)
            LEFT JOIN quality_reviews r
                   ON r.country = s.country AND r.week_start = s.week_start AND r.case_id = s.case_id
@@ -444,3 +446,75 @@ def appointments_of_case(conn, case_id: UUID, limit: int) -> list[dict]:
 
 def case_version(conn, case_id: UUID) -> int:
     return conn.execute("SELECT version FROM cases WHERE case_id = %s", [case_id]).fetchone()[0]
+
+
+# --- satisfaction surveys (services/cases/satisfaction.py) ----------------------------------------------
+
+
+def find_case_by_id(conn, case_id: UUID) -> dict | None:
+    row = conn.execute(f"SELECT {', '.join(READ_COLUMNS)} FROM cases WHERE case_id = %s", [case_id]).fetchone()
+    return dict(zip(READ_COLUMNS, row)) if row else None
+
+
+def insert_survey(conn, *, survey_id: UUID, case_id: UUID, contact_ref: UUID, country: str, asked_at: datetime,
+                  answer_by: datetime) -> bool:
+    """The case's one survey; False when it has one already."""
+    return conn.execute(
+        """INSERT INTO satisfaction_surveys (survey_id, case_id, contact_ref, country, asked_at, answer_by)
+           VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING""",
+        [survey_id, case_id, contact_ref, country, asked_at, answer_by]).rowcount == 1
+
+
+def open_survey_of(conn, contact_ref: UUID, received_at: datetime) -> dict | None:
+    """The contact's latest unanswered survey asked before this reply, locked for answering."""
+    row = conn.execute(
+        """SELECT survey_id, case_id, asked_at, answer_by FROM satisfaction_surveys
+           WHERE contact_ref = %s AND answered_at IS NULL AND asked_at <= %s
+           ORDER BY asked_at DESC LIMIT 1 FOR UPDATE""", [contact_ref, received_at]).fetchone()
+    return dict(zip(("survey_id", "case_id", "asked_at", "answer_by"), row)) if row else None
+
+
+def answer_survey(conn, survey_id: UUID, satisfied: bool, answered_at: datetime, reply_id: UUID) -> None:
+    conn.execute("""UPDATE satisfaction_surveys SET satisfied = %s, answered_at = %s, reply_id = %s
+                    WHERE survey_id = %s""", [satisfied, answered_at, reply_id, survey_id])
+
+
+def last_closure(conn, case_id: UUID) -> dict | None:
+    """Who closed the case last, and when."""
+    row = conn.execute(
+        """SELECT actor, at FROM case_history WHERE case_id = %s AND action = 'status_changed'
+             AND detail->>'to_status' = 'closed' ORDER BY at DESC, id DESC LIMIT 1""", [case_id]).fetchone()
+    return {"agent": row[0], "closed_at": row[1]} if row else None
+
+
+def add_dissatisfied_to_sample(conn, country: str, week_start, closure: dict, at: datetime) -> None:
+    """The case joins the week's review list because its complainant was not satisfied (drawn already:
+    it stays, marked dissatisfied)."""
+    conn.execute(
+        """INSERT INTO quality_samples (country, week_start, case_id, reference, agent, closed_at, drawn_at, reason)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, 'dissatisfied')
+           ON CONFLICT (country, week_start, case_id) DO UPDATE SET reason = 'dissatisfied'""",
+        [country, week_start, closure["case_id"], closure["reference"], closure["agent"], closure["closed_at"], at])
+
+
+# --- replies from a case (replies.py) --------------------------------------------------------------------
+
+
+def insert_reply(conn, *, reply_id, case_id, template_id, channel, language, requested_at, requested_by) -> bool:
+    return conn.execute(
+        """INSERT INTO case_replies (reply_id, case_id, template_id, channel, language, requested_at, requested_by)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (reply_id) DO NOTHING""",
+        [reply_id, case_id, template_id, channel, language, requested_at, requested_by]).rowcount == 1
+
+
+def find_reply(conn, reply_id, *, lock: bool = False) -> dict | None:
+    """The reply with its case's current version (for the timeline entry); `lock` holds the reply's row."""
+    row = conn.execute(
+        """SELECT r.case_id, r.channel, r.state, c.version FROM case_replies r JOIN cases c USING (case_id)
+           WHERE r.reply_id = %s""" + (" FOR UPDATE OF r" if lock else ""), [reply_id]).fetchone()
+    return dict(zip(("case_id", "channel", "state", "version"), row)) if row else None
+
+
+def record_reply_state(conn, reply_id, state: str, reason: str | None, at) -> None:
+    conn.execute("UPDATE case_replies SET state = %s, withheld_reason = %s, state_at = %s WHERE reply_id = %s",
+                 [state, reason, at, reply_id])

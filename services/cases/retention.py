@@ -47,6 +47,7 @@ def anonymise_case(uow, case_id, reference, feedback_id, restricted, country, no
            WHERE case_id = %s RETURNING version""", [now, case_id]).fetchone()[0]
     repeats = [row[0] for row in uow.execute("SELECT feedback_id FROM case_feedback WHERE case_id = %s", [case_id])]
     uow.execute("UPDATE case_notes SET text = '' WHERE case_id = %s", [case_id])
+    uow.execute("UPDATE satisfaction_surveys SET contact_ref = NULL WHERE case_id = %s", [case_id])
     # What stays sealed (timeline details) can no longer be opened: the case's data key is destroyed.
     TextEnvelope.destroy(uow.conn, str(case_id))
     # The sealed part, and the texts of entries written before texts were sealed (still in clear).

@@ -11,14 +11,17 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, ReferralCreated,
-    ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
+    ConsentWithdrawn, ErasureCompleted, FeedbackReceived, MessageDeliveryFailedV2, MessageDeliveryUpdated,
+    MessageWithheld, NotificationSentV2, ReferralCreated, ReferralOutcomeRecorded, ReplyReceived, StatusRequested,
 )
 from contracts.http import (
-    AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase, ClockReading, ClockSetting, CloseCase,
-    LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase, RequestErasure, ResolveCase,
+    AddCaseNote, AssignCase, BookAppointment, BulkAssignment, CallbackAttempt, ChangeCaseStatus, ClassifyCase,
+    ClockReading, ClockSetting, CloseCase, LinkDuplicate, QualityReview, RecordAttendance, ReleaseCase, ReopenCase,
+    ReplyToCase, RequestErasure, ResolveCase,
 )
-from services.cases import appointments, callbacks, consent, erasure, handlers, referral_outcomes, retention
+from services.cases import (
+    appointments, callbacks, consent, erasure, handlers, referral_outcomes, replies, retention, satisfaction,
+)
 from services.cases.settings import CasesSettings
 
 log = logging.getLogger(__name__)
@@ -145,6 +148,16 @@ class CasesService(PlatformService):
     def on_consent_withdrawn(self, event: ConsentWithdrawn, envelope):
         consent.withdraw_consent(self.db(), event, now=self.now())
 
+    @consume_event("intake", ReplyReceived)
+    def on_reply_received(self, reply: ReplyReceived, envelope):
+        """A bare yes/no answers the contact's satisfaction survey; "cancel" their next appointment. One
+        entrypoint: the service's queue for this contract is one, and two consumers would split it."""
+        if reply.answer == "cancel":
+            appointments.cancel_on_reply(self.db(), self.settings, reply, now=self.now())
+        else:
+            satisfaction.record_answer(self.db(), reply, envelope.country,
+                                       lambda country: self.settings.countries[country].timezone, now=self.now())
+
     @consume_event("referrals", ReferralCreated)
     def on_referral_created(self, referral: ReferralCreated, envelope):
         handlers.on_referral_created(self.db(), referral, self.settings, now=self.now())
@@ -191,10 +204,6 @@ class CasesService(PlatformService):
         return json_response(contact, headers={"Cache-Control": "no-store"})
 
     # --- appointments at a reception centre (appointments.py) ------------------------------------------
-
-    @consume_event("intake", ReplyReceived)
-    def on_appointment_cancel_reply(self, reply: ReplyReceived, envelope):
-        appointments.cancel_on_reply(self.db(), self.settings, reply, now=self.now())
 
     @api("GET", "/v1/centres", roles=CASE_ROLES)
     def list_centres(self, request, principal):
@@ -323,6 +332,26 @@ class CasesService(PlatformService):
     def _move(self, request, reference, principal, body: ChangeCaseStatus):
         return handlers.change_status(self.db(), self.settings, reference, caller_of(request, principal),
                                       expected_version(request, body.version), body, self.now())
+
+    # --- replies from a case (replies.py) ---------------------------------------------------------------
+
+    @api("POST", "/v1/cases/<string:reference>/replies", roles=CASE_ROLES)
+    def reply_to_case(self, request, reference, principal):
+        body = parse_body(request, ReplyToCase)
+        return replies.request_reply(self.db(), self.settings, reference, caller_of(request, principal),
+                                     expected_version(request, body.version), body, self.now())
+
+    @consume_event("notifications", NotificationSentV2)
+    def on_notification_sent(self, event: NotificationSentV2, envelope):
+        replies.on_reply_sent(self.db(), event)
+
+    @consume_event("notifications", MessageDeliveryUpdated)
+    def on_message_delivery_updated(self, event: MessageDeliveryUpdated, envelope):
+        replies.on_delivery_updated(self.db(), event)
+
+    @consume_event("notifications", MessageWithheld)
+    def on_message_withheld(self, event: MessageWithheld, envelope):
+        replies.on_reply_withheld(self.db(), event)
 
     # --- quality control ------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from chassis.settings import Section, ServiceSettings
 from services.cases import domain
 from services.cases.callbacks import Policy as CallbackPolicy
 from services.cases.centres import WEEKDAYS, Centre, parse_range
+from services.cases.satisfaction import Policy as SatisfactionPolicy
 from services.cases import model as classifier_model
 from services.cases.business_time import Calendar
 
@@ -111,6 +112,12 @@ class CentreSettings(Section):
 class AppointmentSettings(Section):
     centres: list[CentreSettings] = Field(default_factory=list)
     book_days_ahead: int = Field(60, ge=1, le=365, description="How far ahead a slot may be booked")
+class SatisfactionSettings(Section):
+    """A country's satisfaction question after closure (satisfaction.py): asked when `enabled`, answered
+    by a reply within `reply_window_days`."""
+
+    enabled: bool = False
+    reply_window_days: float = Field(7, gt=0, le=90)
 
 
 class CasesSettings(ServiceSettings):
@@ -128,6 +135,7 @@ class CasesSettings(ServiceSettings):
     quality: QualitySettings = QualitySettings()
     callbacks: dict[str, CallbackSettings] = Field(default_factory=dict, description="Per country")
     appointments: AppointmentSettings = AppointmentSettings()
+    satisfaction: dict[str, SatisfactionSettings] = Field(default_factory=dict, description="Per country")
 
     @cached_property
     def text_envelope(self) -> TextEnvelope:
@@ -173,6 +181,8 @@ class CasesSettings(ServiceSettings):
                                               for day, ranges in own.opening_hours.items()},
                                slot_minutes=own.slot_minutes, capacity=own.capacity)
                 for own in self.appointments.centres}
+    def satisfaction_policy(self, country: str) -> SatisfactionPolicy:
+        return SatisfactionPolicy(**self.satisfaction.get(country, SatisfactionSettings()).model_dump())
 
     def classifier_phrases(self, country: str) -> dict[str, list[str]]:
         return self.classifier.phrases.get(country, {})

@@ -12,6 +12,7 @@ from services.console.pages.focal_point import FocalPointPages
 from services.console.pages.manager import ManagerPages
 from services.console.pages.operations import OperationsPages
 from services.console.pages.partner import PartnerPages
+from services.console.pages.replies import ReplyPages
 from services.console.pages.retention import RetentionPages
 from services.console.pages.sign_in import SignInPages
 from services.console.pages.supervisor import SupervisorPages
@@ -21,7 +22,7 @@ from services.console.settings import ConsoleSettings
 
 class ConsoleService(SignInPages, CasePages, CallbackPages, AppointmentPages, CallerPages, FocalPointPages,
                      PartnerPages, SupervisorPages, ManagerPages, OperationsPages, UserPages, DataProtectionPages,
-                     ContactExportPages, RetentionPages, ConsoleFrame):
+                     ContactExportPages, RetentionPages, ReplyPages, ConsoleFrame):
     name = "console"
 
 

@@ -373,19 +373,34 @@ REVEAL_WINDOW = timedelta(days=7)  # long enough for a parked message replayed a
 # A protection partner may take weeks to act on a referral; the consent to sharing still holds.
 REVEAL_WINDOWS = {"referral": timedelta(days=90),
                   # An appointment is booked weeks after the message, its reminder comes later still.
-                  "appointment": timedelta(days=90)}
+                  "appointment": timedelta(days=90),
+                  # The satisfaction question goes out when the case is closed, maybe months after the message.
+                  "satisfaction_question": timedelta(days=365)}
 # An agent's callback (through cases) may come weeks after the message: an answer to explain once the case
 # is resolved. The person's consent to be called back still holds.
 REVEAL_WINDOWS_BY_REQUESTER = {("callback", "cases"): timedelta(days=90)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
+# Purposes whose one ground (the case's first message) serves many messages: each appointment takes up to
+# three reveals (confirmation, reminder, cancellation), and a person may book again after a missed one; an
+# agent may reply many times while a case is worked.
+MAX_REVEALS_BY_PURPOSE = {"appointment": 30, "reply": 30}
+# The grounds each purpose is checked against: the message whose sender agreed to be contacted (for the
+# satisfaction question and appointments too: the case's first message), the status request, the withdrawal.
 REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "status_reply": "request_id",
                   "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id",
-                  "appointment": "feedback_id"}
+                  "appointment": "feedback_id", "satisfaction_question": "feedback_id"}
 # Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
 # cases for an agent calling back (it checks the task, intake the consent; the agent is `on_behalf_of`).
 REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications", "cases"},
              "status_reply": {"notifications"}, "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
-             "appointment": {"notifications"}}
+             "appointment": {"notifications"}, "satisfaction_question": {"notifications"}}
+# An agent's reply from a case (purpose `reply`): its grounds are the case's first message, from this very
+# contact, whose sender agreed to be contacted back (consent_callback), as for an acknowledgement; a case is
+# worked for weeks, so they hold 90 days like a referral's. A withdrawal since refuses it (consent.py), and
+# at most MAX_REVEALS_BY_PURPOSE["reply"] replies reveal the contact per case message.
+REVEAL_WINDOWS["reply"] = timedelta(days=90)
+REVEAL_SUBJECT["reply"] = "feedback_id"
+REVEALERS["reply"] = {"notifications"}
 
 
 def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetime | None, reveals_so_far: int,
@@ -401,6 +416,6 @@ def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetim
     window = REVEAL_WINDOWS_BY_REQUESTER.get((purpose, requested_by), REVEAL_WINDOWS.get(purpose, REVEAL_WINDOW))
     if now - grounds_recorded_at > window:
         return "grounds_too_old"
-    if reveals_so_far >= MAX_REVEALS_PER_SUBJECT:
+    if reveals_so_far >= MAX_REVEALS_BY_PURPOSE.get(purpose, MAX_REVEALS_PER_SUBJECT):
         return "too_many_reveals"
     return None

@@ -18,7 +18,7 @@ from contracts.http import (
     ContactLookupResult, FeedbackAccepted, FeedbackSubmission, MessageReceipt, Place, PlaceList,
 )
 from contracts.rpc import RevealContactRequest, RevealContactResponse
-from services.intake import consent, domain, repository
+from services.intake import answers, consent, domain, repository
 from services.intake.formats import spreadsheets
 from services.intake.formats.common import malformed
 from services.intake.vault import ContactVault
@@ -121,8 +121,11 @@ def _record(uow, vault: ContactVault, settings, message: domain.InboundMessage, 
             return Recorded(message, MessageReceipt.model_validate(earlier), retry=True)
     contact_ref = _contact_ref(conn, vault, message.contact, message.unverified_contact)
     asked_about = domain.status_request_reference(message.text) if message.may_ask_status else None
+    answer = answers.recognised(message, contact_ref, settings)
     if consent.is_withdrawal(message, contact_ref, settings):
         receipt = consent.withdraw(uow, settings, message, contact_ref)
+    elif answer is not None:
+        receipt = answers.record(uow, message, contact_ref, answer)
     elif asked_about is not None:
         receipt = _status_request(uow, message, asked_about, contact_ref)
     else:

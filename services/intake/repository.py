@@ -53,7 +53,7 @@ def reveal_grounds(conn, purpose: str, contact_ref: UUID, subject_id: UUID | Non
         row = conn.execute("""SELECT recorded_at FROM consent_withdrawals
                               WHERE withdrawal_id = %s AND contact_ref = %s AND confirm""",
                            [subject_id, contact_ref]).fetchone()
-    else:  # acknowledgement, callback, appointment: the case's message, whose sender agreed to be contacted
+    else:  # acknowledgement, callback, appointment, reply: the case's message, with consent to be contacted
         row = conn.execute(
             """SELECT recorded_at FROM feedback
                WHERE feedback_id = %s AND contact_ref = %s AND consent_callback AND NOT repeat""",

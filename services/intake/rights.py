@@ -19,7 +19,7 @@ import requests
 
 from chassis.errors import ApiError
 from contracts.http import (
-    ContactExport, ContactExportRequest, ExportedCase, ExportedMessage, ExportedStatusRequest,
+    ContactExport, ContactExportRequest, ExportedAnswer, ExportedCase, ExportedMessage, ExportedStatusRequest,
 )
 from services.intake import domain, repository
 from services.intake.vault import ContactVault
@@ -56,6 +56,7 @@ def export_contact(uow_factory, vault: ContactVault, settings, request: ContactE
                         for row in _messages_of_contact(uow.conn, contact_ref, request.country)]
             status_requests = [ExportedStatusRequest(**row) for row in _status_requests_of_contact(
                 uow.conn, contact_ref, request.country)]
+            answers = [ExportedAnswer(**row) for row in _answers_of_contact(uow.conn, contact_ref, request.country)]
     if contact_ref is None:
         _log_export(uow_factory, principal, request.country, None, 0, 0, client_address)
         raise ApiError(404, "contact_not_found", "No contact with this phone or email in this country.")
@@ -64,7 +65,7 @@ def export_contact(uow_factory, vault: ContactVault, settings, request: ContactE
     export_id = _log_export(uow_factory, principal, request.country, contact_ref, len(messages),
                             sum(case.found for case in cases), client_address)
     return ContactExport(export_id=export_id, exported_at=now, contact_ref=contact_ref, contact=contact,
-                         messages=messages, status_requests=status_requests, cases=cases)
+                         messages=messages, status_requests=status_requests, cases=cases, answers=answers)
 
 
 def _case(export_settings, reference: str, authorization: str) -> ExportedCase:
@@ -99,6 +100,13 @@ def _status_requests_of_contact(conn, contact_ref: UUID, country: str) -> list[d
                            WHERE contact_ref = %s AND left(reference, 2) = %s ORDER BY received_at""",
                         [contact_ref, country]).fetchall()
     return [dict(zip(("reference", "channel", "received_at"), row)) for row in rows]
+
+
+def _answers_of_contact(conn, contact_ref: UUID, country: str) -> list[dict]:
+    rows = conn.execute("""SELECT answer, channel, received_at FROM keyword_replies
+                           WHERE contact_ref = %s AND country = %s ORDER BY received_at""",
+                        [contact_ref, country]).fetchall()
+    return [dict(zip(("answer", "channel", "received_at"), row)) for row in rows]
 
 
 def _cases_unavailable() -> ApiError:

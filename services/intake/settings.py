@@ -157,6 +157,24 @@ class ConsentSettings(Section):
         return [*self.stop_words, *self.national_stop_words.get(country, [])]
 
 
+AnswerWords = dict[Literal["yes", "no", "cancel"], list[str]]
+
+
+class AnswerSettings(Section):
+    """Bare keyword answers to the platform's questions (services/intake/answers.py)."""
+
+    words: dict[str, AnswerWords] = Field(default_factory=lambda: {
+        "fr": {"yes": ["1", "OUI"], "no": ["2", "NON"], "cancel": ["ANNULER"]},
+        "en": {"yes": ["1", "YES"], "no": ["2", "NO"], "cancel": ["CANCEL"]}}, description=(
+        "By language, the words that answer yes, no or cancel in every country (case, accents, spacing and "
+        "punctuation do not matter)"))
+    national_words: dict[str, dict[str, AnswerWords]] = Field(default_factory=dict, description=(
+        "By country code and language, the words of its national languages that do the same"))
+
+    def words_of(self, country: str) -> dict[str, AnswerWords]:
+        return {**self.words, **self.national_words.get(country, {})}
+
+
 class IntakeSettings(ServiceSettings):
     # A key ring or endpoint list from the environment replaces the development one: no development
     # key stays in the ring, no development endpoint stays open.
@@ -169,6 +187,7 @@ class IntakeSettings(ServiceSettings):
     endpoints: dict[str, EndpointSettings] = Field(default_factory=dict)
     export: ExportSettings = ExportSettings()
     consent: ConsentSettings = ConsentSettings()
+    answers: AnswerSettings = AnswerSettings()
     gazetteer: dict[str, list[GazetteerPlace]] = Field(default_factory=dict, description=(
         "By country code, the places a typed location is matched to; anything else is `other`"))
 

@@ -136,6 +136,11 @@ def status_reply_text(language: str, reference: str, owned: bool, status: str | 
     return STATUS_REPLY[language].format(reference=reference, status=words.get(status, words["in_progress"]))
 
 
+def satisfaction_question_text(texts: dict[str, str], language: str, reference: str) -> str:
+    """The one question after closure, in the case's language (configured texts, `satisfaction.questions`)."""
+    return (texts.get(language) or texts.get("en") or next(iter(texts.values()))).format(reference=reference)
+
+
 def local_time(moment: datetime, timezone: str, language: str) -> str:
     """A due time as the country's staff read it: their own clock, named after its city."""
     local = moment.astimezone(ZoneInfo(timezone))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from contracts.envelope import Envelope
-from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSentV2
+from contracts.events import CaseOpened, CaseStatusAnswered, NotificationSentV2, SatisfactionQuestionDue
 from contracts.rpc import RevealContactRequest, RevealContactResponse
 from services.notifications import consent, domain, metrics, repository
 
@@ -129,6 +129,45 @@ def answer_status_request(uow, intake_rpc, sms, answer: CaseStatusAnswered, enve
         uow.emit(NotificationSentV2(
             notification_id=notification_id, case_id=case_id, reference=reference, purpose=purpose, channel="sms",
             language=language, sent_at=sent_at, provider_message_id=provider_message_id,
+        ), country=envelope.country)
+
+
+def ask_satisfaction(uow, intake_rpc, sms, due: SatisfactionQuestionDue, envelope: Envelope,
+                     country_languages: list[str], questions: dict[str, str], now, guard: SmsGuard) -> None:
+    """The satisfaction question of a closed case, once per survey (cases asks only a consenting complainant
+    from their own number); never after the reply window, nor to a contact who withdrew their consent."""
+    purpose = "satisfaction_question"
+    with uow:
+        language = domain.message_language(due.language, country_languages)
+        notification_id, sent_at = uuid4(), now()
+        # The survey's unique key is taken before the contact is revealed: a second delivery reveals nothing.
+        if not uow.claim_message() or not repository.claim_satisfaction_question(
+                uow.conn, notification_id=notification_id, survey_id=due.survey_id, case_id=due.case_id,
+                reference=due.reference, country=envelope.country, language=language, sent_at=sent_at):
+            return
+        if sent_at > due.answer_by:
+            # A message parked and replayed after the window: its answer would count for nothing.
+            repository.withhold(uow.conn, notification_id, due.contact_ref, "too_late")
+            return _withheld(purpose, "too_late", envelope)
+        if consent.withdrawn(uow.conn, due.contact_ref):
+            repository.withhold(uow.conn, notification_id, due.contact_ref, consent.WITHHELD)
+            return _withheld(purpose, consent.WITHHELD, envelope)  # not even revealed
+        contact = reveal_contact(intake_rpc, due.contact_ref, purpose, feedback_id=due.feedback_id)
+        if contact is None:
+            repository.withhold(uow.conn, notification_id, due.contact_ref, consent.WITHHELD)
+            return _withheld(purpose, consent.WITHHELD, envelope)
+        if contact.phone is None:
+            return  # reachable by email only: the row stays without a provider id
+        reason = guard.withheld(uow.conn, due.contact_ref, contact.phone, now())
+        if reason is not None:
+            repository.withhold(uow.conn, notification_id, due.contact_ref, reason)
+            return _withheld(purpose, reason, envelope)
+        body = domain.satisfaction_question_text(questions, language, due.reference)
+        provider_message_id = sms.send(country=envelope.country, to=contact.phone, body=body)
+        repository.record_provider_message(uow.conn, notification_id, provider_message_id, due.contact_ref)
+        uow.emit(NotificationSentV2(
+            notification_id=notification_id, case_id=due.case_id, reference=due.reference, purpose=purpose,
+            channel="sms", language=language, sent_at=sent_at, provider_message_id=provider_message_id,
         ), country=envelope.country)
 
 

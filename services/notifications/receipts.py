@@ -2,14 +2,15 @@
 
 Twilio calls back with form fields (MessageSid, MessageStatus, ErrorCode), WhatsApp's Cloud API posts a
 `statuses` array. Both come down to (provider message id, state, error code), applied here: states only
-move forward, so a repeated or late receipt changes nothing, and a failed acknowledgement or status reply
-emits MessageDeliveryFailed (v2) once, for cases to open a callback task.
+move forward, so a repeated or late receipt changes nothing, and a failed acknowledgement, status reply or
+reply emits MessageDeliveryFailed (v2) once, for cases to open a callback task. Every step of a reply
+(MessageDeliveryUpdated) shows on its case's timeline.
 """
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.events import MessageDeliveryFailedV2
+from contracts.events import MessageDeliveryFailedV2, MessageDeliveryUpdated
 from services.notifications import metrics, repository
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,9 @@ TWILIO_STATES = {
 WHATSAPP_STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
 
 # Messages whose failure leaves a person without an answer about their case.
-CALLBACK_PURPOSES = ("acknowledgement", "status_reply")
+CALLBACK_PURPOSES = ("acknowledgement", "status_reply", "reply")
+# Messages whose every step shows on the case's timeline (MessageDeliveryUpdated): an agent's reply.
+TIMELINE_PURPOSES = ("reply",)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ def apply(unit_of_work, provider: str, receipt: Receipt, now: datetime) -> str:
             outcome = "applied"
             repository.record_delivery_state(uow.conn, message["notification_id"], receipt.state,
                                              receipt.error_code, now)
+            if message["purpose"] in TIMELINE_PURPOSES and message["case_id"]:
+                uow.emit(MessageDeliveryUpdated(
+                    notification_id=message["notification_id"], case_id=message["case_id"],
+                    reference=message["reference"], purpose=message["purpose"], channel=message["channel"],
+                    state=receipt.state, error_code=receipt.error_code, updated_at=now), country=message["country"])
             if receipt.state == "failed" and message["purpose"] in CALLBACK_PURPOSES and message["case_id"]:
                 uow.emit(MessageDeliveryFailedV2(
                     notification_id=message["notification_id"], case_id=message["case_id"],

@@ -43,6 +43,16 @@ def claim_status_reply(conn, *, notification_id, request_id, case_id, reference,
         [notification_id, request_id, case_id, reference, country, language, sent_at]).rowcount == 1
 
 
+def claim_satisfaction_question(conn, *, notification_id, survey_id, case_id, reference, country, language,
+                                sent_at) -> bool:
+    """Take the survey's one question; False when it was sent already (or is being sent)."""
+    return conn.execute(
+        """INSERT INTO notifications (notification_id, survey_id, case_id, reference, country, purpose, channel,
+                                      language, sent_at)
+           VALUES (%s, %s, %s, %s, %s, 'satisfaction_question', 'sms', %s, %s) ON CONFLICT (survey_id) DO NOTHING""",
+        [notification_id, survey_id, case_id, reference, country, language, sent_at]).rowcount == 1
+
+
 def record_provider_message(conn, notification_id, provider_message_id: str, contact_ref=None) -> None:
     conn.execute("UPDATE notifications SET provider_message_id = %s, contact_ref = %s WHERE notification_id = %s",
                  [provider_message_id, contact_ref, notification_id])
@@ -160,3 +170,39 @@ def claim_appointment_message(conn, *, notification_id, appointment_id, case_id,
            VALUES (%s, %s, %s, %s, %s, %s, 'sms', %s, %s)
            ON CONFLICT (appointment_id, purpose) WHERE appointment_id IS NOT NULL DO NOTHING""",
         [notification_id, appointment_id, case_id, reference, country, purpose, language, sent_at]).rowcount == 1
+
+
+# --- replies from a case (replies.py) ------------------------------------------------------------------
+
+
+def claim_reply(conn, *, reply_id, case_id, reference, country, channel, language, template_id, sent_at) -> bool:
+    """Take the reply's one message; False when it was sent (or withheld, or is being sent) already."""
+    return conn.execute(
+        """INSERT INTO notifications (notification_id, case_id, reference, country, purpose, channel, language,
+                                      template_id, sent_at)
+           VALUES (%s, %s, %s, %s, 'reply', %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING""",
+        [reply_id, case_id, reference, country, channel, language, template_id, sent_at]).rowcount == 1
+
+
+def record_whatsapp_form(conn, notification_id, form: str) -> None:
+    conn.execute("UPDATE notifications SET whatsapp_form = %s WHERE notification_id = %s", [form, notification_id])
+
+
+def record_inbound_whatsapp(conn, contact_ref, at) -> None:
+    conn.execute(
+        """INSERT INTO whatsapp_sessions (contact_ref, last_inbound_at) VALUES (%s, %s)
+           ON CONFLICT (contact_ref) DO UPDATE SET last_inbound_at = greatest(
+               whatsapp_sessions.last_inbound_at, excluded.last_inbound_at)""", [contact_ref, at])
+
+
+def last_inbound_whatsapp(conn, contact_ref):
+    row = conn.execute("SELECT last_inbound_at FROM whatsapp_sessions WHERE contact_ref = %s",
+                       [contact_ref]).fetchone()
+    return row[0] if row else None
+
+
+def known_unverified(conn, contact_ref) -> bool:
+    """The contact's acknowledgement was withheld because the person typed the number (CaseOpened said
+    contact_verified=false): nothing goes to it, a reply included."""
+    return conn.execute("""SELECT 1 FROM notifications WHERE contact_ref = %s AND withheld = 'unverified_contact'
+                           LIMIT 1""", [contact_ref]).fetchone() is not None

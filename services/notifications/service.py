@@ -13,14 +13,18 @@ from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    AppointmentBooked, AppointmentCancelled, CaseClassified, CaseOpened, CaseStatusAnswered, ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved,
-    ReferralCreated,
+    AppointmentBooked, AppointmentCancelled, CaseClassified, CaseOpened, CaseReplyRequested, CaseStatusAnswered,
+    ConsentWithdrawn, DeadlineBreached, DeadlineWarning, ErasureApproved, FeedbackReceived, ReferralCreated,
+    ReplyReceived, SatisfactionQuestionDue, StatusRequested,
 )
 from contracts.http import StaffAlert, StaffAlerts
-from services.notifications import appointments, consent, domain, handlers, partner_alerts, receipts, repository
+from services.notifications import (
+    appointments, consent, domain, handlers, partner_alerts, receipts, replies, reply_templates, repository,
+)
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
 from services.notifications.sms import SmsGateway
+from services.notifications.whatsapp import WhatsAppGateway
 
 log = logging.getLogger(__name__)
 MAX_ALERTS_LISTED = 200
@@ -47,6 +51,7 @@ class NotificationsService(PlatformService):
     intake = RpcProxy("intake")
     referrals = RpcProxy("referrals")   # only for a partner's on-duty number
     sms = SmsGateway()
+    whatsapp = WhatsAppGateway()
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):
@@ -124,6 +129,12 @@ class NotificationsService(PlatformService):
         sent = appointments.send_due_reminders(self.db, self.intake, self.sms, self._country, now=self.clock())
         if sent:
             log.info("%d appointment reminders sent", sent)
+    @consume_event("cases", SatisfactionQuestionDue)
+    def on_satisfaction_question_due(self, due: SatisfactionQuestionDue, envelope):
+        handlers.ask_satisfaction(self.db(), self.intake, self.sms, due, envelope,
+                                  self.settings.countries[envelope.country].languages,
+                                  self.settings.satisfaction.questions, now=now,
+                                  guard=self._sms_guard(envelope.country))
 
     def _sms_guard(self, country: str) -> handlers.SmsGuard:
         sms = self.settings.sms
@@ -190,6 +201,38 @@ class NotificationsService(PlatformService):
         for receipt in receipts.whatsapp_receipts(read_json(raw)):
             receipts.apply(self.db, "whatsapp", receipt, now())
         return Response("", status=200)  # Meta retries anything else
+
+    # --- replies from a case (replies.py, reply_templates.py) ------------------------------------------
+
+    @consume_event("cases", CaseReplyRequested)
+    def on_case_reply_requested(self, reply: CaseReplyRequested, envelope):
+        replies.send_reply(self.db(), self.intake, replies.Senders(self.sms, self.whatsapp), reply, envelope,
+                           self.settings.replies, self._sms_guard(envelope.country), now=now)
+
+    # The person's last WhatsApp message opens the 24-hour window: only its time and contact are kept.
+    @consume_event("intake", FeedbackReceived)
+    def on_feedback_received(self, feedback: FeedbackReceived, envelope):
+        replies.record_inbound_whatsapp(self.db(), feedback.contact_ref, feedback.channel, feedback.received_at)
+
+    @consume_event("intake", StatusRequested)
+    def on_status_requested(self, request: StatusRequested, envelope):
+        replies.record_inbound_whatsapp(self.db(), request.contact_ref, request.channel, request.received_at)
+
+    @consume_event("intake", ReplyReceived)
+    def on_reply_received(self, answer: ReplyReceived, envelope):
+        replies.record_inbound_whatsapp(self.db(), answer.contact_ref, answer.channel, answer.received_at)
+
+    @api("GET", "/v1/reply-templates", roles=("agent", "supervisor", "focal_point"))
+    def list_reply_templates(self, request, principal):
+        """The replies an agent may send in a country and language; with `reference` (and `status`), each
+        with its words as the person would read them."""
+        country = request.args.get("country", "").upper()
+        if country not in self.settings.countries:
+            raise ApiError(400, "country_required", "Name a configured country, e.g. ?country=GN.")
+        principal.require_country(country)
+        fields = {name: request.args[name] for name in reply_templates.REPLY_FIELDS if request.args.get(name)}
+        return replies.list_templates(self.settings.replies, country, self.settings.countries[country].languages,
+                                      request.args.get("language"), fields, self.whatsapp.configured(country))
 
     def _called_url(self, request) -> str:
         """The URL as Twilio called it (it signs it), behind a proxy too."""

@@ -4,6 +4,7 @@ from datetime import time
 from pydantic import Field, SecretStr, model_validator
 
 from chassis.settings import Section, ServiceSettings
+from services.notifications.reply_templates import RepliesSettings
 
 
 class SmsSettings(Section):
@@ -42,6 +43,17 @@ class ReceiptSettings(Section):
         "The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); none: the endpoint refuses all"))
 
 
+class WhatsAppSettings(Section):
+    """WhatsApp Cloud API (Meta's Graph API): POST {base_url}/{api_version}/{phone number id}/messages with
+    the system user's access token. A country without a phone number id sends no WhatsApp reply."""
+
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    access_token: SecretStr | None = None
+    phone_number_ids: dict[str, str] = {}
+    timeout_seconds: float = 10
+
+
 class AppointmentMessageSettings(Section):
     """Messages about appointments at a reception centre (appointments.py)."""
 
@@ -54,12 +66,23 @@ class ClockSettings(Section):
     before an appointment); refused outside development."""
 
     offset_seconds: float = 0
+class SatisfactionSettings(Section):
+    """The question asked after a case is closed (services/notifications/handlers.py `ask_satisfaction`). The
+    answer words ("1"/"OUI", "2"/"NON") are intake's (`answers` in its config): the texts must name them."""
+
+    questions: dict[str, str] = Field(default_factory=lambda: {
+        "fr": "Votre dossier {reference} est clôturé. Êtes-vous satisfait(e) de la réponse ? "
+              "Répondez 1 pour OUI, 2 pour NON.",
+        "en": "Your case {reference} is closed. Are you satisfied with the answer? Reply 1 for YES, 2 for NO."},
+        description="By language, the question; {reference} is the case's reference")
 
 
 class NotificationsSettings(ServiceSettings):
     sms: SmsSettings
     alerts: AlertSettings = AlertSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    replies: RepliesSettings = RepliesSettings()
     appointments: AppointmentMessageSettings = AppointmentMessageSettings()
     clock: ClockSettings = ClockSettings()
 
@@ -68,3 +91,4 @@ class NotificationsSettings(ServiceSettings):
         if self.clock.offset_seconds and self.environment != "development":
             raise ValueError("clock.offset_seconds is for development and tests only")
         return self
+    satisfaction: SatisfactionSettings = SatisfactionSettings()

@@ -21,7 +21,7 @@ from contracts.events import (
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
     NotificationSent, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
-    StatusRequested,
+    SatisfactionAnswered, StatusRequested,
 )
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -119,6 +119,8 @@ def apply_event(document: dict, envelope: Envelope, event, names: NameMask | Non
         if doc.get("referral_id") in (None, str(event.referral_id)):
             doc.update(referral_id=str(event.referral_id), partner_id=event.partner_id,
                        referral_outcome=event.outcome)
+    elif isinstance(event, SatisfactionAnswered):  # one survey per case: its answer stands
+        doc.update(satisfied=event.satisfied, satisfaction_answered_at=event.answered_at.isoformat())
     elif isinstance(event, (NotificationSent, NotificationSentV2)):  # v1 in journals of before v2
         doc["replies_sent"] = sorted({*doc.get("replies_sent", []), str(event.notification_id)})
     elif isinstance(event, (AppointmentBooked, AppointmentCancelled, AppointmentAttendanceRecorded)):

@@ -57,7 +57,7 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         return Table(title, (title.removeprefix("By ").capitalize(), "Messages", "Previous period"),
                      [(c.key, *_shown(c)) for c in counts])
 
-    m, calls = report.messages, report.calls
+    m, calls, satisfaction = report.messages, report.calls, report.satisfaction
     deadlines = [report.acknowledge, report.resolve]
     summary = [
         ("Messages received", m.total, m.previous_total),
@@ -74,6 +74,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Open cases at end of period", sum(bucket.count for bucket in report.backlog), None),
         ("Referrals made", sum(partner.made for partner in report.referrals), None),
         ("Replies sent to complainants", report.replies_sent, None),
+        ("Satisfaction answers", satisfaction.answered if satisfaction else None, None),
+        ("Satisfied with the answer (share)", satisfaction.share_satisfied if satisfaction else None, None),
         ("Callbacks made", sum(row.attempts for row in report.callbacks), None),
         ("People reached by callback", sum(row.reached for row in report.callbacks), None),
     ]
@@ -105,6 +107,7 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
               [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",
                 t.count, t.previous, "yes" if t.rising else "") for t in report.topics]),
         Table("Callbacks", CALLBACK_HEADERS, [callback_row(row) for row in report.callbacks]),
+        *_satisfaction_tables(satisfaction),
     ]
 
 
@@ -119,6 +122,17 @@ def callback_row(row) -> tuple:
     return (row.country, row.opened, *(row.opened_by_reason.get(reason, 0) for reason in CALLBACK_REASONS),
             row.attempts, row.reached, row.unreachable, row.median_hours_to_reach, row.mean_hours_to_reach,
             *(row.reach_delay.get(label, 0) for label, *_ in reports.REACH_DELAYS))
+
+
+def _satisfaction_tables(satisfaction) -> list[Table]:
+    """% satisfied by country, channel and category (none in a report stored before it was counted)."""
+    if satisfaction is None:
+        return []
+    return [Table(f"Satisfaction by {what}", (what.capitalize(), "Answers", "Satisfied", "Share satisfied"),
+                  [(_number(line.key), line.answered, line.satisfied, line.share_satisfied) for line in lines],
+                  percent_columns=(3,))
+            for what, lines in (("country", satisfaction.by_country), ("channel", satisfaction.by_channel),
+                                ("category", satisfaction.by_category))]
 
 
 def _shown(count: Count) -> tuple:
@@ -216,6 +230,7 @@ HXL_COLUMNS = (
     ("Period start", "#date+start"), ("Period end", "#date+end"), ("Country", "#country+code"),
     ("Region", "#adm1+name"), ("Channel", "#channel"), ("Category", "#x_category+code"),
     ("Category name", "#x_category+name"), ("Sub-category", "#sector"), ("Status", "#status"),
+    ("Satisfaction answers", "#indicator+answers+satisfaction"), ("Satisfied", "#indicator+satisfied"),
     ("Messages", "#meta+count"),
 )
 
@@ -225,24 +240,34 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
 
     `cases`: the period's case documents (only the fields counted here). A restricted case keeps
     only its country, category and status: in a small place, a region and a channel beside an
-    abuse category could point to a person. A row of 1 to 4 cases says `<5`.
+    abuse category could point to a person. A row of 1 to 4 cases says `<5`. Each row also says how many
+    of its cases answered the satisfaction question after closure so far, and how many were satisfied.
     """
-    counted = Counter(
-        (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
-         "" if case.get("restricted") else case.get("channel") or "", case.get("category_code"),
-         "" if case.get("restricted") else case.get("sub_category") or "", case.get("status") or "")
-        for case in cases)
+    def group(case: dict) -> tuple:
+        return (case["country"], "" if case.get("restricted") else case.get("adm1") or "",
+                "" if case.get("restricted") else case.get("channel") or "", case.get("category_code"),
+                "" if case.get("restricted") else case.get("sub_category") or "", case.get("status") or "")
+    counted = Counter(group(case) for case in cases)
+    # Of these cases, how many answered the satisfaction question after closure so far, and said yes.
+    answered = Counter(group(case) for case in cases if case.get("satisfied") is not None)
+    satisfied = Counter(group(case) for case in cases if case.get("satisfied") is True)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header for header, _ in HXL_COLUMNS])
     writer.writerow([hashtag for _, hashtag in HXL_COLUMNS])
-    for (country, region, channel, category, sub_category, status), count in sorted(
-            counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
+    for key, count in sorted(counted.items(), key=lambda item: tuple(str(part) for part in item[0])):
+        country, region, channel, category, sub_category, status = key
         writer.writerow([csv_field(value) for value in (
             report.start.isoformat(), report.end.isoformat(), country, region, channel,
             "" if category is None else category, category_labels.get(category, ""), sub_category, status,
-            count if count >= reports.SMALL_CELL else reports.SUPPRESSED)])
+            _small(answered[key]), _small(satisfied[key]), _small(count))])
     return out.getvalue()
+
+
+def _small(count: int) -> int | str:
+    """A count of cases in one HXL row: `<5` from 1 to 4 (a region, a channel and a category can point to a
+    person), 0 and larger counts as they are."""
+    return reports.SUPPRESSED if 0 < count < reports.SMALL_CELL else count
 
 
 CALLBACK_HXL_COLUMNS = (

@@ -8,7 +8,8 @@ period's settled deadlines are few enough to read.
 from datetime import UTC, datetime
 
 from contracts.http import (
-    CallbackFigures, CallFigures, CentreAppointments, MessageFigures, PartnerReferrals, Report, TrendPoint,
+    CallbackFigures, CallFigures, CentreAppointments, MessageFigures, PartnerReferrals, Report, SatisfactionFigures,
+    SatisfactionLine, TrendPoint,
 )
 from services.reporting import reports
 from services.reporting.index import SearchIndexes
@@ -58,6 +59,7 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
                               top=top_topics, rising_min_count=rising_min_count),
         trend=_trend(indexes, in_scope, reports.trend_periods(period)),
         daily=_daily(indexes, in_scope, period),
+        satisfaction=_satisfaction(indexes, in_scope, period),
         callbacks=_callbacks(indexes, countries, period),
     )
 
@@ -189,6 +191,29 @@ def _responses(indexes: SearchIndexes, in_scope: dict, period: Period):
     answer = indexes.aggregate(indexes.cases, _within(in_scope, "closed_at", period), {
         "channel": {"terms": {"field": "response_channel", "size": 50}}})
     return reports.counts(answer["aggregations"]["channel"]["buckets"], answer["hits"]["total"]["value"])
+
+
+SATISFACTION_BREAKDOWNS = {"by_country": "country", "by_channel": "channel", "by_category": "category_code"}
+
+
+def _satisfaction(indexes: SearchIndexes, in_scope: dict, period: Period) -> SatisfactionFigures:
+    """Answers to the question after closure that came in the period: how many, how many satisfied."""
+    satisfied = {"satisfied": {"filter": {"term": {"satisfied": True}}}}
+    answer = indexes.aggregate(indexes.cases, _within(in_scope, "satisfaction_answered_at", period), {
+        **{name: {"terms": {"field": field, "size": 100}, "aggs": satisfied}
+           for name, field in SATISFACTION_BREAKDOWNS.items()}, **satisfied})
+    aggregations = answer["aggregations"]
+
+    def lines(name: str) -> list[SatisfactionLine]:
+        return [SatisfactionLine(key=reports.bucket_key(bucket), answered=bucket["doc_count"],
+                                 satisfied=bucket["satisfied"]["doc_count"],
+                                 share_satisfied=reports.share(bucket["satisfied"]["doc_count"], bucket["doc_count"]))
+                for bucket in aggregations[name]["buckets"]]
+
+    answered = answer["hits"]["total"]["value"]
+    return SatisfactionFigures(answered=answered, satisfied=aggregations["satisfied"]["doc_count"],
+                               share_satisfied=reports.share(aggregations["satisfied"]["doc_count"], answered),
+                               **{name: lines(name) for name in SATISFACTION_BREAKDOWNS})
 
 
 def _trend(indexes: SearchIndexes, in_scope: dict, periods: list[Period]) -> list[TrendPoint]:

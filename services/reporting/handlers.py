@@ -266,7 +266,7 @@ def _decode_cursor(cursor: str | None, sort_name: str) -> list | None:
 # --- reports -----------------------------------------------------------------------------------
 
 REPORT_FORMATS = ("json", "xlsx", "csv", "hxl")
-HXL_FIELDS = ["country", "adm1", "channel", "category_code", "sub_category", "status", "restricted"]
+HXL_FIELDS = ["country", "adm1", "channel", "category_code", "sub_category", "status", "restricted", "satisfied"]
 
 
 def requested_report(indexes: SearchIndexes, principal: Principal, args, settings, now: datetime) -> Response:

@@ -30,10 +30,10 @@ MAPPINGS = {
             "replies_sent", "referral_id", "partner_id", "referral_status", "deadline_state", "referral_outcome")},
         **{name: DATE for name in (
             "received_at", "opened_at", "updated_at", "resolved_at", "closed_at", "referred_at",
-            "referral_answered_at", "next_due_at")},
+            "referral_answered_at", "next_due_at", "satisfaction_answered_at")},
         **{name: BOOLEAN for name in (
             "has_contact", "disability", "restricted", "sensitive", "classification_confirmed",
-            "closed_without_contact", "referral_overdue")},
+            "closed_without_contact", "referral_overdue", "satisfied")},
         "adm1": PLACE, "adm2": PLACE, "adm3": PLACE,
         "category_code": {"type": "integer"}, "taxonomy_version": {"type": "integer"},
         "deadlines": {"properties": {kind: DEADLINE for kind in DEADLINE_KINDS}},

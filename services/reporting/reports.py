@@ -131,6 +131,11 @@ def bucket_key(bucket: dict) -> str:
     return str(key).lower() if isinstance(key, bool) else str(key)
 
 
+def share(part: int, whole: int) -> float | None:
+    """part / whole to three places (0.667); None of nothing."""
+    return round(part / whole, 3) if whole else None
+
+
 def deadline_figures(kind: str, settled: list[dict], overdue_unsettled: int) -> DeadlineFigures:
     """`settled`: {"within_deadline": bool, "seconds_taken": float} for each deadline settled in the period."""
     within = sum(1 for entry in settled if entry.get("within_deadline"))

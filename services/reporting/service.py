@@ -15,7 +15,7 @@ from contracts.events import (
     CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
-    StatusRequested,
+    SatisfactionAnswered, StatusRequested,
 )
 from services.reporting import erasure, handlers
 from services.reporting.index import SearchIndexes
@@ -158,6 +158,10 @@ class ReportingService(PlatformService):
 
     @consume_event("cases", AppointmentAttendanceRecorded)
     def on_appointment_attendance_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", SatisfactionAnswered)
+    def on_satisfaction_answered(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("notifications", NotificationSentV2)

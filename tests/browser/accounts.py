@@ -1,21 +1,30 @@
 """Signing in through identity's API (for the set-up a journey needs, never for the journey itself)."""
+import time
+
 import pyotp
 import requests
 
 
 def api_token(identity_url: str, username: str, password: str, totp_secret: str | None = None) -> str:
-    step = requests.post(f"{identity_url}/v1/sign-in", json={"username": username, "password": password}).json()
-    while step["status"] == "next_step":
-        if step["next_step"] == "totp":
-            step = requests.post(f"{identity_url}/v1/sign-in/totp", json={
-                "challenge": step["challenge"], "code": pyotp.TOTP(totp_secret).now()}).json()
-        elif step["next_step"] == "accept_conduct":
-            version = requests.get(f"{identity_url}/v1/conduct").json()["version"]
-            step = requests.post(f"{identity_url}/v1/sign-in/conduct", json={
-                "challenge": step["challenge"], "version": version}).json()
-        else:
-            raise AssertionError(f"unexpected step {step}")
-    return step["access_token"]
+    """A token for `username`. A TOTP code is good once: when a journey's browser just spent this one, the
+    sign-in is done again with the next one."""
+    for attempt in range(2):
+        step = requests.post(f"{identity_url}/v1/sign-in", json={"username": username, "password": password}).json()
+        while step.get("status") == "next_step":
+            if step["next_step"] == "totp":
+                step = requests.post(f"{identity_url}/v1/sign-in/totp", json={
+                    "challenge": step["challenge"], "code": pyotp.TOTP(totp_secret).now()}).json()
+            elif step["next_step"] == "accept_conduct":
+                version = requests.get(f"{identity_url}/v1/conduct").json()["version"]
+                step = requests.post(f"{identity_url}/v1/sign-in/conduct", json={
+                    "challenge": step["challenge"], "version": version}).json()
+            else:
+                raise AssertionError(f"unexpected step {step}")
+        if "access_token" in step:
+            return step["access_token"]
+        if attempt == 0 and step.get("error", {}).get("code") == "invalid_code":
+            time.sleep(30 - time.time() % 30 + 0.5)  # the next code
+    raise AssertionError(f"could not sign in as {username}: {step}")
 
 
 def invite(identity_url: str, admin_token: str, username: str, role: str, password: str, countries=("GN",)) -> None:

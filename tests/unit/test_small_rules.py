@@ -94,3 +94,6 @@ def test_a_contact_is_revealed_only_on_grounds_intake_recorded_recently_and_not_
     assert reveal_refusal("status_reply", "notifications", None, 0, now) == "no_grounds"
     assert reveal_refusal("callback", "notifications", now - timedelta(days=8), 0, now) == "grounds_too_old"
     assert reveal_refusal("status_reply", "notifications", now, 10, now) == "too_many_reveals"
+    # A case's appointments all stand on its first message: ten reveals are three appointments and a bit.
+    assert reveal_refusal("appointment", "notifications", now, 10, now) is None
+    assert reveal_refusal("appointment", "notifications", now, 30, now) == "too_many_reveals"

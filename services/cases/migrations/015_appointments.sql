@@ -27,6 +27,5 @@ CREATE TABLE appointments (
 CREATE INDEX appointments_by_centre_day ON appointments (centre_id, starts_at);
 CREATE INDEX appointments_by_case ON appointments (case_id);
 
--- Whether the case's contact is the sender's own (FeedbackReceived.contact_verified): an appointment's SMS
--- goes only to such a contact. NULL for cases opened before, as for a producer that does not say.
-ALTER TABLE cases ADD COLUMN contact_verified boolean;
+-- Whether the case's contact is the sender's own: cases.contact_verified, added by 014. An appointment's SMS
+-- goes only to such a contact; NULL (cases opened before) as for a producer that does not say.

@@ -144,8 +144,25 @@ def report_figures(report: dict, t) -> dict:
         "share_chart": charts.bar_chart([(row["label"], row["share"]) for row in shares], scale_max=100,
                                         text=lambda value: t("report.percent", value=value),
                                         missing_text=t("report.no_deadline")),
+        "satisfaction": _satisfaction_figures(report.get("satisfaction"), label, t),
         "trend": [{"label": label_, **point} for label_, point in zip(trend_labels, report["trend"])],
         "trend_chart": charts.line_chart(trend_labels, [
             (t("report.messages"), "messages", [point["messages"] for point in report["trend"]]),
             (t("report.calls"), "calls", [point["calls"] for point in report["trend"]])]),
     }
+
+
+def _satisfaction_figures(satisfaction: dict | None, label, t) -> dict | None:
+    """% satisfied after closure by country, channel and category, as tables; None in an older report."""
+    if satisfaction is None:
+        return None
+
+    def percent(share):
+        return None if share is None else round(100 * share)
+    groups = [{"caption": t(f"satisfaction.by_{what}"), "column": t(f"satisfaction.column_{what}"),
+               "rows": [{"label": label(prefix, line["key"]), "answered": line["answered"],
+                         "satisfied": line["satisfied"], "percent": percent(line["share_satisfied"])}
+                        for line in satisfaction[f"by_{what}"]]}
+              for what, prefix in (("country", "country."), ("channel", "channel."), ("category", "category."))]
+    return {"answered": satisfaction["answered"], "satisfied": satisfaction["satisfied"],
+            "percent": percent(satisfaction["share_satisfied"]), "groups": groups}
