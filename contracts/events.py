@@ -542,6 +542,46 @@ class DeadlineSettled(CaseEvent):
     within_deadline: bool
 
 
+# --- cases: callback tasks ----------------------------------------------------------------------------
+# For reporting's Callbacks table (callbacks made, people reached, unreachable, delay to reach). No phone
+# number, name or note: the task, its case, why and when.
+
+CallbackReason = Literal["message_failed", "no_sms", "needs_explaining"]
+
+
+class CallbackTaskOpened(EventPayload):
+    """cases opened a callback task: someone should call the person about their case by `due_at`."""
+
+    event_type: ClassVar[str] = "callback_task_opened"
+    event_version: ClassVar[int] = 1
+
+    task_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    reason: CallbackReason = Field(description=(
+        "message_failed: a message never arrived; no_sms: cannot be texted; needs_explaining: an agent asked"))
+    opened_at: AwareDatetime
+    due_at: AwareDatetime
+
+
+class CallbackAttemptRecorded(EventPayload):
+    """An agent recorded one call of a callback task, and the task's state after it."""
+
+    event_type: ClassVar[str] = "callback_attempt_recorded"
+    event_version: ClassVar[int] = 1
+
+    task_id: UUID
+    case_id: UUID
+    reference: CaseReference
+    reason: CallbackReason
+    attempt: int = Field(ge=1, description="1 for the task's first call")
+    outcome: Literal["reached", "no_answer", "wrong_number", "call_dropped"]
+    task_state: Literal["open", "reached", "unreachable"] = Field(description="After this call")
+    task_opened_at: AwareDatetime = Field(description="For the delay from opening to reaching the person")
+    at: AwareDatetime
+    by: Actor
+
+
 # --- data protection: erasure (crypto-shredding) ---------------------------------------------------------
 
 ErasureScope = Literal["case", "complainant"]

@@ -298,12 +298,16 @@ class ChangeCaseStatus(CaseAction):
     response: Text | None = Field(None, description="To closed: what the complainant was told")
     response_channel: Name | None = Field(None, description="To closed: how (sms, call, visit, letter, ...)")
     no_contact_reason: Text | None = Field(None, description="To closed without contact: why")
+    explain_by_phone: bool = Field(False, description=(
+        "To resolved or closed: the answer needs explaining by phone, so a callback task opens "
+        "(the person must have agreed to be called back)"))
 
 
 class ResolveCase(CaseAction):
     """POST /v1/cases/{reference}/resolve"""
 
     resolution: Text
+    explain_by_phone: bool = Field(False, description="The answer needs explaining by phone: a callback task opens")
 
 
 class CloseCase(CaseAction):
@@ -312,6 +316,7 @@ class CloseCase(CaseAction):
     response: Text | None = None
     response_channel: Name | None = None
     no_contact_reason: Text | None = None
+    explain_by_phone: bool = Field(False, description="The answer needs explaining by phone: a callback task opens")
 
 
 class ReopenCase(CaseAction):
@@ -750,6 +755,24 @@ class TrendPoint(Contract):
     calls: int
 
 
+class CallbackFigures(Contract):
+    """One country's callbacks in the period (cases' CallbackTaskOpened and CallbackAttemptRecorded). The delay
+    is from the task's opening to the call that reached the person, for the people reached in the period;
+    median and mean are computed from those delays by reporting itself (no percentiles aggregation)."""
+
+    country: CountryCode
+    opened: int = Field(description="Callback tasks opened in the period")
+    opened_by_reason: dict[str, int] = Field(default_factory=dict,
+                                             description="By reason: message_failed, no_sms, needs_explaining")
+    attempts: int = Field(description="Calls made (every attempt, whatever its outcome)")
+    reached: int = Field(description="People reached (tasks ended reached)")
+    unreachable: int = Field(description="Tasks ended unreachable (too many failed calls, or a wrong number)")
+    median_hours_to_reach: float | None
+    mean_hours_to_reach: float | None
+    reach_delay: dict[str, int] = Field(default_factory=dict, description=(
+        "People reached by delay since the task opened: 0-4h, 4-24h, 24-72h, 72h+"))
+
+
 class Report(Contract):
     """GET /v1/reports: the figures programmes report, for one country or a region, for a day, week or month."""
 
@@ -775,6 +798,7 @@ class Report(Contract):
     daily: list[TrendPoint] = Field(description="Each day of the period")
     satisfaction: SatisfactionFigures | None = Field(None, description=(
         "Answers to the question after closure (None in reports stored before it was counted)"))
+    callbacks: list[CallbackFigures] = Field(default_factory=list, description="Callbacks, by country")
 
 
 class StoredReport(Contract):
@@ -853,6 +877,7 @@ class ContactExport(Contract):
 # --- callback tasks (cases) ---------------------------------------------------------------------------------
 
 CallbackOutcome = Literal["reached", "no_answer", "wrong_number", "call_dropped"]
+CallbackReason = Literal["message_failed", "no_sms", "needs_explaining"]
 
 
 class CallbackTask(Contract):
@@ -861,7 +886,10 @@ class CallbackTask(Contract):
     task_id: UUID
     reference: CaseReference
     country: CountryCode
-    reason: Literal["message_failed"] = Field(description="message_failed: an acknowledgement or reply never arrived")
+    reason: CallbackReason = Field(description=(
+        "message_failed: a message to the person never arrived; no_sms: they agreed to be called back and "
+        "cannot be texted (a number typed on a form or a slip, an email contact); needs_explaining: the "
+        "agent who resolved or closed the case ticked that the answer needs explaining by phone"))
     due_at: AwareDatetime
     state: Literal["open", "reached", "unreachable"]
     failed_attempts: int
@@ -878,8 +906,20 @@ class CallbackAttempt(Contract):
     outcome: CallbackOutcome
 
 
+class CallbackContact(Contract):
+    """POST /v1/callbacks/{task_id}/contact: the number to call for an open task the caller may see. cases
+    asks intake (purpose `callback`, on the caller's behalf); intake checks the person's consent on its own
+    record and logs the reveal. Personal data: sent with Cache-Control no-store, never logged."""
+
+    task_id: UUID
+    reference: CaseReference
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
 __all_contracts__ = [
-    "CallbackTask", "CallbackTasks", "CallbackAttempt",
+    "CallbackTask", "CallbackTasks", "CallbackAttempt", "CallbackContact",
     "FeedbackSubmission", "FeedbackAccepted", "ContactLookup", "ContactLookupResult", "PlaceList",
     "WebFormSubmission", "MessageReceipt", "DeliveryReceipt",
     "BatchReport", "CallRecords", "ErrorBody", "CaseView", "SearchResults",

@@ -24,9 +24,10 @@ DEFINITIONS = Path(__file__).resolve().parent.parent / "deploy" / "rabbitmq" / "
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_KEY = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # nameko's reply routing keys
 # The RPC calls of the platform: the vault, by notifications for its SMS and by referrals for a partner who
-# accepted a referral; the partner directory's on-duty number, by notifications for an emergency referral.
+# accepted a referral and by cases for an agent calling a person back; the partner directory's on-duty
+# number, by notifications for an emergency referral.
 RPC_CALLS = {"notifications": ["intake.reveal_contact", "referrals.get_partner_on_duty"],
-             "referrals": ["intake.reveal_contact"]}
+             "referrals": ["intake.reveal_contact"], "cases": ["intake.reveal_contact"]}
 
 
 def consumed_sources(service: str) -> list[str]:

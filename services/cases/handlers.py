@@ -32,7 +32,7 @@ from contracts.http import (
     CountryBoard, DeadlineBoard, DeadlineView, QualitySample, ReviewView, SampledCase, TimelineEntry, AccessLog,
     AccessLogEntry,
 )
-from services.cases import domain, repository, satisfaction
+from services.cases import callbacks, domain, repository, satisfaction
 from services.cases import model as classifier_model
 from services.cases.business_time import Deadline
 from services.cases.settings import CasesSettings
@@ -279,6 +279,7 @@ def open_case(uow, feedback: FeedbackReceived, envelope: Envelope, settings: Cas
                         share_with_partners=case["consent_share"])
         for deadline in deadlines:
             change.schedule(deadline)
+        callbacks.open_for_new_case(uow, case, feedback.contact_verified, settings.callback_policy(country), now)
         change.finish()
         change.audit(None, "open")
 
@@ -634,6 +635,8 @@ def move(change: Change, request: ChangeCaseStatus) -> None:
                   response_channel=request.response_channel, no_contact_reason=request.no_contact_reason)
     change.emit(CaseStatusChanged, from_status=previous, response_channel=request.response_channel,
                 no_contact_reason=request.no_contact_reason)
+    if request.explain_by_phone:
+        explain_by_phone(change, target)
 
     settling = domain.deadlines_settled_by(target)
     if domain.pauses_the_clock(previous) and not domain.pauses_the_clock(target):
@@ -658,6 +661,22 @@ def move(change: Change, request: ChangeCaseStatus) -> None:
         if "resolve" in spans:
             repository.reset_deadline(change.conn, case["case_id"], "resolve")
             change.schedule(Deadline.start("resolve", spans["resolve"], change.calendar, change.now))
+
+
+def explain_by_phone(change: Change, target: str) -> None:
+    """The agent resolving or closing the case ticked that the answer needs explaining by phone: a callback
+    task (callbacks.py), which needs the person's consent to be called back."""
+    case = change.case
+    if target not in ("resolved", "closed"):
+        raise domain.Refused(422, "explain_only_when_answering",
+                             "Ask for a call to explain the answer when resolving or closing the case.")
+    if not case["consent_callback"] or case["contact_ref"] is None:
+        raise domain.Refused(409, "callback_not_consented",
+                             "The person did not agree to be called back: explain the answer another way.")
+    opened = callbacks.open_task(change.uow, case_id=case["case_id"], reference=case["reference"],
+                                 country=case["country"], reason="needs_explaining",
+                                 policy=change.settings.callback_policy(case["country"]), now=change.now)
+    change.record("callback_requested", callback_reason="needs_explaining", opened=opened)
 
 
 # --- from other services ------------------------------------------------------------------------------------

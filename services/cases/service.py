@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from chassis.errors import ApiError
-from chassis.http import api, parse_body
+from chassis.amqp import RpcProxy
+from chassis.http import api, json_response, parse_body
 from chassis.messaging import consume_event
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
@@ -128,6 +129,7 @@ def appointment_asked(appointment_id: str) -> UUID:
 class CasesService(PlatformService):
     name = "cases"
     retention_kinds = retention.KINDS
+    intake = RpcProxy("intake")   # only to reveal the number of a callback task, which intake checks and logs
 
     def now(self) -> datetime:
         return handlers.current_time(self.db(), self.settings)
@@ -190,6 +192,16 @@ class CasesService(PlatformService):
         return callbacks.record_attempt(self.db(), caller_of(request, principal), task,
                                         parse_body(request, CallbackAttempt), self.settings.callback_policy,
                                         now=self.now())
+
+    @api("POST", "/v1/callbacks/<task_id>/contact", roles=CASE_ROLES)
+    def reveal_callback_contact(self, request, principal, task_id):
+        """The number to call for an open task the caller may see; intake checks the consent and logs it."""
+        try:
+            task = UUID(task_id)
+        except ValueError:
+            raise callbacks.NOT_FOUND from None
+        contact = callbacks.reveal_contact(self.db(), self.intake, caller_of(request, principal), task)
+        return json_response(contact, headers={"Cache-Control": "no-store"})
 
     # --- appointments at a reception centre (appointments.py) ------------------------------------------
 
@@ -302,7 +314,8 @@ class CasesService(PlatformService):
     def resolve_case(self, request, reference, principal):
         body = parse_body(request, ResolveCase)
         return self._move(request, reference, principal, ChangeCaseStatus(
-            status="resolved", resolution=body.resolution, version=body.version))
+            status="resolved", resolution=body.resolution, version=body.version,
+            explain_by_phone=body.explain_by_phone))
 
     @api("POST", "/v1/cases/<string:reference>/close", roles=CASE_ROLES)
     def close_case(self, request, reference, principal):

@@ -8,6 +8,7 @@ CFM.md's deadlines, the default taxonomy).
 from datetime import date
 from pathlib import Path
 from functools import cached_property
+from typing import Annotated, Literal
 
 import holidays
 from pydantic import Field, field_validator
@@ -71,12 +72,18 @@ class ClassifierSettings(Section):
                                                   "default: services/cases/models")
 
 
+CallbackReason = Literal["message_failed", "no_sms", "needs_explaining"]
+
+
 class CallbackSettings(Section):
-    """A country's callback tasks (callbacks.py): called back within `due_hours` of a failed message;
-    the task ends as unreachable after `max_failed_attempts` calls that did not reach the person."""
+    """A country's callback tasks (callbacks.py): called back within `due_hours` of the task's opening (or
+    the reason's own due time); the task ends as unreachable after `max_failed_attempts` calls that did not
+    reach the person."""
 
     due_hours: float = Field(24, gt=0)
     max_failed_attempts: int = Field(3, ge=1, le=20)
+    due_hours_by_reason: dict[CallbackReason, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="A due time of its own for some reasons, e.g. needs_explaining: 48")
 
 
 class CentreSettings(Section):

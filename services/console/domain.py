@@ -278,6 +278,8 @@ def case_action_body(action: str, form, subject: str | None) -> tuple[dict | Non
             body.update(response=get("response"), response_channel=get("response_channel"))
         else:
             return None, [("response", "required")]
+    if action in ("resolve", "close") and form.get("explain_by_phone") == "yes":
+        body["explain_by_phone"] = True  # the answer needs explaining by phone: cases opens a callback task
     return body, []
 
 

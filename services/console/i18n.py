@@ -1222,6 +1222,55 @@ CATALOG.update({
     "action.reply_withheld": ("Réponse non envoyée", "Reply not sent"),
 })
 
+# callbacks2
+# Why a person is called back, the number to call (pages/callbacks.py), the tick on the case page asking for a
+# call to explain the answer, and the Callbacks table of the reports (pages/manager.py).
+CATALOG.update({
+    "callbacks.intro_all_reasons": (
+        "Ces personnes ont accepté d'être rappelées : un message ne leur est pas parvenu, on ne peut pas leur "
+        "écrire par SMS, ou la réponse à leur dossier doit leur être expliquée.",
+        "These people agreed to be called back: a message did not reach them, they cannot be sent an SMS, or "
+        "the answer to their case needs explaining."),
+    "callbacks.reason.no_sms": ("Pas de SMS possible", "Cannot be texted"),
+    "callbacks.reason.needs_explaining": ("Réponse à expliquer", "Answer to explain"),
+    "callbacks.number": ("Numéro", "Number"),
+    "callbacks.show_number": ("Afficher le numéro", "Show number"),
+    "callbacks.show_number_for": ("Afficher le numéro pour {reference}", "Show the number for {reference}"),
+    "callbacks.number_logged": ("Votre demande est enregistrée. Ne notez pas ce numéro ailleurs.",
+                                "Your request is logged. Do not write this number down elsewhere."),
+    "callbacks.no_number": ("Pas de numéro", "No number"),
+    "callbacks.error.callback_ended": ("Ce rappel est terminé.", "This callback has ended."),
+    "callbacks.error.consent_withdrawn": ("La personne a retiré son consentement : ne l'appelez pas.",
+                                         "The person withdrew their consent: do not call them."),
+    "callbacks.error.contact_not_revealed": ("Le numéro ne peut pas être affiché pour ce rappel.",
+                                            "The number cannot be shown for this callback."),
+    "callbacks.error.no_contact": ("Ce cas n'a pas de contact à appeler.", "This case has no contact to call."),
+    "case.explain_by_phone": ("La réponse doit être expliquée par téléphone (ouvre un rappel)",
+                              "The answer needs explaining by phone (opens a callback)"),
+    "error.callback_not_consented": ("La personne n'a pas accepté d'être rappelée : expliquez la réponse autrement.",
+                                     "The person did not agree to be called back: explain the answer another way."),
+    "error.explain_only_when_answering": ("Un rappel pour expliquer la réponse se demande en résolvant ou en "
+                                          "clôturant le cas.",
+                                          "Ask for a call to explain the answer when resolving or closing the case."),
+    "audit.callback_contact_revealed": ("Numéro affiché pour un rappel", "Number shown for a callback"),
+    "audit.callback_contact_refused": ("Numéro refusé pour un rappel", "Number refused for a callback"),
+    "audit.callback_contact_denied": ("Rappel hors de portée", "Callback out of reach"),
+    "report.callbacks": ("Rappels", "Callbacks"),
+    "report.callbacks.country": ("Pays", "Country"),
+    "report.callbacks.opened": ("Rappels ouverts", "Callbacks opened"),
+    "report.callbacks.attempts": ("Appels passés", "Calls made"),
+    "report.callbacks.reached": ("Personnes jointes", "People reached"),
+    "report.callbacks.unreachable": ("Injoignables", "Unreachable"),
+    "report.callbacks.median": ("Délai médian (heures)", "Median delay (hours)"),
+    "report.callbacks.mean": ("Délai moyen (heures)", "Mean delay (hours)"),
+    "report.callbacks.within_day": ("Jointes en moins de 24 h", "Reached within 24 h"),
+    "report.callbacks.download_hxl": ("Télécharger les rappels (HXL)", "Download the callbacks (HXL)"),
+    "report.callbacks.note": ("Délai : de l'ouverture du rappel à l'appel qui a joint la personne, pour les "
+                              "personnes jointes pendant la période.",
+                              "Delay: from the callback's opening to the call that reached the person, for the "
+                              "people reached in the period."),
+})
+
 
 def has_key(key: str) -> bool:
     return key in CATALOG

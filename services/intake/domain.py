@@ -376,6 +376,9 @@ REVEAL_WINDOWS = {"referral": timedelta(days=90),
                   "appointment": timedelta(days=90),
                   # The satisfaction question goes out when the case is closed, maybe months after the message.
                   "satisfaction_question": timedelta(days=365)}
+# An agent's callback (through cases) may come weeks after the message: an answer to explain once the case
+# is resolved. The person's consent to be called back still holds.
+REVEAL_WINDOWS_BY_REQUESTER = {("callback", "cases"): timedelta(days=90)}
 MAX_REVEALS_PER_SUBJECT = 10       # a sender's retries and replays, not a way to read the vault at will
 # Purposes whose one ground (the case's first message) serves many messages: each appointment takes up to
 # three reveals (confirmation, reminder, cancellation), and a person may book again after a missed one; an
@@ -387,8 +390,9 @@ REVEAL_SUBJECT = {"acknowledgement": "feedback_id", "callback": "feedback_id", "
                   "referral": "feedback_id", "withdrawal_confirmation": "withdrawal_id",
                   "appointment": "feedback_id", "satisfaction_question": "feedback_id"}
 # Who may ask, by purpose: notifications for its SMS; referrals for the partner who accepted a referral.
-REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications"}, "status_reply": {"notifications"},
-             "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
+# cases for an agent calling back (it checks the task, intake the consent; the agent is `on_behalf_of`).
+REVEALERS = {"acknowledgement": {"notifications"}, "callback": {"notifications", "cases"},
+             "status_reply": {"notifications"}, "referral": {"referrals"}, "withdrawal_confirmation": {"notifications"},
              "appointment": {"notifications"}, "satisfaction_question": {"notifications"}}
 # An agent's reply from a case (purpose `reply`): its grounds are the case's first message, from this very
 # contact, whose sender agreed to be contacted back (consent_callback), as for an acknowledgement; a case is
@@ -409,7 +413,8 @@ def reveal_refusal(purpose: str, requested_by: str, grounds_recorded_at: datetim
         return "requester_not_allowed"
     if grounds_recorded_at is None:
         return "no_grounds"  # no such message or request, not this contact's, or no consent
-    if now - grounds_recorded_at > REVEAL_WINDOWS.get(purpose, REVEAL_WINDOW):
+    window = REVEAL_WINDOWS_BY_REQUESTER.get((purpose, requested_by), REVEAL_WINDOWS.get(purpose, REVEAL_WINDOW))
+    if now - grounds_recorded_at > window:
         return "grounds_too_old"
     if reveals_so_far >= MAX_REVEALS_BY_PURPOSE.get(purpose, MAX_REVEALS_PER_SUBJECT):
         return "too_many_reveals"

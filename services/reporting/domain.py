@@ -15,8 +15,9 @@ import re
 from chassis.redact import NameMask
 from contracts.envelope import Envelope
 from contracts.events import (
-    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled,
-    CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened, CaseStatusAnswered,
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled, CallbackAttemptRecorded,
+    CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseEvent, CaseLinked, CaseOpened,
+    CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineTimerFired, DeadlineWarning,
     FeedbackReceived,
     NotificationSent, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
@@ -62,6 +63,11 @@ def _phone_or_number(match: re.Match) -> str:
     if DATE.fullmatch(found) or sum(char.isdigit() for char in found) < PHONE_MIN_DIGITS:
         return found
     return "[phone]"
+
+
+# Events that enter the timeline only: the case's document does not change (a callback is counted from
+# the timeline, where each task and each call is one document).
+TIMELINE_ONLY = (CallbackTaskOpened, CallbackAttemptRecorded)
 
 
 def case_reference(event) -> str | None:
@@ -270,7 +276,18 @@ def timeline_entry(envelope: Envelope, reference: str | None, event) -> dict:
             "status": getattr(event, "status", None) if isinstance(event, CaseEvent) else None,
             "by": getattr(event, "by", None) if isinstance(event, CaseEvent) else None,
             # Appointments at a reception centre: counted by centre and attendance in the report.
-            "centre_id": getattr(event, "centre_id", None), "attendance": getattr(event, "attendance", None)}
+            "centre_id": getattr(event, "centre_id", None), "attendance": getattr(event, "attendance", None),
+            **({"callback": callback_facts(event)} if isinstance(event, TIMELINE_ONLY) else {})}
+
+
+def callback_facts(event) -> dict:
+    """What the Callbacks table counts of a task's opening or of one call: why, how it went, and for the
+    call that reached the person, the hours since the task opened."""
+    if isinstance(event, CallbackTaskOpened):
+        return {"reason": event.reason}
+    reached = event.outcome == "reached"
+    return {"reason": event.reason, "outcome": event.outcome, "task_state": event.task_state,
+            "hours_to_reach": (event.at - event.task_opened_at).total_seconds() / 3600 if reached else None}
 
 
 TIME_FIELDS = ("at", "received_at", "sent_at", "created_at", "answered_at", "marked_at", "started_at", "opened_at")

@@ -76,6 +76,8 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Replies sent to complainants", report.replies_sent, None),
         ("Satisfaction answers", satisfaction.answered if satisfaction else None, None),
         ("Satisfied with the answer (share)", satisfaction.share_satisfied if satisfaction else None, None),
+        ("Callbacks made", sum(row.attempts for row in report.callbacks), None),
+        ("People reached by callback", sum(row.reached for row in report.callbacks), None),
     ]
     return [
         Table("Summary", ("Figure", "This period", "Previous period"), summary,
@@ -104,8 +106,22 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         Table("Topics", ("Category", "Name", "Sub-category", "Messages", "Previous period", "Rising"),
               [(t.category_code, label(t.category_code) if t.category_code else "", t.sub_category or "",
                 t.count, t.previous, "yes" if t.rising else "") for t in report.topics]),
+        Table("Callbacks", CALLBACK_HEADERS, [callback_row(row) for row in report.callbacks]),
         *_satisfaction_tables(satisfaction),
     ]
+
+
+CALLBACK_REASONS = ("message_failed", "no_sms", "needs_explaining")
+CALLBACK_HEADERS = ("Country", "Tasks opened", "Opened: message failed", "Opened: cannot be texted",
+                    "Opened: answer to explain", "Calls made", "People reached", "Unreachable",
+                    "Median hours to reach", "Mean hours to reach",
+                    *(f"Reached in {label}" for label, *_ in reports.REACH_DELAYS))
+
+
+def callback_row(row) -> tuple:
+    return (row.country, row.opened, *(row.opened_by_reason.get(reason, 0) for reason in CALLBACK_REASONS),
+            row.attempts, row.reached, row.unreachable, row.median_hours_to_reach, row.mean_hours_to_reach,
+            *(row.reach_delay.get(label, 0) for label, *_ in reports.REACH_DELAYS))
 
 
 def _satisfaction_tables(satisfaction) -> list[Table]:
@@ -252,6 +268,28 @@ def _small(count: int) -> int | str:
     """A count of cases in one HXL row: `<5` from 1 to 4 (a region, a channel and a category can point to a
     person), 0 and larger counts as they are."""
     return reports.SUPPRESSED if 0 < count < reports.SMALL_CELL else count
+
+
+CALLBACK_HXL_COLUMNS = (
+    ("Period start", "#date+start"), ("Period end", "#date+end"), ("Country", "#country+code"),
+    ("Callbacks opened", "#x_callbacks+opened"), ("Calls made", "#x_callbacks+calls"),
+    ("People reached", "#reached+callback"), ("Unreachable", "#x_callbacks+unreachable"),
+    ("Median hours to reach", "#x_callbacks+delay+median+hours"),
+    ("Mean hours to reach", "#x_callbacks+delay+mean+hours"),
+)
+
+
+def to_callbacks_hxl_csv(report: Report) -> str:
+    """The Callbacks table with HXL hashtags, a row per country (`GET /v1/reports?format=hxl&table=callbacks`)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in CALLBACK_HXL_COLUMNS])
+    writer.writerow([hashtag for _, hashtag in CALLBACK_HXL_COLUMNS])
+    for row in report.callbacks:
+        writer.writerow([_text(value) for value in (
+            report.start, report.end, row.country, row.opened, row.attempts, row.reached, row.unreachable,
+            row.median_hours_to_reach, row.mean_hours_to_reach)])
+    return out.getvalue()
 
 
 def _text(value) -> str:

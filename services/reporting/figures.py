@@ -8,8 +8,8 @@ period's settled deadlines are few enough to read.
 from datetime import UTC, datetime
 
 from contracts.http import (
-    CallFigures, CentreAppointments, MessageFigures, PartnerReferrals, Report, SatisfactionFigures, SatisfactionLine,
-    TrendPoint,
+    CallbackFigures, CallFigures, CentreAppointments, MessageFigures, PartnerReferrals, Report, SatisfactionFigures,
+    SatisfactionLine, TrendPoint,
 )
 from services.reporting import reports
 from services.reporting.index import SearchIndexes
@@ -60,6 +60,7 @@ def build_report(indexes: SearchIndexes, scope: str, countries: list[str], perio
         trend=_trend(indexes, in_scope, reports.trend_periods(period)),
         daily=_daily(indexes, in_scope, period),
         satisfaction=_satisfaction(indexes, in_scope, period),
+        callbacks=_callbacks(indexes, countries, period),
     )
 
 
@@ -235,3 +236,37 @@ def _daily(indexes: SearchIndexes, in_scope: dict, period: Period) -> list[Trend
     while days[-1].end < period.end:
         days.append(reports.period_containing("day", days[-1].end, period.timezone))
     return _trend(indexes, in_scope, days)
+
+
+def _callbacks(indexes: SearchIndexes, countries: list[str], period: Period) -> list[CallbackFigures]:
+    """Each country's Callbacks row, from the timeline: tasks opened and calls made in the period, and the
+    delay of each call that reached someone (read one by one: median and mean are computed in
+    reports.callback_figures, the development server having no percentiles aggregation)."""
+    in_scope = {"terms": {"country": countries}}
+    per_country = {
+        "opened": {"filter": {"term": {"type": "callback_task_opened"}},
+                   "aggs": {"reason": {"terms": {"field": "callback.reason"}}}},
+        "calls": {"filter": {"term": {"type": "callback_attempt_recorded"}},
+                  "aggs": {"outcome": {"terms": {"field": "callback.outcome"}},
+                           "unreachable": {"filter": {"term": {"callback.task_state": "unreachable"}}}}}}
+    answer = indexes.aggregate(
+        indexes.events,
+        _within(in_scope, "at", period, {"terms": {"type": ["callback_task_opened", "callback_attempt_recorded"]}}),
+        {"country": {"terms": {"field": "country", "size": 100}, "aggs": per_country}})
+    by_country = {bucket["key"]: bucket for bucket in answer["aggregations"]["country"]["buckets"]}
+    reached = indexes.scan(indexes.events, _within(in_scope, "at", period, {
+        "term": {"type": "callback_attempt_recorded"}}, {"term": {"callback.outcome": "reached"}}),
+        ["country", "callback.hours_to_reach"], key="message_id")
+    found = []
+    for country in countries:
+        bucket = by_country.get(country)
+        if bucket is None:
+            found.append(reports.callback_figures(country, {}, {}, 0, []))
+            continue
+        found.append(reports.callback_figures(
+            country, {reason["key"]: reason["doc_count"] for reason in bucket["opened"]["reason"]["buckets"]},
+            {outcome["key"]: outcome["doc_count"] for outcome in bucket["calls"]["outcome"]["buckets"]},
+            bucket["calls"]["unreachable"]["doc_count"],
+            [doc["callback"]["hours_to_reach"] for doc in reached
+             if doc["country"] == country and doc.get("callback", {}).get("hours_to_reach") is not None]))
+    return found

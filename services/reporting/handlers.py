@@ -78,7 +78,7 @@ def index_event(indexes: SearchIndexes, event, envelope: Envelope, targets: dict
     document = None
     if isinstance(event, CallRecorded):
         indexes.put_call(domain.call_document(event, envelope), index=targets.get("calls"))
-    elif reference is not None:
+    elif reference is not None and not isinstance(event, domain.TIMELINE_ONLY):
         def change(current: dict) -> dict:
             document = domain.apply_event(current, envelope, event, names)
             return {**document, "narrative": None} if erased else document
@@ -147,7 +147,7 @@ def _replay_actions(envelope, event, cases, generation, names):
     reference = domain.case_reference(event)
     if isinstance(event, CallRecorded):
         yield {"_index": generation["calls"], "_id": event.call_id, "_source": domain.call_document(event, envelope)}
-    elif reference is not None:
+    elif reference is not None and not isinstance(event, domain.TIMELINE_ONLY):
         cases[reference] = domain.apply_event(cases.get(reference, {}), envelope, event, names)
     entry = domain.timeline_entry(envelope, reference, event)
     yield {"_index": generation["events"], "_id": entry["message_id"], "_source": entry}
@@ -289,8 +289,9 @@ def requested_report(indexes: SearchIndexes, principal: Principal, args, setting
         period = reports.last_complete_period(kind, now, timezone)
     report = build_report(indexes, scope, countries, period, top_topics=settings.reports.top_topics,
                           rising_min_count=settings.reports.rising_min_count, now=now)
-    hxl = period_cases(indexes, countries, period) if fmt == "hxl" else []
-    return render_report(report, fmt, settings.reports.category_labels, hxl)
+    table = _report_table(args)
+    hxl = period_cases(indexes, countries, period) if fmt == "hxl" and table == "cases" else []
+    return render_report(report, fmt, settings.reports.category_labels, hxl, table)
 
 
 def period_cases(indexes: SearchIndexes, countries: list[str], period: reports.Period) -> list[dict]:
@@ -300,8 +301,12 @@ def period_cases(indexes: SearchIndexes, countries: list[str], period: reports.P
     return indexes.scan(indexes.cases, query, HXL_FIELDS, key="reference")
 
 
-def render_report(report: Report, fmt: str, category_labels: dict[int, str], hxl_cases: list[dict]) -> Response:
+def render_report(report: Report, fmt: str, category_labels: dict[int, str], hxl_cases: list[dict],
+                  table: str = "cases") -> Response:
     name = f"cfm-report-{report.scope}-{report.period}-{report.start.isoformat()}"
+    if fmt == "hxl" and table == "callbacks":  # the Callbacks table on its own, from the report's figures
+        return Response(exports.to_callbacks_hxl_csv(report), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}-callbacks-hxl.csv"'})
     if fmt == "json":
         return Response(report.model_dump_json(), mimetype="application/json")
     if fmt == "xlsx":
@@ -311,6 +316,17 @@ def render_report(report: Report, fmt: str, category_labels: dict[int, str], hxl
     else:
         body, mimetype, name = exports.to_hxl_csv(report, hxl_cases, category_labels), "text/csv", f"{name}-hxl.csv"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+REPORT_TABLES = ("cases", "callbacks")
+
+
+def _report_table(args) -> str:
+    """Which table an HXL file holds: the period's cases (the default) or the Callbacks table."""
+    table = args.get("table", "cases")
+    if table not in REPORT_TABLES:
+        raise ApiError(400, "invalid_table", f"table must be one of {', '.join(REPORT_TABLES)}.")
+    return table
 
 
 def _report_format(args) -> str:
@@ -377,6 +393,8 @@ def stored_report(conn: Connection, principal: Principal, report_id: str, args, 
     if row is None or not set(row[0]["countries"]) <= principal.countries:
         raise ApiError(404, "report_not_found", "No kept report has this id in your scope.")
     report = Report.model_validate(row[0])
+    if fmt == "hxl" and _report_table(args) == "callbacks":
+        return render_report(report, fmt, category_labels, [], "callbacks")
     if fmt == "hxl":
         return Response(row[1], mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="cfm-report-{report.scope}-{report.period}-'

@@ -45,6 +45,8 @@ MAPPINGS = {
             "message_id", "type", "country", "producer", "correlation_id", "case_id", "reference", "status", "by",
             "centre_id", "attendance")},
         "version": {"type": "integer"}, "occurred_at": DATE, "at": DATE,
+        "callback": {"properties": {**{name: KEYWORD for name in ("reason", "outcome", "task_state")},
+                                    "hours_to_reach": {"type": "double"}}},
     }},
     "calls": {"dynamic": "strict", "properties": {
         **{name: KEYWORD for name in ("call_id", "country", "endpoint", "outcome", "agent_id")},

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from contracts.http import Count, DeadlineFigures, Topic
+from contracts.http import CallbackFigures, Count, DeadlineFigures, Topic
 
 PERIODS = ("day", "week", "month")
 TREND_LENGTH = 8
@@ -146,6 +146,27 @@ def deadline_figures(kind: str, settled: list[dict], overdue_unsettled: int) -> 
         kind=kind, settled=len(settled), within_deadline=within, overdue_unsettled=overdue_unsettled,
         share_within_deadline=round(within / ended, 3) if ended else None,
         median_hours=None if median is None else round(median, 1), p90_hours=None if p90 is None else round(p90, 1))
+
+
+# How long people waited for the call that reached them, from the task's opening.
+REACH_DELAYS = (("0-4h", 0, 4), ("4-24h", 4, 24), ("24-72h", 24, 72), ("72h+", 72, None))
+
+
+def callback_figures(country: str, opened_by_reason: dict[str, int], outcomes: dict[str, int], unreachable: int,
+                     hours_to_reach: list[float]) -> CallbackFigures:
+    """One country's Callbacks row. `outcomes`: calls made in the period by outcome; `hours_to_reach`: for each
+    person reached in the period, the hours from the task's opening to that call. Median and mean come from
+    those values here: the development search server has no percentiles aggregation, and a period's
+    reached callbacks are few enough to read (as the deadlines' medians)."""
+    median = percentile(hours_to_reach, 0.5)
+    delays = {label: sum(1 for hours in hours_to_reach if low <= hours and (high is None or hours < high))
+              for label, low, high in REACH_DELAYS}
+    return CallbackFigures(
+        country=country, opened=sum(opened_by_reason.values()), opened_by_reason=opened_by_reason,
+        attempts=sum(outcomes.values()), reached=outcomes.get("reached", 0), unreachable=unreachable,
+        median_hours_to_reach=None if median is None else round(median, 1),
+        mean_hours_to_reach=round(sum(hours_to_reach) / len(hours_to_reach), 1) if hours_to_reach else None,
+        reach_delay=delays)
 
 
 def topics(current: dict[tuple, int], previous: dict[tuple, int], *, top: int, rising_min_count: int) -> list[Topic]:

@@ -10,8 +10,9 @@ from chassis.search import make_client
 from chassis.service import PlatformService
 from chassis.timers import SettingsTimer
 from contracts.events import (
-    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled,
-    CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded, CaseOpened, CaseStatusAnswered,
+    AppointmentAttendanceRecorded, AppointmentBooked, AppointmentCancelled, CallbackAttemptRecorded,
+    CallbackTaskOpened, CallRecorded, CaseAnonymised, CaseAssigned, CaseClassified, CaseLinked, CaseNoteAdded,
+    CaseOpened, CaseStatusAnswered,
     CaseStatusChanged, DeadlineBreached, DeadlineScheduled, DeadlineSettled, DeadlineWarning, FeedbackReceived,
     ErasureApproved, NotificationSentV2, ReferralAnswered, ReferralCreated, ReferralOutcomeRecorded, ReferralOverdue,
     SatisfactionAnswered, StatusRequested,
@@ -137,6 +138,14 @@ class ReportingService(PlatformService):
 
     @consume_event("referrals", ReferralOutcomeRecorded)
     def on_referral_outcome_recorded(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", CallbackTaskOpened)
+    def on_callback_task_opened(self, event, envelope):
+        handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
+
+    @consume_event("cases", CallbackAttemptRecorded)
+    def on_callback_attempt_recorded(self, event, envelope):
         handlers.record_event(self.db(), self.indexes, event, envelope, self.staff_names)
 
     @consume_event("cases", AppointmentBooked)

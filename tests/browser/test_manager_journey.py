@@ -113,6 +113,9 @@ def test_a_regional_manager_searches_reads_the_weekly_report_and_downloads_it(pl
     expect(regions.locator("rect.bar")).to_have_count(0)
     expect(page.get_by_role("table", name="Messages par région").get_by_role("row", name=re.compile("Kindia"))) \
         .to_contain_text("<5")
+    # No callbacks that week: each country's row of the Callbacks table says so.
+    expect(page.get_by_role("table", name="Rappels").get_by_role("row", name=re.compile("Guinée"))) \
+        .to_contain_text("0")
     browser.check("manager-03-weekly-report")
 
     # The same report as files, through the console with the manager's own token.

@@ -79,8 +79,9 @@ def test_the_broker_definitions_in_deploy_are_those_the_setup_job_applies():
     from tools.broker_users import DEFINITIONS, definitions
     assert json.loads(DEFINITIONS.read_text()) == definitions(), "run python -m tools.broker_users --write"
     topics = {grant["user"]: grant["write"] for grant in definitions()["topic_permissions"]}
+    # cases reveals the number of a callback task, for the agent who calls (intake checks the consent).
     assert sorted(user for user, write in topics.items() if "reveal_contact" in write) == [
-        "cfm_notifications", "cfm_referrals"]
+        "cfm_cases", "cfm_notifications", "cfm_referrals"]
 
 
 def test_a_contact_is_revealed_only_on_grounds_intake_recorded_recently_and_not_at_will():

@@ -103,8 +103,9 @@ class ManagerPages:
                                   text_key="report.not_found_text")
             scope = domain.report_scope(request.args.get("scope"), session.countries)
             params = domain.report_params(period, scope, request.args.get("date"), session.countries)
+            table = {"table": "callbacks"} if fmt == "hxl" and request.args.get("table") == "callbacks" else {}
             got = self.tools.apis.download("reporting", "/v1/reports", token=self._token(session, now),
-                                           params={**params, "format": fmt})
+                                           params={**params, "format": fmt, **table})
             if isinstance(got, Answer):
                 return self._page(session, "message.html", 404, title_key="report.not_found",
                                   text_key="report.not_found_text")
