@@ -257,7 +257,12 @@ def wait_until_searchable(focal: dict, cases: int, seconds: float = 60) -> None:
 def show_weekly_report(manager: dict) -> None:
     """This week's report for Guinea, as a manager reads it, and the Excel file field staff open."""
     params = {"period": "week", "date": date.today().isoformat(), "country": "GN"}
-    report = requests.get(f"{REPORTING}/v1/reports", params=params, headers=manager, timeout=60).json()
+    deadline = time.monotonic() + 15
+    while True:  # until reporting has indexed the loop closed just now (the appointment comes last)
+        report = requests.get(f"{REPORTING}/v1/reports", params=params, headers=manager, timeout=60).json()
+        if report.get("appointments") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     messages = report["messages"]
     print(f"\nthis week's report for Guinea ({report['start']} to {report['end']}): {messages['total']} messages")
     for table in ("by_channel", "by_category", "by_sex", "by_location"):
