@@ -139,8 +139,11 @@ def test_the_person_cancels_by_sms_then_gets_a_confirmation_and_no_reminder(
     appointment = agent.book(reference, starts_at).json()
     wait_for(lambda: texts_to(sms_sink, "+224622778899", "Appointment for your case"))
 
-    publish_event(amqp_uri, "intake", ReplyReceived(reply_id=uuid4(), contact_ref=contact_ref, channel="sms",
-                                                    answer="cancel", received_at=datetime.now(UTC)))
+    # The person's own SMS, through intake's SMS gateway endpoint: intake reads "Annuler" as an answer.
+    answer = requests.post(f"{intake.url}/v1/channels/sms-gateway/gn_sms_gateway", timeout=10, json={
+        "message_id": "gw-cancel-1", "from": "+224622778899", "to": "1313", "text": "Annuler"},
+        headers={"X-CFM-Secret": "dev-gateway-secret"})
+    assert answer.json()["status"] == "reply_received", answer.text
     cancelled = f"Your appointment of {starts_at:%d/%m/%Y} at 09:00 (UNHCR Test centre, Port Street, Conakry) " \
                 f"is cancelled. Case {reference}."
     assert wait_for(lambda: texts_to(sms_sink, "+224622778899", "cancelled")) == [cancelled]
