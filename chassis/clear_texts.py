@@ -21,7 +21,7 @@ from typing import Protocol
 
 from psycopg import errors, sql
 
-from chassis.envelope import PREFIX, DataKey, KeyDestroyed, TextEnvelope
+from chassis.envelope import PREFIX, DataKey, KeyDestroyed, TextEnvelope, services_keeping_texts
 
 BATCH_SIZE = 100
 
@@ -155,31 +155,25 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # the services' modules import nameko
     import psycopg
 
-    from chassis.services import SERVICES, load_service
-    from chassis.settings import SettingsError, load_settings
+    from chassis.settings import SettingsError
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("services", nargs="*", help="only these services (default: every one with data keys)")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows sealed per transaction")
     args = parser.parse_args(argv)
     status = 0
-    for name in args.services or SERVICES:
-        _, settings_cls = load_service(name)
-        if "data_keys" not in settings_cls.model_fields:
-            continue
-        try:
-            settings = load_settings(settings_cls, name)
-        except SettingsError as exc:
-            print(f"seal-clear-texts: {exc}", file=sys.stderr)
-            return 2
-        envelope = TextEnvelope.from_settings(settings.data_keys)
-        with psycopg.connect(settings.database.url, autocommit=True,
-                             options=f"-c search_path={settings.schema}") as conn:
-            for table, counts in seal_service(conn, envelope, name, args.batch_size).items():
-                print(f"{name}: {table}: {counts['sealed']} row(s) sealed, {counts['blanked']} blanked "
-                      f"(case erased), {counts['still_clear']} still in clear")
-                if counts["still_clear"]:
-                    status = 1
+    try:
+        for name, settings, envelope in services_keeping_texts(args.services):
+            with psycopg.connect(settings.database.url, autocommit=True,
+                                 options=f"-c search_path={settings.schema}") as conn:
+                for table, counts in seal_service(conn, envelope, name, args.batch_size).items():
+                    print(f"{name}: {table}: {counts['sealed']} row(s) sealed, {counts['blanked']} blanked "
+                          f"(case erased), {counts['still_clear']} still in clear")
+                    if counts["still_clear"]:
+                        status = 1
+    except SettingsError as exc:
+        print(f"seal-clear-texts: {exc}", file=sys.stderr)
+        return 2
     if status:
         print("seal-clear-texts: some rows are still in clear (written meanwhile by an older version, "
               "or busy): run it again", file=sys.stderr)

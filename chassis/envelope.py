@@ -176,6 +176,20 @@ class TextEnvelope:
             return None
         return DataKey(subject, AESGCM(self._unwrap(subject, row[0], bytes(row[1]), bytes(row[2]))))
 
+
+def services_keeping_texts(names: list[str] | None = None):
+    """(name, settings, envelope) of each service named (default: every one) that keeps data keys, for the
+    commands that walk every service's keys. A service whose settings do not load raises SettingsError."""
+    from chassis.services import SERVICES, load_service
+    from chassis.settings import load_settings
+
+    for name in names or SERVICES:
+        _, settings_cls = load_service(name)
+        if "data_keys" in settings_cls.model_fields:
+            settings = load_settings(settings_cls, name)
+            yield name, settings, TextEnvelope.from_settings(settings.data_keys)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make rewrap-keys`: re-wrap every service's data keys under its active master key."""
     import argparse
@@ -183,38 +197,32 @@ def main(argv: list[str] | None = None) -> int:
 
     import psycopg
 
-    from chassis.services import SERVICES, load_service
-    from chassis.settings import SettingsError, load_settings
+    from chassis.settings import SettingsError
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("services", nargs="*", help="only these services (default: every one with data keys)")
     args = parser.parse_args(argv)
     status = 0
-    for name in args.services or SERVICES:
-        _, settings_cls = load_service(name)
-        if "data_keys" not in settings_cls.model_fields:
-            continue
-        try:
-            settings = load_settings(settings_cls, name)
-        except SettingsError as exc:
-            print(f"rewrap-keys: {exc}", file=sys.stderr)
-            return 2
-        envelope = TextEnvelope.from_settings(settings.data_keys)
-        with psycopg.connect(settings.database.url, options=f"-c search_path={settings.schema}") as conn:
-            result = envelope.rewrap(conn)
-        by_key = ", ".join(f"{key_id}: {count}" for key_id, count in result["by_key"].items()) or "none yet"
-        print(f"{name}: {result['rewrapped']} data key(s) re-wrapped under {envelope.active_key_id}; "
-              f"data keys by master key: {by_key}")
-        if result["unreadable"]:
-            print(f"{name}: {result['unreadable']} data key(s) could not be unwrapped (master key not in the "
-                  "ring, or a damaged row); they stay as they are", file=sys.stderr)
-            status = 1
-        else:
-            old = [key_id for key_id in result["by_key"] if key_id not in (envelope.active_key_id, "destroyed")]
-            if not old:
-                retired = [key_id for key_id in settings.data_keys.keys if key_id != envelope.active_key_id]
-                if retired:
-                    print(f"{name}: no data key is left under {', '.join(retired)}: it can leave the ring")
+    try:
+        for name, settings, envelope in services_keeping_texts(args.services):
+            with psycopg.connect(settings.database.url, options=f"-c search_path={settings.schema}") as conn:
+                result = envelope.rewrap(conn)
+            by_key = ", ".join(f"{key_id}: {count}" for key_id, count in result["by_key"].items()) or "none yet"
+            print(f"{name}: {result['rewrapped']} data key(s) re-wrapped under {envelope.active_key_id}; "
+                  f"data keys by master key: {by_key}")
+            if result["unreadable"]:
+                print(f"{name}: {result['unreadable']} data key(s) could not be unwrapped (master key not in the "
+                      "ring, or a damaged row); they stay as they are", file=sys.stderr)
+                status = 1
+            else:
+                old = [key_id for key_id in result["by_key"] if key_id not in (envelope.active_key_id, "destroyed")]
+                if not old:
+                    retired = [key_id for key_id in settings.data_keys.keys if key_id != envelope.active_key_id]
+                    if retired:
+                        print(f"{name}: no data key is left under {', '.join(retired)}: it can leave the ring")
+    except SettingsError as exc:
+        print(f"rewrap-keys: {exc}", file=sys.stderr)
+        return 2
     return status
 
 

@@ -8,7 +8,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in, until
+from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
 
 NARRATIVE = "Le paiement du mois n'est pas arrivé et on me dit de passer au bureau pour vérifier ma carte."
 PHONE = "622 43 21 09"
@@ -41,12 +41,7 @@ def test_an_agent_books_an_appointment_from_the_case_and_the_desk_marks_the_pers
 
     browser = visit(platform.console)
     page = browser.page
-    sign_in(page, "agent.gn", platform.accounts["agent.gn"]["password"])
-    if page.get_by_label("J'ai lu ce code de conduite").count():
-        page.get_by_label("J'ai lu ce code de conduite").check()
-        page.get_by_role("button", name="Continuer").click()
-    if page.get_by_role("button", name="Français").count():  # another journey may leave them in English
-        page.get_by_role("button", name="Français").click()
+    sign_in_as_agent_gn(page, platform)
 
     def case_opened():
         page.goto(f"/cases/{reference}")

@@ -7,7 +7,7 @@ import psycopg
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.test_console_journeys import sign_in, until
+from tests.browser.test_console_journeys import sign_in_as_agent_gn, until
 
 NARRATIVE = "Le forage de Sinko ne marche plus depuis un mois, les femmes marchent loin pour l'eau."
 
@@ -21,12 +21,7 @@ def test_an_agent_shows_the_number_of_a_person_who_cannot_be_texted_and_reaches_
 
     browser = visit(platform.console)
     page = browser.page
-    sign_in(page, "agent.gn", platform.accounts["agent.gn"]["password"])
-    if page.get_by_label("J'ai lu ce code de conduite").count():
-        page.get_by_label("J'ai lu ce code de conduite").check()
-        page.get_by_role("button", name="Continuer").click()
-    if page.get_by_role("button", name="Français").count():  # another journey may leave the agent in English
-        page.get_by_role("button", name="Français").click()
+    sign_in_as_agent_gn(page, platform)
 
     def listed():
         page.goto("/callbacks")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from chassis.signatures import twilio_signature
 from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in, until
+from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
 
 NARRATIVE = "Je n'ai pas reçu le kit d'hygiène promis à la distribution de Kindia la semaine dernière."
 
@@ -38,12 +38,7 @@ def test_an_agent_calls_back_a_person_whose_acknowledgement_never_arrived(platfo
 
     browser = visit(platform.console)
     page = browser.page
-    sign_in(page, "agent.gn", platform.accounts["agent.gn"]["password"])
-    if page.get_by_label("J'ai lu ce code de conduite").count():
-        page.get_by_label("J'ai lu ce code de conduite").check()
-        page.get_by_role("button", name="Continuer").click()
-    if page.get_by_role("button", name="Français").count():  # the agent's journey leaves them in English
-        page.get_by_role("button", name="Français").click()
+    sign_in_as_agent_gn(page, platform)
     page.get_by_role("link", name="Rappels").click()
 
     def listed():

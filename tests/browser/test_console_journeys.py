@@ -37,6 +37,17 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
+def sign_in_as_agent_gn(page, platform) -> None:
+    """agent.gn signed in, past the code of conduct (accepted once, by whichever journey came first), and in
+    French whatever language an earlier journey (the agent's own) left the account in."""
+    sign_in(page, "agent.gn", platform.accounts["agent.gn"]["password"])
+    if page.get_by_label("J'ai lu ce code de conduite").count():
+        page.get_by_label("J'ai lu ce code de conduite").check()
+        page.get_by_role("button", name="Continuer").click()
+    if page.get_by_role("button", name="Français").count():
+        page.get_by_role("button", name="Français").click()
+
+
 def until(check, timeout: float = 30, interval: float = 0.5):
     """Poll `check` until it is truthy (the case opens a moment after intake records the call)."""
     deadline = time.monotonic() + timeout

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from chassis.signatures import twilio_signature
 from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in, until
+from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
 
 NARRATIVE = "Je n'ai toujours pas reçu l'appui en espèces promis à Kindia le mois dernier."
 REPLY_WORDS = "Nous reviendrons vers vous dès que possible."
@@ -32,12 +32,7 @@ def test_an_agent_sends_a_templated_sms_reply_and_sees_it_delivered_on_the_case(
 
     browser = visit(platform.console)
     page = browser.page
-    sign_in(page, "agent.gn", platform.accounts["agent.gn"]["password"])
-    if page.get_by_label("J'ai lu ce code de conduite").count():
-        page.get_by_label("J'ai lu ce code de conduite").check()
-        page.get_by_role("button", name="Continuer").click()
-    if page.get_by_role("button", name="Français").count():  # an earlier journey may leave them in English
-        page.get_by_role("button", name="Français").click()
+    sign_in_as_agent_gn(page, platform)
     page.goto(f"/cases/{reference}")
     replies = page.get_by_role("region", name="Réponses à la personne")
     expect(replies).to_contain_text("Aucune réponse envoyée depuis ce cas.")
