@@ -126,6 +126,11 @@ class RetentionPeriods(Section):
     closed_cases: int | None = Field(730, ge=0, description=(
         "cases: an ordinary case closed this long ago is anonymised (24 months): it stays a statistic "
         "(country, channel, category, dates) while its texts and contact link are removed"))
+    whatsapp_sessions: int | None = Field(2, ge=0, description=(
+        "notifications: when each contact last wrote on WhatsApp, which opens the 24-hour reply window; "
+        "one period for every country (the rows carry none)"))
+    appointment_reminders: int | None = Field(30, ge=0, description=(
+        "notifications: what an appointment's reminder needs, this long after the appointment"))
     closed_sensitive_cases: int | None = Field(1825, ge=0, description=(
         "cases: the same for a sensitive case; set it to the protection partner's retention period "
         "(the referral agreement's figure; 5 years by default)"))

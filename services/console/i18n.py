@@ -1071,6 +1071,8 @@ CATALOG.update({
     "retention.kind.outbox_published": ("Événements publiés (boîte d'envoi)", "Published events (outbox)"),
     "retention.kind.processed_messages": ("Identifiants de messages traités", "Ids of processed messages"),
     "retention.kind.provider_payloads": ("Accusés et identifiants des fournisseurs", "Providers' receipts and ids"),
+    "retention.kind.whatsapp_sessions": ("Heures des derniers messages WhatsApp", "Times of last WhatsApp messages"),
+    "retention.kind.appointment_reminders": ("Rappels de rendez-vous passés", "Reminders of past appointments"),
     "retention.kind.closed_cases": ("Cas clôturés (anonymisés)", "Closed cases (anonymised)"),
     "retention.kind.closed_sensitive_cases": ("Cas sensibles clôturés (anonymisés)",
                                               "Closed sensitive cases (anonymised)"),

@@ -20,6 +20,7 @@ from contracts.events import (
 from contracts.http import StaffAlert, StaffAlerts
 from services.notifications import (
     appointments, consent, domain, handlers, partner_alerts, receipts, replies, reply_templates, repository,
+    retention,
 )
 from services.notifications.handlers import AlertFacts
 from services.notifications.settings import NotificationsSettings
@@ -52,6 +53,7 @@ class NotificationsService(PlatformService):
     referrals = RpcProxy("referrals")   # only for a partner's on-duty number
     sms = SmsGateway()
     whatsapp = WhatsAppGateway()
+    retention_kinds = retention.KINDS
 
     @consume_event("cases", CaseOpened)
     def on_case_opened(self, case: CaseOpened, envelope):

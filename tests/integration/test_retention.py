@@ -11,6 +11,7 @@ from chassis.db import UnitOfWork, open_pool
 from chassis.retention import GENERIC_KINDS, preview, run
 from services.cases.retention import KINDS as CASE_KINDS
 from services.intake.retention import KINDS as INTAKE_KINDS
+from services.notifications.retention import KINDS as NOTIFICATION_KINDS
 from tests.conftest import wait_for
 
 DAYS = timedelta(days=1)
@@ -113,3 +114,22 @@ def test_a_closed_case_past_its_period_stays_a_statistic_without_its_texts(datab
     assert journal == ("[not kept]", None)
     # a second run finds nothing left to do
     assert rows(job(database_url, cases.settings, CASE_KINDS)[1]) == {}
+
+
+def test_whatsapp_windows_and_reminders_of_past_appointments_go_after_their_period(database_url, make_settings, db):
+    now = datetime.now(UTC)
+    db.execute("""INSERT INTO notifications.whatsapp_sessions (contact_ref, last_inbound_at)
+                  VALUES (%s, %s), (%s, %s)""", [uuid4(), now - 3 * DAYS, uuid4(), now - timedelta(hours=5)])
+    for country, starts_at in (("GN", now - 40 * DAYS), ("GN", now + 2 * DAYS), ("ML", now - 40 * DAYS)):
+        db.execute("""INSERT INTO notifications.appointment_reminders (appointment_id, country, starts_at)
+                      VALUES (%s, %s, %s)""", [uuid4(), country, starts_at])
+    # Mali keeps its reminders 60 days: the one of an appointment 40 days ago stays.
+    settings = make_settings("notifications", retention={"countries": {"ML": {"appointment_reminders": 60}}})
+
+    previewed, summaries = job(database_url, settings, NOTIFICATION_KINDS)
+
+    expected = {("whatsapp_sessions", None): 1, ("appointment_reminders", "GN"): 1}
+    assert rows(previewed) == rows(summaries) == expected
+    assert db.execute("SELECT count(*) FROM notifications.whatsapp_sessions").fetchone()[0] == 1
+    assert sorted(row[0] for row in db.execute(
+        "SELECT country FROM notifications.appointment_reminders").fetchall()) == ["GN", "ML"]
