@@ -615,10 +615,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "nav.triage": ("À trier", "To triage"),
     "nav.callbacks": ("Rappels", "Callbacks"),
     "callbacks.title": ("Personnes à rappeler", "People to call back"),
-    "callbacks.intro": ("Un message sur leur dossier ne leur est pas parvenu et elles ont accepté d'être rappelées. "
-                        "Notez chaque appel.",
-                        "A message about their case did not reach them and they agreed to be called back. "
-                        "Record each call."),
     "callbacks.caption": ("Rappels, les plus urgents d'abord", "Callbacks, most urgent first"),
     "callbacks.empty": ("Personne à rappeler pour l'instant.", "Nobody to call back for now."),
     "callbacks.due": ("À rappeler avant", "Call back by"),
