@@ -60,7 +60,9 @@ def test_an_agent_books_an_appointment_from_the_case_and_the_desk_marks_the_pers
     page.get_by_role("group", name=re.compile("Matam")).get_by_label("09:00 · 4 place(s) libre(s)").check()
     page.get_by_role("button", name="Réserver ce créneau").click()
     expect(page.get_by_role("status")).to_have_text("Rendez-vous réservé : la personne va recevoir un SMS.")
-    expect(page.get_by_role("listitem").filter(has_text=f"{day:%d/%m/%Y} 09:00")).to_contain_text("Réservé")
+    booked = page.get_by_role("listitem").filter(has_text=f"{day:%d/%m/%Y} 09:00")
+    expect(booked).to_contain_text("Réservé")
+    expect(booked).to_contain_text("Centre d'accueil HCR de Matam")
     browser.check("appointments-2-booked")
 
     confirmation = f"Rendez-vous pour votre dossier {reference} : le {day:%d/%m/%Y} à 09:00, Centre d'accueil HCR " \

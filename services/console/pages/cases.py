@@ -121,11 +121,21 @@ class CasePages:
                                                                 if not deadline["settled_at"] else "ok", timezone, now)}
                      for deadline in case["deadlines"]]
         return self._page(session, "case.html", status, case=case, deadlines=deadlines, timezone=timezone,
+                          centre_names=self._centre_names(session, now, case),
                           local=lambda value: domain.local_time(parse_time(value), timezone),
                           categories=domain.CATEGORY_CODES, sensitive_categories=domain.SENSITIVE_CATEGORIES,
                           sub_categories=domain.SUB_CATEGORIES, status_moves=STATUS_MOVES,
                           response_channels=domain.RESPONSE_CHANNELS, errors=dict(errors), values=values or {},
                           failure=failure)
+
+    def _centre_names(self, session, now, case) -> dict[str, dict[str, str]]:
+        """The names by language of the reception centres of the case's country, when the case has an
+        appointment to show (one more call to cases only then)."""
+        if not any(entry["action"].startswith("appointment_") for entry in case["timeline"]):
+            return {}
+        answer = self.tools.apis.call("cases", "GET", "/v1/centres", token=self._token(session, now),
+                                      params={"country": case["country"]})
+        return {centre["id"]: centre["name"] for centre in answer.body.get("centres", [])} if answer.ok else {}
 
     @api("GET", "/cases/<reference>", public=True)
     def case(self, request, reference):
