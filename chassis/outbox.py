@@ -1,7 +1,10 @@
 """The outbox relay: publishes committed events with publisher confirms.
 
-Rows are taken oldest id first with FOR UPDATE SKIP LOCKED, so several
-instances of a service can relay side by side. A row is stamped published
+Rows are taken with FOR UPDATE SKIP LOCKED, so several instances of a service
+can relay side by side; rows never tried come first, oldest id first. A row
+kept back for a missing queue costs a round trip to the broker each time it is
+tried again, and must not delay the events behind it (an erasure's answer once
+waited half a minute behind such rows). A row is stamped published
 only after the broker confirmed it; a crash in between publishes it again on
 restart (consumers drop the duplicate). Events are published `mandatory`: one
 that no queue is bound for stays in the outbox and is tried again later
@@ -68,7 +71,7 @@ class OutboxRelay:
             rows = conn.execute(
                 """SELECT id, message_id, event_type, routing_key, body, headers FROM outbox
                    WHERE published_at IS NULL AND next_attempt_at <= now()
-                   ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", [BATCH_SIZE]).fetchall()
+                   ORDER BY attempts, id LIMIT %s FOR UPDATE SKIP LOCKED""", [BATCH_SIZE]).fetchall()
             for row_id, message_id, event_type, routing_key, body, headers in rows:
                 try:
                     self.publisher.publish(

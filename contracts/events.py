@@ -165,7 +165,8 @@ class ReferralOutcomeDue(EventPayload):
 
 
 class NotificationSent(EventPayload):
-    """notifications sent a message back to a complainant."""
+    """notifications sent an SMS acknowledgement or status reply. No longer published (v2 replaced it): kept
+    for the v1 events reporting's journal recorded before, which a rebuild of the index reads."""
 
     event_type: ClassVar[str] = "notification_sent"
     event_version: ClassVar[int] = 1
@@ -180,31 +181,15 @@ class NotificationSent(EventPayload):
     provider_message_id: str
 
 
-class MessageDeliveryFailed(EventPayload):
-    """The provider reported that a message to a complainant about their case never arrived (Twilio's
-    `failed`/`undelivered`, WhatsApp's `failed`): someone should call them instead. Once per message."""
-
-    event_type: ClassVar[str] = "message_delivery_failed"
-    event_version: ClassVar[int] = 1
-
-    notification_id: UUID
-    case_id: UUID
-    reference: CaseReference
-    purpose: Literal["acknowledgement", "status_reply"]
-    channel: Literal["sms", "whatsapp"]
-    error_code: str | None = Field(None, max_length=20, description="The provider's error code, e.g. 30003")
-    failed_at: AwareDatetime
-
-
 # Why notifications wrote to a complainant: each purpose is one intent, sent at most once.
 MessagePurpose = Literal["acknowledgement", "status_reply", "reply", "satisfaction_question",
                          "appointment_confirmation", "appointment_reminder", "appointment_cancellation"]
-_V1_PURPOSES = ("acknowledgement", "status_reply")
 
 
 class NotificationSentV2(EventPayload):
-    """notifications sent a message to a complainant, for any purpose and by SMS or WhatsApp. v1 (beside
-    it while a consumer may still read it) knows only SMS acknowledgements and status replies."""
+    """notifications sent a message to a complainant, for any purpose and by SMS or WhatsApp. v1 knew only
+    SMS acknowledgements and status replies; no consumer reads it any more, so it is no longer published
+    (reporting still reads the v1 events its journal recorded before)."""
 
     event_type: ClassVar[str] = "notification_sent"
     event_version: ClassVar[int] = 2
@@ -218,15 +203,11 @@ class NotificationSentV2(EventPayload):
     sent_at: AwareDatetime
     provider_message_id: str
 
-    def also_published_as(self) -> list[EventPayload]:
-        if self.purpose in _V1_PURPOSES and self.channel == "sms":
-            return [NotificationSent(**self.model_dump())]
-        return []
-
 
 class MessageDeliveryFailedV2(EventPayload):
-    """A message to a complainant about their case never arrived, whatever its purpose (v1 knows only
-    acknowledgements and status replies): someone should call them instead. Once per message."""
+    """A message to a complainant about their case never arrived, whatever its purpose (v1, no longer
+    published, knew only acknowledgements and status replies): someone should call them instead. Once per
+    message."""
 
     event_type: ClassVar[str] = "message_delivery_failed"
     event_version: ClassVar[int] = 2
@@ -238,11 +219,6 @@ class MessageDeliveryFailedV2(EventPayload):
     channel: Literal["sms", "whatsapp"]
     error_code: str | None = Field(None, max_length=20, description="The provider's error code, e.g. 30003")
     failed_at: AwareDatetime
-
-    def also_published_as(self) -> list[EventPayload]:
-        if self.purpose in _V1_PURPOSES:
-            return [MessageDeliveryFailed(**self.model_dump())]
-        return []
 
 
 # --- intake: telephony and status requests -------------------------------------------------------

@@ -7,6 +7,7 @@ import eventlet
 import pytest
 
 from chassis.db import UnitOfWork, open_pool
+from chassis.outbox import BATCH_SIZE, OutboxRelay
 from contracts.events import FeedbackReceived
 from tests.conftest import wait_for
 
@@ -68,3 +69,20 @@ def test_an_event_with_no_queue_bound_stays_in_the_outbox(intake_pool, db, run_s
     wait_for(lambda: db.execute("SELECT attempts FROM intake.outbox").fetchone()[0] >= 1)
     row = db.execute("SELECT published_at, last_error FROM intake.outbox").fetchone()
     assert row == (None, "unroutable")
+
+
+def test_events_kept_back_for_a_missing_queue_do_not_hold_up_a_new_one(intake_pool, db, run_service, amqp_uri):
+    run_service("cases")  # feedback_received has a queue; the kept-back events below have none
+    kept_back = BATCH_SIZE + 20  # tried once already and due again: more than one batch of them
+    for _ in range(kept_back):
+        db.execute("""INSERT INTO intake.outbox (message_id, event_type, routing_key, body, attempts, last_error)
+                      VALUES (%s, 'nobody_listens', 'nobody_listens.v1', '{}', 1, 'unroutable')""", [uuid4()])
+    with UnitOfWork(intake_pool, "intake", None, on_commit=lambda: None) as uow:
+        sent = uow.emit(feedback_received("GN-2026-000778"), country="GN")
+
+    OutboxRelay(intake_pool, amqp_uri, "intake").publish_pending()  # one batch
+
+    assert db.execute("SELECT published_at IS NOT NULL FROM intake.outbox WHERE message_id = %s",
+                      [sent.message_id]).fetchone() == (True,)
+    wait_for(lambda: db.execute("SELECT 1 FROM cases.cases WHERE reference = 'GN-2026-000778'").fetchone())
+    assert db.execute("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL").fetchone()[0] == kept_back
