@@ -43,7 +43,8 @@ def test_a_message_flows_from_intake_to_search_acknowledgement_and_one_trace(pla
 
     hit = wait_for(found, timeout=15, interval=0.1)[0]
     print(f"intake to search: {time.monotonic() - submitted:.2f} s")
-    assert "Ibrahima" not in json.dumps(hit) and "655" not in json.dumps(hit)
+    # The number as typed or stored, never "655" alone: a timestamp's microseconds may hold those digits.
+    assert "Ibrahima" not in json.dumps(hit) and "655 44" not in json.dumps(hit) and "655443322" not in json.dumps(hit)
 
     def sent_to_the_caller():  # the platform is shared: other tests' people get messages too
         return [sms for sms in requests.get(f"{urls['sms-sink']}/messages").json() if sms["to"] == "+224655443322"]

@@ -73,7 +73,9 @@ def test_the_owner_of_a_case_gets_its_status_once_per_request(run_service, amqp_
     assert sent["provider_message_id"] == sms_sink.messages[0]["sid"]
     assert db.execute("SELECT purpose, requested_by FROM intake.contact_reveals").fetchall() == [
         ("status_reply", "notifications")]
-    assert "622" not in caplog.text and "en cours de traitement" not in caplog.text  # neither phone nor words
+    # Neither the number (as stored or typed; never "622" alone, which a line number may hold) nor the words.
+    assert "987654" not in caplog.text and "98 76 54" not in caplog.text
+    assert "en cours de traitement" not in caplog.text
 
 
 def test_a_reference_the_contact_does_not_own_gets_the_same_neutral_answer(run_service, amqp_uri, db, sms_sink,
