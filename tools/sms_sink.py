@@ -6,58 +6,33 @@ records the message; GET /messages lists what would have been sent. It holds
 phone numbers, like a real provider: for development only.
 """
 import argparse
-import json
-import threading
+import base64
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
-import base64
+
+from tools.provider_sink import JsonHandler, RecordingServer
 
 
-class SmsSink(ThreadingHTTPServer):
+NOT_FOUND = {"code": 20404, "message": "The requested resource was not found", "status": 404}
+
+
+class SmsSink(RecordingServer):
     def __init__(self, address, account_sid: str, auth_token: str, record_file: Path | None = None):
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, record_file)
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.record_file = record_file
-        self.messages: list[dict] = []
-        self.lock = threading.Lock()
-
-    def record(self, message: dict) -> None:
-        with self.lock:
-            self.messages.append(message)
-            if self.record_file:
-                self.record_file.parent.mkdir(parents=True, exist_ok=True)
-                with self.record_file.open("a") as out:
-                    out.write(json.dumps(message, ensure_ascii=False) + "\n")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: SmsSink
-
-    def log_message(self, *args):  # keep phone numbers out of the console
-        pass
-
-    def _reply(self, status: int, body: dict | list) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        if self.path.rstrip("/") == "/messages":
-            with self.server.lock:
-                return self._reply(200, list(self.server.messages))
-        self._reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
+    not_found = NOT_FOUND
 
     def do_POST(self):
         expected_path = f"/2010-04-01/Accounts/{self.server.account_sid}/Messages.json"
         if self.path != expected_path:
-            return self._reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
+            return self._reply(404, NOT_FOUND)
         expected_auth = base64.b64encode(f"{self.server.account_sid}:{self.server.auth_token}".encode()).decode()
         if self.headers.get("Authorization") != f"Basic {expected_auth}":
             return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})

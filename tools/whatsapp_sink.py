@@ -9,49 +9,27 @@ codes. GET /messages lists what would have been sent. It holds phone numbers: fo
 import argparse
 import json
 import re
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tools.provider_sink import JsonHandler, RecordingServer
 
 MESSAGES_PATH = re.compile(r"^/(v\d+\.\d+)/(\d+)/messages$")
 
 
-class WhatsAppSink(ThreadingHTTPServer):
+class WhatsAppSink(RecordingServer):
     def __init__(self, address, access_token: str):
         super().__init__(address, _Handler)
         self.access_token = access_token
-        self.messages: list[dict] = []
         self.unreachable: set[str] = set()  # numbers refused as Meta refuses one outside a test allow-list
-        self.lock = threading.Lock()
-
-    def record(self, message: dict) -> None:
-        with self.lock:
-            self.messages.append(message)
 
 
 def _error(code: int, message: str, kind: str = "OAuthException") -> dict:
     return {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "A" + uuid.uuid4().hex[:20]}}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: WhatsAppSink
-
-    def log_message(self, *args):  # keep phone numbers out of the console
-        pass
-
-    def _reply(self, status: int, body) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        if self.path.rstrip("/") == "/messages":
-            with self.server.lock:
-                return self._reply(200, list(self.server.messages))
-        self._reply(404, _error(100, "Unsupported get request.", "GraphMethodException"))
+    not_found = _error(100, "Unsupported get request.", "GraphMethodException")
 
     def do_POST(self):
         path = MESSAGES_PATH.match(self.path)
