@@ -7,8 +7,7 @@ from datetime import date, timedelta
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
+from tests.browser.test_console_journeys import call_taken_by_another_agent, sign_in_as_agent_gn, until
 
 NARRATIVE = "Le paiement du mois n'est pas arrivé et on me dit de passer au bureau pour vérifier ma carte."
 PHONE = "622 43 21 09"
@@ -29,14 +28,7 @@ def texts_sent(platform) -> list[dict]:
 
 
 def test_an_agent_books_an_appointment_from_the_case_and_the_desk_marks_the_person_as_come(platform, visit):
-    identity, intake = platform.urls["identity"], platform.urls["intake"]
-    invite(identity, admin_token(platform), "agent.appointments", "agent", NEW_PASSWORD)
-    other = {"Authorization": f"Bearer {api_token(identity, 'agent.appointments', NEW_PASSWORD)}"}
-    taken = requests.post(f"{intake}/v1/feedback", headers=other, json={
-        "country": "GN", "channel": "hotline", "language": "fr", "narrative": NARRATIVE,
-        "contact": {"phone": PHONE}, "consent": {"callback": True}})
-    assert taken.status_code == 202, taken.text
-    reference = taken.json()["reference"]
+    reference = call_taken_by_another_agent(platform, "agent.appointments", NARRATIVE, PHONE, language="fr")
     day = next_opening_day()
 
     browser = visit(platform.console)

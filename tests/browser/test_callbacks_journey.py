@@ -8,21 +8,14 @@ import requests
 from playwright.sync_api import expect
 
 from chassis.signatures import twilio_signature
-from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
+from tests.browser.test_console_journeys import call_taken_by_another_agent, sign_in_as_agent_gn, until
 
 NARRATIVE = "Je n'ai pas reçu le kit d'hygiène promis à la distribution de Kindia la semaine dernière."
 
 
 def test_an_agent_calls_back_a_person_whose_acknowledgement_never_arrived(platform, visit):
-    identity, intake, notifications = (platform.urls[name] for name in ("identity", "intake", "notifications"))
-    invite(identity, admin_token(platform), "agent.callbacks", "agent", NEW_PASSWORD)
-    other = {"Authorization": f"Bearer {api_token(identity, 'agent.callbacks', NEW_PASSWORD)}"}
-    taken = requests.post(f"{intake}/v1/feedback", headers=other, json={
-        "country": "GN", "channel": "hotline", "narrative": NARRATIVE, "contact": {"phone": "622765432"},
-        "consent": {"callback": True}})
-    assert taken.status_code == 202, taken.text
-    reference = taken.json()["reference"]
+    notifications = platform.urls["notifications"]
+    reference = call_taken_by_another_agent(platform, "agent.callbacks", NARRATIVE, "622765432")
 
     def acknowledgement_sid():
         with psycopg.connect(platform.database_url) as conn:

@@ -48,6 +48,19 @@ def sign_in_as_agent_gn(page, platform) -> None:
         page.get_by_role("button", name="Français").click()
 
 
+def call_taken_by_another_agent(platform, username: str, narrative: str, phone: str, **fields) -> str:
+    """A hotline call from a person who agreed to be called back, taken by a new agent `username` (so that
+    the journey's own agent finds the case unassigned); returns the case's reference."""
+    identity, intake = platform.urls["identity"], platform.urls["intake"]
+    invite(identity, admin_token(platform), username, "agent", NEW_PASSWORD)
+    other = {"Authorization": f"Bearer {api_token(identity, username, NEW_PASSWORD)}"}
+    taken = requests.post(f"{intake}/v1/feedback", headers=other, json={
+        "country": "GN", "channel": "hotline", "narrative": narrative, "contact": {"phone": phone},
+        "consent": {"callback": True}, **fields})
+    assert taken.status_code == 202, taken.text
+    return taken.json()["reference"]
+
+
 def until(check, timeout: float = 30, interval: float = 0.5):
     """Poll `check` until it is truthy (the case opens a moment after intake records the call)."""
     deadline = time.monotonic() + timeout

@@ -8,22 +8,15 @@ import requests
 from playwright.sync_api import expect
 
 from chassis.signatures import twilio_signature
-from tests.browser.accounts import api_token, invite
-from tests.browser.test_console_journeys import NEW_PASSWORD, admin_token, sign_in_as_agent_gn, until
+from tests.browser.test_console_journeys import call_taken_by_another_agent, sign_in_as_agent_gn, until
 
 NARRATIVE = "Je n'ai toujours pas reçu l'appui en espèces promis à Kindia le mois dernier."
 REPLY_WORDS = "Nous reviendrons vers vous dès que possible."
 
 
 def test_an_agent_sends_a_templated_sms_reply_and_sees_it_delivered_on_the_case(platform, visit):
-    identity, intake, notifications = (platform.urls[name] for name in ("identity", "intake", "notifications"))
-    invite(identity, admin_token(platform), "agent.replies", "agent", NEW_PASSWORD)
-    other = {"Authorization": f"Bearer {api_token(identity, 'agent.replies', NEW_PASSWORD)}"}
-    taken = requests.post(f"{intake}/v1/feedback", headers=other, json={
-        "country": "GN", "channel": "hotline", "narrative": NARRATIVE, "contact": {"phone": "622765499"},
-        "consent": {"callback": True}})
-    assert taken.status_code == 202, taken.text
-    reference = taken.json()["reference"]
+    notifications = platform.urls["notifications"]
+    reference = call_taken_by_another_agent(platform, "agent.replies", NARRATIVE, "622765499")
 
     def case_open():
         with psycopg.connect(platform.database_url) as conn:
