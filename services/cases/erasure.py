@@ -173,6 +173,7 @@ def erase_own_part(conn, envelope, erasure: ErasureApproved) -> dict[str, int]:
 
 
 def _record_receipt(conn, erasure_id: UUID, service: str, erased: dict, at: datetime) -> None:
+    """One service's line; the last one completes the erasure. The caller holds the erasure's row lock."""
     conn.execute("""INSERT INTO erasure_receipts (erasure_id, service, erased, completed_at) VALUES (%s, %s, %s, %s)
                     ON CONFLICT (erasure_id, service) DO NOTHING""", [erasure_id, service, Jsonb(erased), at])
     reported = {row[0] for row in conn.execute("SELECT service FROM erasure_receipts WHERE erasure_id = %s",
@@ -187,7 +188,9 @@ def on_erasure_completed(uow, completed: ErasureCompleted, envelope: Envelope) -
     with uow:
         if not uow.claim_message():
             return
-        if _find(uow.conn, completed.erasure_id) is None:
+        # Locked: two services' answers recorded at once would each miss the other's uncommitted line,
+        # and neither would see the certificate complete.
+        if _find(uow.conn, completed.erasure_id, lock=True) is None:
             return  # not one of ours (a replay from another deployment): nothing to record
         _record_receipt(uow.conn, completed.erasure_id, completed.service, completed.erased, completed.completed_at)
 

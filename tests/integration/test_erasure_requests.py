@@ -1,12 +1,16 @@
 """cases' erasure requests on real services: who may ask, four eyes, a decision taken once, and the
 certificate while the other services have not answered yet."""
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from uuid import uuid4
 
+import eventlet
 import requests
 
+from chassis.db import UnitOfWork, open_pool
 from contracts.common import Consent
-from contracts.events import FeedbackReceived
+from contracts.events import ErasureCompleted, FeedbackReceived
+from services.cases import erasure
 from tests.conftest import wait_for
 from tests.helpers import publish_event
 
@@ -82,3 +86,46 @@ def test_a_service_that_was_down_erases_its_part_when_it_comes_back(run_service,
     assert db.execute("SELECT key_id, ciphertext FROM intake.contacts").fetchone() == ("erased", b"")
     assert db.execute("SELECT narrative, destroyed_at IS NOT NULL FROM intake.feedback JOIN intake.data_keys "
                       "ON subject = reference").fetchone() == ("", True)
+
+
+class _SlowCommit(UnitOfWork):
+    """A unit of work that waits before it commits: another transaction runs meanwhile."""
+
+    def __exit__(self, exc_type, exc, tb):
+        eventlet.sleep(0.5)
+        return super().__exit__(exc_type, exc, tb)
+
+
+def test_two_services_answering_at_once_still_complete_the_certificate(run_service, amqp_uri, db, database_url):
+    cases = run_service("cases")
+    publish_event(amqp_uri, "intake", FeedbackReceived(
+        feedback_id=uuid4(), reference="GN-2026-000301", channel="sms", narrative="Le paiement Ploverquin est en retard",
+        received_at=datetime.now(UTC), contact_ref=uuid4()))
+    wait_for(lambda: db.execute("SELECT count(*) FROM cases.cases").fetchone()[0] == 1)
+    awa = {"Authorization": f"Bearer {cases.token('focal_point', subject='focal-awa')}"}
+    binta = {"Authorization": f"Bearer {cases.token('focal_point', subject='focal-binta')}"}
+    erasure_id = requests.post(f"{cases.url}/v1/erasures", headers=awa, json={
+        "reference": "GN-2026-000301", "scope": "complainant", "ground": "complainant_request"}).json()["erasure_id"]
+    assert requests.post(f"{cases.url}/v1/erasures/{erasure_id}/approve", headers=binta).status_code == 200
+
+    pool = open_pool(database_url, "cases", 1, 4)
+
+    def answer(service, unit_of_work=UnitOfWork):
+        worker_ctx = SimpleNamespace(data={"consumer": f"cases.on_{service}_erasure_completed",
+                                           "causation_id": str(uuid4())})
+        completed = ErasureCompleted(erasure_id=erasure_id, service=service, erased={}, completed_at=datetime.now(UTC))
+        erasure.on_erasure_completed(unit_of_work(pool, "cases", worker_ctx, on_commit=lambda: None), completed, None)
+
+    try:
+        answer("referrals")
+        answer("notifications")
+        # The last two answers arrive together: intake's commits while reporting's is being recorded.
+        slow = eventlet.spawn(answer, "intake", _SlowCommit)
+        eventlet.sleep(0.1)
+        answer("reporting")
+        slow.wait()
+    finally:
+        pool.close()
+    certificate = requests.get(f"{cases.url}/v1/erasures/{erasure_id}/certificate", headers=awa).json()
+    assert certificate["waiting_for"] == []
+    assert certificate["complete"], "the last two answers each missed the other: the erasure never completes"
