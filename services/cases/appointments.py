@@ -33,6 +33,7 @@ CANCEL_REPLIES = Counter(
 APPOINTMENT_NOT_FOUND = ApiError(404, "appointment_not_found", "No appointment with this id is in your scope.")
 REFUSALS = {
     "not_a_slot": (422, "starts_at is not one of the centre's slots: see GET /v1/centres/{id}/slots."),
+    "centre_closed": (422, "The centre is closed that day (a public holiday or one of its closed days)."),
     "slot_in_the_past": (422, "This slot has started already."),
     "slot_too_far_ahead": (422, "This slot is further ahead than appointments may be booked."),
     "appointment_not_booked": (409, "This appointment was cancelled, or its attendance was recorded already."),

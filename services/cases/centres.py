@@ -2,7 +2,8 @@
 
 A centre opens on some weekdays in one or more ranges ("08:30-12:30"); each range is cut into slots of
 `slot_minutes` from its opening (a last piece shorter than a slot is not a slot), and each slot sees
-`capacity` people. A booking must start exactly on a slot, in the future and within the booking horizon.
+`capacity` people. A centre is closed on its closed days (the country's public holidays and its own days off):
+no slot then. A booking must start exactly on a slot, in the future and within the booking horizon.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,13 +31,16 @@ class Centre:
     opening_hours: dict[str, tuple[tuple[time, time], ...]]
     slot_minutes: int
     capacity: int
+    closed_days: frozenset[date] = frozenset()
 
     @property
     def slot_length(self) -> timedelta:
         return timedelta(minutes=self.slot_minutes)
 
     def slots_on(self, day: date) -> list[datetime]:
-        """The day's slot starts, on the centre's clock, in order."""
+        """The day's slot starts, on the centre's clock, in order; none on a closed day."""
+        if day in self.closed_days:
+            return []
         zone = ZoneInfo(self.timezone)
         starts = []
         for opens, closes in self.opening_hours.get(WEEKDAYS[day.weekday()], ()):
@@ -56,8 +60,10 @@ class Centre:
 
 
 def booking_refusal(centre: Centre, starts_at: datetime, now: datetime, horizon_days: int) -> str | None:
-    """Why this slot may not be booked now, or None: it must be one of the centre's slots, not started yet,
-    and no further ahead than the horizon."""
+    """Why this slot may not be booked now, or None: the centre must be open that day, and it must be one of
+    the centre's slots, not started yet, and no further ahead than the horizon."""
+    if centre.day_of(starts_at) in centre.closed_days:
+        return "centre_closed"
     if not centre.is_slot(starts_at):
         return "not_a_slot"
     if starts_at <= now:

@@ -97,6 +97,8 @@ class CentreSettings(Section):
     opening_hours: dict[str, list[str]] = Field(description="mon..sun -> ranges such as 08:30-12:30")
     slot_minutes: int = Field(30, ge=5, le=480)
     capacity: int = Field(1, ge=1, le=500, description="People seen in one slot")
+    closed_days: list[date] = Field(default_factory=list, description="Days this centre alone is closed, "
+                                                                      "besides the country's public holidays")
 
     @field_validator("opening_hours")
     @classmethod
@@ -174,12 +176,16 @@ class CasesSettings(ServiceSettings):
 
     @cached_property
     def centres(self) -> dict[str, Centre]:
-        """Every configured reception centre by id, on its country's clock."""
+        """Every configured reception centre by id, on its country's clock, closed on the days off of its
+        country's calendar (the holidays deadlines skip) and on its own closed days. The calendar holds two years
+        either side of the year the service starts in, more than the booking horizon (at most a year)."""
+        this_year = date.today().year
         return {own.id: Centre(id=own.id, country=own.country, name=own.name, address=own.address,
                                timezone=self.countries[own.country].timezone,
                                opening_hours={day: tuple(parse_range(text) for text in ranges)
                                               for day, ranges in own.opening_hours.items()},
-                               slot_minutes=own.slot_minutes, capacity=own.capacity)
+                               slot_minutes=own.slot_minutes, capacity=own.capacity,
+                               closed_days=self.calendar(own.country, this_year).holidays | set(own.closed_days))
                 for own in self.appointments.centres}
     def satisfaction_policy(self, country: str) -> SatisfactionPolicy:
         return SatisfactionPolicy(**self.satisfaction.get(country, SatisfactionSettings()).model_dump())

@@ -1269,6 +1269,13 @@ CATALOG.update({
                               "people reached in the period."),
 })
 
+# holidays
+# A reception centre closed that day: a public holiday or one of its own closed days (pages/appointments.py).
+CATALOG.update({
+    "appointments.error.centre_closed": ("Le centre est fermé ce jour-là (jour férié ou jour de fermeture).",
+                                         "The centre is closed that day (a public holiday or a closing day)."),
+})
+
 
 def has_key(key: str) -> bool:
     return key in CATALOG

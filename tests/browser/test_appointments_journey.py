@@ -7,6 +7,9 @@ from datetime import date, timedelta
 import requests
 from playwright.sync_api import expect
 
+from chassis.settings import load_settings
+from services.cases.settings import CasesSettings
+
 from tests.browser.test_console_journeys import call_taken_by_another_agent, sign_in_as_agent_gn, until
 
 NARRATIVE = "Le paiement du mois n'est pas arrivé et on me dit de passer au bureau pour vérifier ma carte."
@@ -15,9 +18,10 @@ PHONE = "622 43 21 09"
 
 def next_opening_day() -> date:
     """The next day after today on which the Matam centre (services/cases/config.yml) opens: Monday to Thursday
-    have both its ranges, so a 09:00 slot."""
+    have both its ranges, so a 09:00 slot, unless it is a public holiday in Guinea."""
+    closed = load_settings(CasesSettings, "cases", environ={}).centres["gn-conakry-matam"].closed_days
     day = date.today() + timedelta(days=1)
-    while day.weekday() > 3:
+    while day.weekday() > 3 or day in closed:
         day += timedelta(days=1)
     return day
 

@@ -22,17 +22,24 @@ from tests.integration.test_notifications import sms_settings
 
 CONAKRY = ZoneInfo("Africa/Conakry")
 EVERY_DAY = {day: ["08:00-12:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-# A centre open every day, so that the test does not depend on the weekday it runs; one place per slot.
-TEST_CENTRE = {"id": "gn-test-centre", "country": "GN", "opening_hours": EVERY_DAY, "slot_minutes": 60,
-               "capacity": 1, "name": {"fr": "Centre HCR de Test", "en": "UNHCR Test centre"},
-               "address": {"fr": "Rue du Port, Conakry", "en": "Port Street, Conakry"}}
-CASES_SETTINGS = {"appointments": {"centres": [TEST_CENTRE]}, "clock": {"adjustable": True}}
 
 
 def slot(days_ahead: int, hour: int = 9) -> datetime:
     """A slot of the test centre, `days_ahead` days after today on Conakry's clock."""
     day = datetime.now(CONAKRY).date() + timedelta(days=days_ahead)
     return datetime.combine(day, time(hour), CONAKRY)
+
+
+# A centre open every day, so that the test does not depend on the weekday it runs; one place per slot. Guinea's
+# public holidays are off for the same reason: in their place a holiday in 4 days, and the centre's own closed
+# day in 5.
+HOLIDAY, CLOSED_DAY = slot(4), slot(5)
+TEST_CENTRE = {"id": "gn-test-centre", "country": "GN", "opening_hours": EVERY_DAY, "slot_minutes": 60,
+               "capacity": 1, "name": {"fr": "Centre HCR de Test", "en": "UNHCR Test centre"},
+               "address": {"fr": "Rue du Port, Conakry", "en": "Port Street, Conakry"},
+               "closed_days": [CLOSED_DAY.date().isoformat()]}
+CASES_SETTINGS = {"appointments": {"centres": [TEST_CENTRE]}, "clock": {"adjustable": True},
+                  "calendars": {"GN": {"public_holidays": False, "extra_holidays": [HOLIDAY.date().isoformat()]}}}
 
 
 class Agent:
@@ -243,9 +250,16 @@ def test_only_future_slots_in_opening_hours_are_booked_and_two_agents_cannot_bot
     for starts_at, status, code in ((slot(2, hour=13), 422, "not_a_slot"),
                                     (slot(2).replace(minute=30), 422, "not_a_slot"),
                                     (slot(-1), 422, "slot_in_the_past"),
-                                    (slot(200), 422, "slot_too_far_ahead")):
+                                    (slot(200), 422, "slot_too_far_ahead"),
+                                    (HOLIDAY, 422, "centre_closed"),
+                                    (CLOSED_DAY, 422, "centre_closed")):
         refused = agent.book(first, starts_at)
         assert (refused.status_code, refused.json()["error"]["code"]) == (status, code)
+    for closed in (HOLIDAY, CLOSED_DAY):  # the console lists no slot that day
+        assert agent.get(f"/v1/centres/{TEST_CENTRE['id']}/slots", date=closed.date().isoformat()).json() == {
+            "centre_id": TEST_CENTRE["id"], "date": closed.date().isoformat(), "slots": []}
+    next_day = agent.get(f"/v1/centres/{TEST_CENTRE['id']}/slots", date=slot(6).date().isoformat()).json()
+    assert len(next_day["slots"]) == 4
     unknown = agent.book(first, slot(2), centre="gn-nowhere")
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (422, "unknown_centre")
 

@@ -43,6 +43,34 @@ def test_a_booking_starts_on_a_slot_in_the_future_and_within_the_horizon():
     assert (free_places(4, 3), free_places(4, 4), free_places(2, 4)) == (1, 0, 0)
 
 
+def test_a_centre_offers_and_takes_no_slot_on_a_closed_day():
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    closed = centre(closed_days=frozenset({MONDAY}))
+    nine = datetime.combine(MONDAY, time(9), CONAKRY)
+    assert closed.slots_on(MONDAY) == []
+    assert booking_refusal(closed, nine, now, horizon_days=60) == "centre_closed"
+    assert booking_refusal(closed, nine + timedelta(days=7), now, horizon_days=60) is None  # the next Monday
+
+
+def test_centres_close_on_their_countrys_public_holidays_and_each_on_its_own_closed_days():
+    from chassis.settings import load_settings
+    from services.cases.settings import CasesSettings
+
+    next_year = date.today().year + 1
+    new_year, independence_day = date(next_year, 1, 1), date(next_year, 10, 2)  # Guinea's public holidays
+    staff_day = date(next_year, 11, 3)
+    every_day = {day: ["09:00-10:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    own = {"country": "GN", "name": {"fr": "Centre"}, "address": {"fr": "Conakry"}, "opening_hours": every_day,
+           "slot_minutes": 60}
+    centres = load_settings(CasesSettings, "cases", environ={}, overrides={"appointments": {"centres": [
+        {**own, "id": "gn-matam", "closed_days": [staff_day.isoformat()]}, {**own, "id": "gn-kindia"}]}}).centres
+    for holiday in (new_year, independence_day):
+        assert [centres[id].slots_on(holiday) for id in ("gn-matam", "gn-kindia")] == [[], []]
+        assert len(centres["gn-matam"].slots_on(holiday + timedelta(days=1))) == 1  # the next working day opens
+    assert centres["gn-matam"].slots_on(staff_day) == []
+    assert len(centres["gn-kindia"].slots_on(staff_day)) == 1  # another centre's staff day is not its own
+
+
 def test_the_desk_marks_a_person_once_and_nobody_misses_a_slot_that_has_not_started():
     nine = datetime.combine(MONDAY, time(9), CONAKRY)
     early = nine - timedelta(minutes=20)
