@@ -696,18 +696,25 @@ class DeadlineFigures(Contract):
 
 class SatisfactionLine(Contract):
     key: str = Field(description="The country, channel or category code")
-    answered: int
-    satisfied: int
-    share_satisfied: float | None = Field(description="satisfied / answered; None when nobody answered")
+    answered: int | None = Field(description="None only when suppressed")
+    satisfied: int | None = Field(description="None only when suppressed")
+    share_satisfied: float | None = Field(description="satisfied / answered; None when nobody answered or suppressed")
+    suppressed: bool = Field(False, description=(
+        "A line of 1 to 4 answers is withheld (answered, satisfied and share None here, `<5` in files): it "
+        "would tell what the few people who answered said"))
 
 
 class SatisfactionFigures(Contract):
-    """Answers to the satisfaction question received in the period. Restricted cases are never asked, and
-    countries, channels and categories describe the programme: shown whole, like the messages by them."""
+    """Answers to the satisfaction question received in the period. Restricted cases are never asked, but a
+    line of a few answers (one category's single answer) tells what those people said: lines of 1 to 4
+    answers are withheld, as are the satisfied count and share of a total of 1 to 4."""
 
     answered: int
-    satisfied: int
-    share_satisfied: float | None
+    satisfied: int | None = Field(description="None only when suppressed")
+    share_satisfied: float | None = Field(description="satisfied / answered; None when nobody answered or suppressed")
+    suppressed: bool = Field(False, description=(
+        "With 1 to 4 answers in all, satisfied and share_satisfied are withheld (None here, `<5` in files); "
+        "answered is kept"))
     by_country: list[SatisfactionLine]
     by_channel: list[SatisfactionLine]
     by_category: list[SatisfactionLine]

@@ -272,7 +272,8 @@ def show_weekly_report(manager: dict) -> None:
     print(f"  calls received {report['calls']['received']}, referrals made "
           f"{sum(partner['made'] for partner in report['referrals'])}, replies sent {report['replies_sent']}")
     satisfaction = report.get("satisfaction") or {}
-    print(f"  satisfaction answers {satisfaction.get('answered', 0)}, satisfied {satisfaction.get('satisfied', 0)}; "
+    print(f"  satisfaction answers {satisfaction.get('answered', 0)}, satisfied "
+          f"{'<5' if satisfaction.get('suppressed') else satisfaction.get('satisfied', 0)}; "
           f"appointments booked {sum(centre['booked'] for centre in report.get('appointments', []))}")
     workbook = requests.get(f"{REPORTING}/v1/reports", params={**params, "format": "xlsx"}, headers=manager,
                             timeout=60)

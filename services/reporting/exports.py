@@ -75,7 +75,7 @@ def report_tables(report: Report, category_labels: dict[int, str]) -> list[Table
         ("Referrals made", sum(partner.made for partner in report.referrals), None),
         ("Replies sent to complainants", report.replies_sent, None),
         ("Satisfaction answers", satisfaction.answered if satisfaction else None, None),
-        ("Satisfied with the answer (share)", satisfaction.share_satisfied if satisfaction else None, None),
+        ("Satisfied with the answer (share)", _satisfaction_share(satisfaction), None),
         ("Callbacks made", sum(row.attempts for row in report.callbacks), None),
         ("People reached by callback", sum(row.reached for row in report.callbacks), None),
     ]
@@ -129,10 +129,23 @@ def _satisfaction_tables(satisfaction) -> list[Table]:
     if satisfaction is None:
         return []
     return [Table(f"Satisfaction by {what}", (what.capitalize(), "Answers", "Satisfied", "Share satisfied"),
-                  [(_number(line.key), line.answered, line.satisfied, line.share_satisfied) for line in lines],
-                  percent_columns=(3,))
+                  [(_number(line.key), *_shown_line(line)) for line in lines], percent_columns=(3,))
             for what, lines in (("country", satisfaction.by_country), ("channel", satisfaction.by_channel),
                                 ("category", satisfaction.by_category))]
+
+
+def _shown_line(line) -> tuple:
+    """(answered, satisfied, share) as a file shows them: `<5` for each figure of a withheld line."""
+    if not line.suppressed:
+        return line.answered, line.satisfied, line.share_satisfied
+    return reports.SUPPRESSED, reports.SUPPRESSED, reports.SUPPRESSED
+
+
+def _satisfaction_share(satisfaction):
+    """The summary's share satisfied: `<5` when the total was too small to show it."""
+    if satisfaction is None:
+        return None
+    return reports.SUPPRESSED if satisfaction.suppressed else satisfaction.share_satisfied
 
 
 def _shown(count: Count) -> tuple:
@@ -267,7 +280,7 @@ def to_hxl_csv(report: Report, cases: list[dict], category_labels: dict[int, str
 def _small(count: int) -> int | str:
     """A count of cases in one HXL row: `<5` from 1 to 4 (a region, a channel and a category can point to a
     person), 0 and larger counts as they are."""
-    return reports.SUPPRESSED if 0 < count < reports.SMALL_CELL else count
+    return reports.SUPPRESSED if reports.is_small(count) else count
 
 
 CALLBACK_HXL_COLUMNS = (

@@ -20,7 +20,7 @@ BREAKDOWNS = {"by_country": "country", "by_channel": "channel", "by_category": "
 EXPECTED = {"by_sex": reports.SEX_VALUES, "by_disability": ("true", "false")}
 # Tables about people: with a small count a reader could tell who a restricted case is about (the one
 # woman over 60 from a region who wrote this week). Channels, categories and countries describe the
-# programme and are shown whole.
+# programme and are shown whole (the satisfaction lines by them are not: an answer is what a person said).
 ABOUT_PEOPLE = ("by_location", "by_sex", "by_age_group", "by_disability")
 MISSING_LABELS = {"by_category": reports.UNCLASSIFIED}
 
@@ -197,7 +197,8 @@ SATISFACTION_BREAKDOWNS = {"by_country": "country", "by_channel": "channel", "by
 
 
 def _satisfaction(indexes: SearchIndexes, in_scope: dict, period: Period) -> SatisfactionFigures:
-    """Answers to the question after closure that came in the period: how many, how many satisfied."""
+    """Answers to the question after closure that came in the period: how many, how many satisfied (lines of
+    1 to 4 answers withheld, see reports.satisfaction_figures)."""
     satisfied = {"satisfied": {"filter": {"term": {"satisfied": True}}}}
     answer = indexes.aggregate(indexes.cases, _within(in_scope, "satisfaction_answered_at", period), {
         **{name: {"terms": {"field": field, "size": 100}, "aggs": satisfied}
@@ -210,10 +211,8 @@ def _satisfaction(indexes: SearchIndexes, in_scope: dict, period: Period) -> Sat
                                  share_satisfied=reports.share(bucket["satisfied"]["doc_count"], bucket["doc_count"]))
                 for bucket in aggregations[name]["buckets"]]
 
-    answered = answer["hits"]["total"]["value"]
-    return SatisfactionFigures(answered=answered, satisfied=aggregations["satisfied"]["doc_count"],
-                               share_satisfied=reports.share(aggregations["satisfied"]["doc_count"], answered),
-                               **{name: lines(name) for name in SATISFACTION_BREAKDOWNS})
+    return reports.satisfaction_figures(answer["hits"]["total"]["value"], aggregations["satisfied"]["doc_count"],
+                                        {name: lines(name) for name in SATISFACTION_BREAKDOWNS})
 
 
 def _trend(indexes: SearchIndexes, in_scope: dict, periods: list[Period]) -> list[TrendPoint]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from contracts.http import CallbackFigures, Count, DeadlineFigures, Topic
+from contracts.http import CallbackFigures, Count, DeadlineFigures, SatisfactionFigures, SatisfactionLine, Topic
 
 PERIODS = ("day", "week", "month")
 TREND_LENGTH = 8
@@ -103,21 +103,33 @@ def counts(buckets: list[dict], total: int, previous: dict[str, int] | None = No
             for key, count in ordered]
 
 
-def suppress_small_cells(counts: list[Count]) -> list[Count]:
-    """`counts` with every figure from 1 to 4 withheld (count or previous None, `suppressed`), the
-    withheld rows last and by key, since an order by their exact counts would tell them."""
-    def small(value) -> bool:
-        return value is not None and 0 < value < SMALL_CELL
+def is_small(value: int | None) -> bool:
+    """A figure from 1 to SMALL_CELL - 1: few enough to tell who it is about. Zero tells nobody."""
+    return value is not None and 0 < value < SMALL_CELL
 
-    shown, withheld = [], []
-    for count in counts:
-        if small(count.count) or small(count.previous):
-            withheld.append(count.model_copy(update={
-                "count": None if small(count.count) else count.count,
-                "previous": None if small(count.previous) else count.previous, "suppressed": True}))
-        else:
-            shown.append(count)
-    return shown + sorted(withheld, key=lambda count: count.key)
+
+def suppress_small_cells(counts: list[Count]) -> list[Count]:
+    """`counts` with every figure from 1 to 4 withheld (count or previous None, `suppressed`)."""
+    return _withheld_last(counts, lambda count: is_small(count.count) or is_small(count.previous),
+                          lambda count: count.model_copy(update={
+                              "count": None if is_small(count.count) else count.count,
+                              "previous": None if is_small(count.previous) else count.previous,
+                              "suppressed": True}))
+
+
+def suppress_small_satisfaction(lines: list[SatisfactionLine]) -> list[SatisfactionLine]:
+    """`lines` with each line of 1 to 4 answers withheld whole (answered, satisfied and share None,
+    `suppressed`): its satisfied count alone would tell what those few people said."""
+    return _withheld_last(lines, lambda line: is_small(line.answered), lambda line: line.model_copy(update={
+        "answered": None, "satisfied": None, "share_satisfied": None, "suppressed": True}))
+
+
+def _withheld_last(rows: list, is_withheld, withhold) -> list:
+    """`rows` in their order, except that those `is_withheld` picks are replaced by `withhold(row)` and put
+    last, by key, since an order by their exact figures would tell them."""
+    shown = [row for row in rows if not is_withheld(row)]
+    withheld = [withhold(row) for row in rows if is_withheld(row)]
+    return shown + sorted(withheld, key=lambda row: row.key)
 
 
 def shown_count(value: int | None) -> int | str:
@@ -134,6 +146,21 @@ def bucket_key(bucket: dict) -> str:
 def share(part: int, whole: int) -> float | None:
     """part / whole to three places (0.667); None of nothing."""
     return round(part / whole, 3) if whole else None
+
+
+def satisfaction_figures(answered: int, satisfied: int,
+                         breakdowns: dict[str, list[SatisfactionLine]]) -> SatisfactionFigures:
+    """The period's answers to the satisfaction question, with lines of 1 to 4 answers withheld.
+
+    The total keeps `answered` even from 1 to 4: how many answered across a whole country or the region in
+    a week or a month describes the programme, as the messages' total does. But its satisfied count and
+    share would tell what those few said (1 answer, 0 satisfied: that person was not), so they are withheld.
+    """
+    small_total = is_small(answered)
+    return SatisfactionFigures(
+        answered=answered, satisfied=None if small_total else satisfied,
+        share_satisfied=None if small_total else share(satisfied, answered), suppressed=small_total,
+        **{name: suppress_small_satisfaction(lines) for name, lines in breakdowns.items()})
 
 
 def deadline_figures(kind: str, settled: list[dict], overdue_unsettled: int) -> DeadlineFigures:

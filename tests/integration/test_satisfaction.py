@@ -115,14 +115,17 @@ def test_a_no_by_sms_reaches_the_timeline_the_supervisors_review_list_and_the_re
             "country": "GN", "period": "week", "date": datetime.now(UTC).date().isoformat(), **params})
     satisfaction = wait_for(lambda: report().json()["satisfaction"] if report().json()["satisfaction"]["answered"]
                             else None, timeout=20)
-    assert (satisfaction["answered"], satisfaction["satisfied"], satisfaction["share_satisfied"]) == (1, 0, 0.0)
-    assert satisfaction["by_channel"] == [{"key": "hotline", "answered": 1, "satisfied": 0, "share_satisfied": 0.0}]
-    assert [line["key"] for line in satisfaction["by_country"]] == ["GN"]
+    # One answer: the report counts it, but neither the total nor any line tells what this person said.
+    assert (satisfaction["answered"], satisfaction["satisfied"], satisfaction["share_satisfied"],
+            satisfaction["suppressed"]) == (1, None, None, True)
+    assert satisfaction["by_channel"] == [{"key": "hotline", "answered": None, "satisfied": None,
+                                           "share_satisfied": None, "suppressed": True}]
+    assert [(line["key"], line["suppressed"]) for line in satisfaction["by_country"]] == [("GN", True)]
     rows = list(csv.DictReader(io.StringIO(report(format="csv").text)))
     assert {(row["key"], row["measure"], row["value"]) for row in rows if row["table"] == "Satisfaction by channel"} \
-        == {("hotline", "Answers", "1"), ("hotline", "Satisfied", "0"), ("hotline", "Share satisfied", "0.0")}
+        == {("hotline", "Answers", "<5"), ("hotline", "Satisfied", "<5"), ("hotline", "Share satisfied", "<5")}
     sheet = load_workbook(io.BytesIO(report(format="xlsx").content))["Satisfaction by country"]
-    assert [cell.value for cell in sheet[2]] == ["GN", 1, 0, 0.0] and sheet["D2"].number_format == "0.0%"
+    assert [cell.value for cell in sheet[2]] == ["GN", "<5", "<5", "<5"]
     lines = list(csv.reader(io.StringIO(report(format="hxl").text)))
     records = [dict(zip(lines[1], line)) for line in lines[2:]]
     assert [(r["#channel"], r["#indicator+answers+satisfaction"], r["#indicator+satisfied"]) for r in records] == [

@@ -13,7 +13,7 @@ from chassis.settings import load_settings
 from contracts.common import Channel, ContactDetails, Location
 from contracts.envelope import Envelope
 from contracts.events import CaseClassified, CaseOpened, DeadlineWarning
-from contracts.http import CallFigures, Count, DeadlineFigures, MessageFigures, Report
+from contracts.http import CallFigures, Count, DeadlineFigures, MessageFigures, Report, SatisfactionLine
 from services.intake import domain as intake_domain
 from services.intake.settings import IntakeSettings
 from services.reporting import exports, reports
@@ -121,6 +121,36 @@ def test_small_cells_are_withheld_and_listed_last_by_key():
         ("Kindia", 12, 7, False), ("Mamou", 0, 0, False), ("Boké", None, 6, True), ("Labé", None, 0, True)]
 
 
+def _line(key: str, answered: int, satisfied: int) -> SatisfactionLine:
+    return SatisfactionLine(key=key, answered=answered, satisfied=satisfied,
+                            share_satisfied=reports.share(satisfied, answered))
+
+
+def test_a_satisfaction_line_of_one_to_four_answers_is_withheld_whole_and_listed_last_by_key():
+    # The one person who answered about a sexual exploitation case (category 6) said "not satisfied".
+    figures = reports.satisfaction_figures(17, 12, {
+        "by_country": [_line("GN", 17, 12)],
+        "by_channel": [_line("hotline", 9, 8), _line("web_form", 4, 3), _line("sms", 4, 1)],
+        "by_category": [_line("4", 16, 12), _line("6", 1, 0)]})
+    assert (figures.answered, figures.satisfied, figures.share_satisfied, figures.suppressed) == (
+        17, 12, 0.706, False)  # a total of 5 or more is the programme's, shown whole
+    assert [(line.key, line.answered, line.satisfied, line.share_satisfied, line.suppressed)
+            for line in figures.by_channel] == [
+        ("hotline", 9, 8, 0.889, False), ("sms", None, None, None, True), ("web_form", None, None, None, True)]
+    assert [(line.key, line.answered, line.satisfied, line.suppressed) for line in figures.by_category] == [
+        ("4", 16, 12, False), ("6", None, None, True)]
+    assert figures.by_country[0].answered == 17
+
+
+def test_a_total_of_one_to_four_answers_keeps_its_count_but_not_what_was_said():
+    figures = reports.satisfaction_figures(1, 0, {"by_country": [_line("GN", 1, 0)], "by_channel": [],
+                                                  "by_category": []})
+    assert (figures.answered, figures.satisfied, figures.share_satisfied, figures.suppressed) == (1, None, None, True)
+    assert figures.by_country[0].suppressed
+    nobody = reports.satisfaction_figures(0, 0, {"by_country": [], "by_channel": [], "by_category": []})
+    assert (nobody.answered, nobody.satisfied, nobody.share_satisfied, nobody.suppressed) == (0, 0, None, False)
+
+
 def _report(**messages) -> Report:
     deadline = DeadlineFigures(kind="acknowledge", settled=0, within_deadline=0, overdue_unsettled=0,
                                share_within_deadline=None, median_hours=None, p90_hours=None)
@@ -169,6 +199,18 @@ def test_files_show_a_withheld_figure_as_less_than_five():
     hxl = list(csv.reader(io.StringIO(exports.to_hxl_csv(report, [
         {"country": "GN", "adm1": "", "channel": "", "category_code": 6, "status": "new", "restricted": True}], {}))))
     assert hxl[2][-1] == "<5"
+
+
+def test_files_show_a_withheld_satisfaction_line_and_a_small_totals_share_as_less_than_five():
+    report = _report().model_copy(update={"satisfaction": reports.satisfaction_figures(3, 0, {
+        "by_country": [_line("GN", 3, 0)], "by_channel": [_line("hotline", 3, 0)], "by_category": []})})
+    rows = list(csv.reader(io.StringIO(exports.to_csv(report, {}))))
+    assert {tuple(row[5:]) for row in rows if row[4] == "Satisfaction by channel"} == {
+        ("hotline", "Answers", "<5"), ("hotline", "Satisfied", "<5"), ("hotline", "Share satisfied", "<5")}
+    assert ["Summary", "Satisfaction answers", "This period", "3"] in [row[4:] for row in rows]
+    assert ["Summary", "Satisfied with the answer (share)", "This period", "<5"] in [row[4:] for row in rows]
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx(report, {})))
+    assert [cell.value for cell in workbook["Satisfaction by country"][2]] == ["GN", "<5", "<5", "<5"]
 
 
 @pytest.mark.security

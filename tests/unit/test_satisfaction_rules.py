@@ -92,20 +92,42 @@ def test_the_case_document_keeps_the_answer_for_the_report():
 
 
 def test_the_managers_report_page_shows_percent_satisfied_by_country_channel_and_category():
+    from services.console import web
     from services.console.i18n import translate
     from services.console.pages.manager import _satisfaction_figures
 
     def line(key, answered, satisfied, share):
         return {"key": key, "answered": answered, "satisfied": satisfied, "share_satisfied": share}
-    satisfaction = {"answered": 3, "satisfied": 2, "share_satisfied": 0.667, "by_country": [line("GN", 3, 2, 0.667)],
-                    "by_channel": [line("hotline", 2, 2, 1.0), line("sms", 1, 0, 0.0)],
-                    "by_category": [line("4", 3, 2, 0.667)]}
+    withheld = {"key": "sms", "answered": None, "satisfied": None, "share_satisfied": None, "suppressed": True}
+    satisfaction = {"answered": 9, "satisfied": 6, "share_satisfied": 0.667, "by_country": [line("GN", 9, 6, 0.667)],
+                    "by_channel": [line("hotline", 6, 5, 0.833), withheld],
+                    "by_category": [line("4", 9, 6, 0.667)]}
     t = lambda key, **values: translate("en", key, **values)  # noqa: E731
     figures = _satisfaction_figures(satisfaction, lambda prefix, key: t(prefix + key), t)
     assert figures["percent"] == 67
     assert [(group["caption"], [(row["label"], row["percent"]) for row in group["rows"]])
             for group in figures["groups"]] == [
         ("Satisfaction by country", [("Guinea", 67)]),
-        ("Satisfaction by channel", [("Hotline", 100), ("SMS", 0)]),
+        ("Satisfaction by channel", [("Hotline", 83), ("SMS", None)]),
         ("Satisfaction by category", [(t("category.4"), 67)])]
+    html = web.templates.get_template("_satisfaction_report.html").render(t=t, figures={"satisfaction": figures})
+    sms_row = html.split('<th scope="row">SMS</th>', 1)[1].split("</tr>", 1)[0]
+    assert sms_row == "<td>&lt;5</td><td>&lt;5</td><td>&lt;5</td>"  # a line of 1 to 4 answers: no percentage
+    assert "83%" in html and "a figure from 1 to 4 withheld" in html  # the note that says what <5 means
     assert _satisfaction_figures(None, None, t) is None  # a report stored before answers were counted
+
+
+def test_the_report_page_withholds_what_a_total_of_one_to_four_answers_said():
+    from services.console import web
+    from services.console.i18n import translate
+    from services.console.pages.manager import _satisfaction_figures
+
+    t = lambda key, **values: translate("en", key, **values)  # noqa: E731
+    withheld = {"key": "GN", "answered": None, "satisfied": None, "share_satisfied": None, "suppressed": True}
+    figures = _satisfaction_figures({"answered": 1, "satisfied": None, "share_satisfied": None, "suppressed": True,
+                                     "by_country": [withheld], "by_channel": [], "by_category": []},
+                                    lambda prefix, key: t(prefix + key), t)
+    html = web.templates.get_template("_satisfaction_report.html").render(t=t, figures={"satisfaction": figures})
+    summary = html.split('<p class="hint">', 1)[1].split("</p>", 1)[0]
+    assert summary == "Answers: 1 · satisfied: &lt;5"  # how many answered, not what they said: no percentage
+

@@ -153,7 +153,8 @@ def report_figures(report: dict, t) -> dict:
 
 
 def _satisfaction_figures(satisfaction: dict | None, label, t) -> dict | None:
-    """% satisfied after closure by country, channel and category, as tables; None in an older report."""
+    """% satisfied after closure by country, channel and category, as tables; None in an older report.
+    A line reporting withheld (1 to 4 answers) keeps its None figures and is marked `withheld`."""
     if satisfaction is None:
         return None
 
@@ -161,8 +162,12 @@ def _satisfaction_figures(satisfaction: dict | None, label, t) -> dict | None:
         return None if share is None else round(100 * share)
     groups = [{"caption": t(f"satisfaction.by_{what}"), "column": t(f"satisfaction.column_{what}"),
                "rows": [{"label": label(prefix, line["key"]), "answered": line["answered"],
-                         "satisfied": line["satisfied"], "percent": percent(line["share_satisfied"])}
+                         "satisfied": line["satisfied"], "percent": percent(line["share_satisfied"]),
+                         "withheld": line.get("suppressed", False)}
                         for line in satisfaction[f"by_{what}"]]}
               for what, prefix in (("country", "country."), ("channel", "channel."), ("category", "category."))]
     return {"answered": satisfaction["answered"], "satisfied": satisfaction["satisfied"],
-            "percent": percent(satisfaction["share_satisfied"]), "groups": groups}
+            "percent": percent(satisfaction["share_satisfied"]), "withheld": satisfaction.get("suppressed", False),
+            "any_withheld": satisfaction.get("suppressed", False) or any(
+                row["withheld"] for group in groups for row in group["rows"]),
+            "groups": groups}
