@@ -1,8 +1,8 @@
 """The proof of an erasure: a complainant reaches the whole platform (a hotline call that is referred,
-an SMS, a status request, a note, a resolution, a message stuck in a parked queue, the weekly report),
-a focal point asks to erase them and another approves; then no string of theirs is left in any table
-of any schema, in any search index, in the services' logs or in their trace files, and the weekly
-report still counts their cases."""
+an SMS, a WhatsApp message under their profile name, a status request, a note, a resolution, a
+message stuck in a parked queue, the weekly report), a focal point asks to erase them and another
+approves; then no string of theirs is left in any table of any schema, in any search index, in the
+services' logs or in their trace files, and the weekly report still counts their cases."""
 import json
 import tempfile
 from datetime import UTC, datetime
@@ -16,7 +16,9 @@ from elasticsearch import Elasticsearch
 
 from chassis.services import SERVICES
 from contracts.events import FeedbackReceived
-from tests.channel_payloads import env_for_endpoint_secrets, gateway_body, post_gateway
+from tests.channel_payloads import (
+    env_for_endpoint_secrets, gateway_body, post_gateway, post_whatsapp, wa_message, whatsapp_body,
+)
 from tests.conftest import ES_URL, wait_for
 from tests.e2e.platform import running_platform
 from tests.helpers import publish_event
@@ -32,8 +34,12 @@ SMS = "Le paiement Plumbrisk n'est toujours pas arrivé à Kindia depuis septemb
 NOTE = "Rappelée : Vandalorix la menace encore, elle a peur de sortir."
 RESOLUTION = "Paiement Trelliwump versé le 20 novembre."
 STUCK = "Encore moi, Grizzlemont ne répond pas."
+# On WhatsApp she writes from the same phone (wa_id: its digits) under the name her profile shows.
+WA_ID = "224622554433"
+WA_PROFILE = "Zaka Brindlemarsh"
+WHATSAPP = "Le chef Snorvadel garde les bons de la distribution pour sa famille."
 THEIR_STRINGS = ("Zakariatou", "Bangoura", "622554433", "622 55 44 33", "55 44 33", "Quorvenex", "Plumbrisk",
-                 "Vandalorix", "Trelliwump", "Grizzlemont")
+                 "Vandalorix", "Trelliwump", "Grizzlemont", "Brindlemarsh", "Snorvadel")
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +136,10 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     assert sms.ok, sms.text
     ordinary = sms.json()["reference"]
     assert post_gateway(intake, gateway_body(f"STATUT {ordinary}", sender=PHONE)).ok
+    whatsapp = post_whatsapp(intake, whatsapp_body(wa_message("text", {"body": WHATSAPP}, wa_id=WA_ID),
+                                                   wa_id=WA_ID, name=WA_PROFILE))
+    assert whatsapp.ok, whatsapp.text
+    on_whatsapp = whatsapp.json()["received"][0]["reference"]
 
     def case(reference, headers):
         answer = requests.get(f"{cases}/v1/cases/{reference}", headers=headers)
@@ -151,6 +161,9 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     with psycopg.connect(db_url) as conn:
         contact_ref = conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
                                    [hidden]).fetchone()[0]
+        # The same person on every channel: WhatsApp's wa_id finds the contact by the phone's blind index.
+        assert conn.execute("SELECT contact_ref FROM intake.feedback WHERE reference = %s",
+                            [on_whatsapp]).fetchone()[0] == contact_ref
     # One more message of theirs that cases cannot place (its first message's case is unknown): parked.
     publish_event(platform.amqp_uri, "intake", FeedbackReceived(
         feedback_id=uuid4(), reference="GN-2026-999991", channel="sms", narrative=STUCK, repeat=True,
@@ -167,17 +180,18 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
                     and count("SELECT count(*) FROM reporting.journal WHERE reference = %s "
                               "AND event_type = 'case_status_changed'", ordinary))
     wait_for(settled, timeout=30, interval=0.3)
+    assert wait_for(lambda: case(on_whatsapp, focal_a), timeout=30)["channel"] == "whatsapp"
     counted = weekly_total(platform)
-    assert counted >= 2
+    assert counted >= 3
     before = found_in_database(db_url)
-    assert "Quorvenex" in before and "Grizzlemont" in before  # the scan sees them where they are, in clear
+    assert {"Quorvenex", "Grizzlemont", "Snorvadel"} <= before.keys()  # the scan sees them where they are, in clear
 
     # The request, refused to its own author, approved by a second focal point.
     asked = requests.post(f"{cases}/v1/erasures", headers=focal_a,
                           json={"reference": hidden, "scope": "complainant", "ground": "complainant_request"})
     assert asked.status_code == 200, asked.text
     erasure_id = asked.json()["erasure_id"]
-    assert sorted(asked.json()["references"]) == sorted([hidden, ordinary])
+    assert sorted(asked.json()["references"]) == sorted([hidden, ordinary, on_whatsapp])
     own = requests.post(f"{cases}/v1/erasures/{erasure_id}/approve", headers=focal_a)
     assert own.status_code == 403 and own.json()["error"]["code"] == "four_eyes_required"
     approved = requests.post(f"{cases}/v1/erasures/{erasure_id}/approve", headers=focal_b)
@@ -191,7 +205,7 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
                                                                  "reporting"}
     assert issued["erasure"]["requested_by"] == "focal-awa" and issued["erasure"]["decided_by"] == "focal-binta"
     by_service = {line["service"]: line["erased"] for line in issued["services"]}
-    assert by_service["intake"]["contacts"] == 1 and by_service["cases"]["data_keys"] == 2
+    assert by_service["intake"]["contacts"] == 1 and by_service["cases"]["data_keys"] == 3
 
     # Nothing of theirs anywhere: the database, the indices, the logs, the traces.
     assert found_in_database(db_url) == {}
