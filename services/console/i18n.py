@@ -1276,6 +1276,17 @@ CATALOG.update({
                                          "The centre is closed that day (a public holiday or a closing day)."),
 })
 
+# timeline
+# Timeline entries cases writes that the case page showed as bare codes (templates/case.html).
+CATALOG.update({
+    "action.deadline_warning": ("Échéance proche", "Deadline near"),
+    "action.deadline_breached": ("Échéance dépassée", "Deadline missed"),
+    "action.callback_requested": ("Rappel demandé pour expliquer la réponse", "Callback asked to explain the answer"),
+    "action.referral_outcome": ("Issue du référencement", "Referral outcome"),
+    "action.consent_withdrawn": ("Consentement retiré par la personne", "Consent withdrawn by the person"),
+    "action.anonymised": ("Anonymisé (fin de la durée de conservation)", "Anonymised (retention period ended)"),
+})
+
 
 def has_key(key: str) -> bool:
     return key in CATALOG

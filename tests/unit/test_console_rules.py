@@ -174,3 +174,31 @@ def test_a_report_page_asks_for_the_managers_countries_or_one_of_them():
         "period": "week", "country": "GN,ML", "date": "2026-11-18"}
     assert domain.report_params("month", "GN", "yesterday", ["GN"]) == {"period": "month", "country": "GN"}
     assert domain.home_of("manager") == "/search"
+
+
+CASES_CODE = Path(domain.__file__).parents[1] / "cases"
+# Where cases writes a timeline entry with a fixed action: change.record("x", ...), add_history(..., "x", ...),
+# or an INSERT INTO case_history naming 'x'.
+TIMELINE_ACTION = re.compile(r"""\.record\(\s*"([a-z_]+)"|add_history\((?:[^()]|\([^()]*\))*?"([a-z_]+)",\s*[{\[]"""
+                             r"""|INSERT INTO case_history[^;]*?VALUES \([^)]*'([a-z_]+)'""", re.S)
+
+
+def test_every_timeline_entry_cases_writes_reads_as_words_on_the_case_page():
+    actions = {name for path in CASES_CODE.glob("*.py")
+               for match in TIMELINE_ACTION.finditer(path.read_text()) for name in match.groups() if name}
+    assert {"opened", "deadline_breached", "referral_outcome", "consent_withdrawn", "anonymised"} <= actions
+    unlabelled = sorted(action for action in actions if f"action.{action}" not in CATALOG)
+    assert unlabelled == [], f"the case page would show these bare codes: {unlabelled}"
+
+
+def test_a_referral_outcome_and_a_missed_deadline_say_what_on_the_timeline():
+    from services.console import web
+    t = lambda key, **values: translate("en", key, **values)  # noqa: E731
+    facts = web.templates.get_template("_timeline_facts.html")
+
+    def said(action, detail):
+        return " ".join(facts.render(t=t, entry={"action": action, "detail": detail}).split())
+    assert said("referral_outcome", {"outcome": "service_provided", "on": "2026-11-20"}) == (
+        "<span> · Service provided (2026-11-20)</span>")
+    assert said("deadline_breached", {"kind": "resolve"}) == "<span> · Resolve</span>"
+    assert said("note_added", {"kind": "resolve"}) == ""
