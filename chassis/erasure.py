@@ -93,11 +93,16 @@ def count_erased(service: str, erased: dict[str, int] | None) -> None:
         ERASED.labels(service, place).inc(count)
 
 
-def erase_messaging_only(uow, erasure: ErasureApproved, envelope: Envelope, service: str) -> None:
-    """The whole erasure of a service that keeps no text of its own (referrals, notifications)."""
+def erase_messaging_only(uow, erasure: ErasureApproved, envelope: Envelope, service: str,
+                         own_links=None) -> None:
+    """The whole erasure of a service that keeps no text of its own (referrals, notifications).
+    `own_links(conn, erasure)`, if given, forgets the service's own links to the complainant and says
+    how many rows by place."""
     erased = None
     with uow:
         if uow.claim_message():
             erased = scrub_messaging(uow.conn, identifiers(erasure))
+            if own_links is not None:
+                erased.update(own_links(uow.conn, erasure))
             report_done(uow, erasure, envelope, service, erased)
     count_erased(service, erased)

@@ -201,6 +201,14 @@ def last_inbound_whatsapp(conn, contact_ref):
     return row[0] if row else None
 
 
+def forget_whatsapp_session(conn, erasure) -> dict[str, int]:
+    """An erased complainant's last WhatsApp time (an erasure's own part in notifications)."""
+    if erasure.contact_ref is None:
+        return {"whatsapp_sessions": 0}
+    return {"whatsapp_sessions": conn.execute("DELETE FROM whatsapp_sessions WHERE contact_ref = %s",
+                                              [erasure.contact_ref]).rowcount}
+
+
 def known_unverified(conn, contact_ref) -> bool:
     """The contact's acknowledgement was withheld because the person typed the number (CaseOpened said
     contact_verified=false): nothing goes to it, a reply included."""

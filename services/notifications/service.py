@@ -172,10 +172,10 @@ class NotificationsService(PlatformService):
                                    if principal.sees_restricted_cases or row["reason"] != "emergency_referral"])
 
     # An erasure (services/cases/erasure.py): notifications keeps no text of its own, only copies in its
-    # outbox and parked messages.
+    # outbox and parked messages, and when the complainant last wrote on WhatsApp.
     @consume_event("cases", ErasureApproved)
     def on_erasure_approved(self, erasure: ErasureApproved, envelope):
-        erase_messaging_only(self.db(), erasure, envelope, self.name)
+        erase_messaging_only(self.db(), erasure, envelope, self.name, own_links=repository.forget_whatsapp_session)
 
     # --- delivery receipts (receipts.py) ----------------------------------------------------------
 

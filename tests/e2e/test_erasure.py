@@ -206,6 +206,7 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     assert issued["erasure"]["requested_by"] == "focal-awa" and issued["erasure"]["decided_by"] == "focal-binta"
     by_service = {line["service"]: line["erased"] for line in issued["services"]}
     assert by_service["intake"]["contacts"] == 1 and by_service["cases"]["data_keys"] == 3
+    assert by_service["notifications"]["whatsapp_sessions"] == 1  # when they last wrote on WhatsApp
 
     # Nothing of theirs anywhere: the database, the indices, the logs, the traces.
     assert found_in_database(db_url) == {}
