@@ -574,3 +574,18 @@ def referral_outcome_body(form) -> tuple[dict | None, list[tuple[str, str]]]:
     if len(note) > OUTCOME_NOTE_MAX:
         errors.append(("note", "too_long"))
     return (None, errors) if errors else ({"outcome": outcome, "on": on, "note": note or None}, [])
+
+
+@dataclass(frozen=True)
+class AccessLogAction:
+    name: str            # the action's own name: its words are the catalogue's `audit.<name>`
+    status: str | None   # a status change's new status
+    refused: bool        # the attempt was refused: the caller could not see the case
+
+
+def access_log_action(action: str) -> AccessLogAction:
+    """One access-log line's action as cases writes it: `<action>`, `status:<status>` for a status
+    change, and either with `_denied` when the caller was refused."""
+    refused = action.endswith("_denied")
+    name, _, status = action.removesuffix("_denied").partition(":")
+    return AccessLogAction(name, status or None, refused)

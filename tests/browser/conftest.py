@@ -9,6 +9,7 @@ if "eventlet" in sys.modules and sys.modules["eventlet"].patcher.is_monkey_patch
     collect_ignore_glob = ["test_*.py"]
 else:
     import json
+    import re
     import shutil
     from contextlib import contextmanager
     from pathlib import Path
@@ -19,6 +20,17 @@ else:
     SCREENSHOTS = ROOT / "docs" / "screenshots"
     AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
     PAGE_BUDGET_BYTES = 100 * 1024
+    # A bare internal code (deadline_breached, referral_outcome...) printed where a person expects words.
+    BARE_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+    def bare_codes(page) -> list[str]:
+        """The snake_case codes in what the page shows (form field values are not part of inner_text).
+        The one exception: a <code> element, where a page shows a machine identifier on purpose, for
+        someone to look up elsewhere (a message id, a parked message's queue as RabbitMQ names it)."""
+        text = page.inner_text("body")
+        for identifier in page.locator("code").all_inner_texts():
+            text = text.replace(identifier, " ")
+        return sorted(set(BARE_CODE.findall(text)))
 
     @contextmanager
     def organisation_provider(urls):
@@ -75,8 +87,9 @@ else:
             self.responses = []
 
         def check(self, name: str | None = None, *, full_page: bool = True):
-            """Accessibility (axe-core: no serious or critical violation), no CSP violation, the page's
-            weight since the last mark under budget; and a screenshot for the README when named."""
+            """Accessibility (axe-core: no serious or critical violation), no CSP violation, no bare code
+            where words belong, the page's weight since the last mark under budget; and a screenshot for
+            the README when named."""
             page = self.page
             page.wait_for_load_state("networkidle")
             page.evaluate(AXE_SOURCE)
@@ -85,6 +98,8 @@ else:
                        for v in result["violations"] if v["impact"] in ("serious", "critical")]
             assert not serious, json.dumps(serious, indent=1)
             assert not self.violations, self.violations
+            bare = bare_codes(page)
+            assert not bare, f"{page.url} shows bare codes instead of words: {bare}"
             weight = self.weight()
             assert weight < PAGE_BUDGET_BYTES, f"{page.url} weighed {weight} bytes"
             if name:

@@ -98,8 +98,10 @@ def test_a_focal_point_asks_for_an_erasure_and_an_administrator_approves_it(plat
     while not certificate_complete():
         assert time.monotonic() < deadline, "the certificate never became complete"
         time.sleep(1)
-    for service in ("cases", "intake", "referrals", "notifications", "reporting"):
-        expect(page.locator("table")).to_contain_text(service)
+    # Each service and what it erased, in words: no table name.
+    for service in ("Cas", "Réception", "Références", "Notifications", "Rapports"):
+        expect(page.locator("table").get_by_role("cell", name=service, exact=True)).to_be_visible()
+    expect(page.locator("table")).to_contain_text("historique du cas")
     expect(page.locator("dl")).to_contain_text("Consentement retiré")
     admin.check("erasure-3-certificate")
 

@@ -82,7 +82,8 @@ def test_an_ops_person_sees_each_service_ready_and_replays_a_parked_message(plat
     # The parked message: its metadata, never its content.
     parked_row = page.locator("tr[id^='parked-cases-']").filter(has_text=message_id)
     reload_until(page, parked_row)
-    expect(parked_row).to_contain_text("feedback_received")
+    expect(parked_row).to_contain_text("Message reçu")                     # the event, in words
+    expect(parked_row.locator("code").first).to_contain_text("feedback_received")  # its queue, as RabbitMQ names it
     expect(parked_row).to_contain_text("ValidationError")
     assert "Quand aura lieu" not in page.content()
     # The channels: the hotline just brought a message; Guinea's SMS numbers never did.

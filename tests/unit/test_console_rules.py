@@ -1,7 +1,9 @@
 """The console's pure rules and its translations."""
 import re
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 from werkzeug.datastructures import MultiDict
 
@@ -202,3 +204,95 @@ def test_a_referral_outcome_and_a_missed_deadline_say_what_on_the_timeline():
         "<span> · Service provided (2026-11-20)</span>")
     assert said("deadline_breached", {"kind": "resolve"}) == "<span> · Resolve</span>"
     assert said("note_added", {"kind": "resolve"}) == ""
+
+
+def literal_values(annotation) -> set[str]:
+    """The values a contract's field may take: its Literal's (or enum's), through `| None`."""
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return {member.value for member in annotation}
+    if get_origin(annotation) is Literal:
+        return set(get_args(annotation))
+    return {value for arg in get_args(annotation) for value in literal_values(arg)}
+
+
+def test_every_code_another_service_sends_that_a_page_prints_has_words():
+    from contracts import events, http, identity
+    from contracts.common import Channel
+    from contracts.envelope import EventPayload
+
+    def field(model, name):
+        return literal_values(model.model_fields[name].annotation)
+    event_types = {model.event_type for model in vars(events).values()
+                   if isinstance(model, type) and issubclass(model, EventPayload)
+                   and isinstance(getattr(model, "event_type", None), str)}
+    assert {"feedback_received", "case_opened", "erasure_completed"} <= event_types
+    printed = {  # catalogue prefix: what the producing service's contract allows
+        "status.": literal_values(events.CaseStatus), "status_request.say.": literal_values(events.CaseStatus),
+        "deadline_kind.": literal_values(events.DeadlineKind), "outcome.": literal_values(events.ReferralOutcome),
+        "decline.": literal_values(events.DeclineReason), "referral_status.": field(http.ReferralView, "status"),
+        "alert_reason.": field(http.StaffAlert, "reason"), "callbacks.reason.": literal_values(http.CallbackReason),
+        "callbacks.outcome.": literal_values(http.CallbackOutcome),
+        "appointments.state.": literal_values(http.AppointmentState),
+        "erasure.scope.": field(http.ErasureView, "scope"), "erasure.status.": field(http.ErasureView, "status"),
+        "erasure.ground.": literal_values(http.ErasureGround), "role.": literal_values(identity.Role),
+        "users.sign_in.": field(identity.UserView, "sign_in"), "channel.": literal_values(Channel),
+        "replies.state.": literal_values(events.DeliveryState),
+        # "assigned" is counted, not named; the refusals are named.
+        "reassign.outcome.": field(http.AssignmentOutcome, "outcome") - {"assigned"},
+        # The ops page names a parked message by its event.
+        "event.": event_types,
+    }
+    missing = sorted(prefix + value for prefix, values in printed.items() for value in values
+                     if prefix + value not in CATALOG)
+    assert missing == [], f"pages would show these bare codes: {missing}"
+
+
+# What cases writes in a case's access log: action="x" (or `... if refused else "y"`), or the first
+# string its helpers that audit are given (_act, _record, _audit, _in_scope, _listed, _visible_task).
+AUDIT_ACTION = re.compile(r'''\baction=f?"([a-z_]+)[":{](?:[^"\n]* else "([a-z_]+)")?'''
+                          r'''|\b(?:_act|_record|_audit|_in_scope|_listed|_visible_task|change\.audit)\('''
+                          r'''(?:[^()"]|\([^()]*\))*?f?"([a-z_]+)[":{]''', re.S)
+
+
+def test_every_action_cases_writes_in_the_access_log_reads_as_words():
+    written = {name for path in CASES_CODE.glob("*.py") if path.name != "evaluate.py"  # a CLI: argparse's action=
+               for match in AUDIT_ACTION.finditer(path.read_text()) for name in match.groups() if name}
+    assert {"read", "status", "callback_attempt", "erasure_requested", "callback_contact_revealed"} <= written
+    # f"appointment_{attendance}": the attendance an appointment's desk records.
+    written = {name for name in written if not name.endswith("_")} | {"appointment_attended", "appointment_missed"}
+    # A refused attempt reads as one whatever it tried (see the next test); every other action has its words.
+    unlabelled = sorted(name for name in written if not domain.access_log_action(name).refused
+                        and f"audit.{domain.access_log_action(name).name}" not in CATALOG)
+    assert unlabelled == [], f"the access log would show these bare codes: {unlabelled}"
+
+
+def test_an_access_log_line_names_a_status_change_and_a_refused_attempt_in_words():
+    from services.console import web
+    said = web.templates.get_template("_access_log_action.html")
+
+    def what(action):
+        return " ".join(said.render(t=lambda key, **values: translate("en", key, **values),
+                                    action_of=domain.access_log_action, entry={"action": action}).split())
+    assert what("status:in_progress") == "Changed the status · In progress"
+    assert what("read_denied") == "Access refused"
+    assert what("assign_denied") == "Attempt refused: outside their access"
+    assert what("status:resolved_denied") == "Attempt refused: outside their access · Resolved"
+    assert what("something_new") == "Other action"
+
+
+# What each service reports it erased, by place: erased["x"], erased = {"x": ...}, or a place its helpers return.
+ERASED_PLACE = re.compile(r'''erased\["([a-z_.:]+)"\]|erased = \{"([a-z_.:]+)"|return \{"([a-z_.:]+)": [^,{}]+'''
+                          r'''(?:, "([a-z_.:]+)": )?''')
+
+
+def test_every_place_an_erasure_reports_reads_as_words_on_the_certificate():
+    code = Path(domain.__file__).parents[2]
+    sources = [path.read_text() for path in [*code.glob("services/*/erasure.py"), code / "chassis" / "erasure.py"]]
+    notifications = (code / "services" / "notifications" / "repository.py").read_text()
+    sources.append(notifications.split("def forget_whatsapp_session")[1].split("\ndef ")[0])  # its own part
+    places = {place for source in sources for match in ERASED_PLACE.finditer(source)
+              for place in match.groups() if place}
+    assert {"data_keys", "cases.narrative", "case_history", "contacts", "index:cases", "outbox", "parked_messages",
+            "whatsapp_sessions"} <= places
+    unlabelled = sorted(place for place in places if f"erased_place.{place}" not in CATALOG)
+    assert unlabelled == [], f"the erasure certificate would show these bare codes: {unlabelled}"

@@ -82,6 +82,6 @@ class FocalPointPages:
             if not answer.ok:
                 return self._case_not_found(session)
             timezone = self.timezone_of(reference[:2].upper())
-            return self._page(session, "access_log.html", log=answer.body,
+            return self._page(session, "access_log.html", log=answer.body, action_of=domain.access_log_action,
                               local=lambda value: domain.local_time(parse_time(value), timezone))
         return self._serve(request, view, roles=FOCAL_POINT)
