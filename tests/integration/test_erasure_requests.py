@@ -89,9 +89,12 @@ def test_a_service_that_was_down_erases_its_part_when_it_comes_back(run_service,
 
 
 class _SlowCommit(UnitOfWork):
-    """A unit of work that waits before it commits: another transaction runs meanwhile."""
+    """A unit of work that says when its work is done but not committed, then waits before it commits:
+    another transaction runs meanwhile."""
+    recorded = None  # an eventlet Event, sent once the line is recorded and not yet committed
 
     def __exit__(self, exc_type, exc, tb):
+        self.recorded.send()
         eventlet.sleep(0.5)
         return super().__exit__(exc_type, exc, tb)
 
@@ -120,8 +123,9 @@ def test_two_services_answering_at_once_still_complete_the_certificate(run_servi
         answer("referrals")
         answer("notifications")
         # The last two answers arrive together: intake's commits while reporting's is being recorded.
+        _SlowCommit.recorded = eventlet.Event()
         slow = eventlet.spawn(answer, "intake", _SlowCommit)
-        eventlet.sleep(0.1)
+        _SlowCommit.recorded.wait()
         answer("reporting")
         slow.wait()
     finally:
