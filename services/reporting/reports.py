@@ -119,8 +119,18 @@ def suppress_small_cells(counts: list[Count]) -> list[Count]:
 
 def suppress_small_satisfaction(lines: list[SatisfactionLine]) -> list[SatisfactionLine]:
     """`lines` with each line of 1 to 4 answers withheld whole (answered, satisfied and share None,
-    `suppressed`): its satisfied count alone would tell what those few people said."""
-    return _withheld_last(lines, lambda line: is_small(line.answered), lambda line: line.model_copy(update={
+    `suppressed`): its satisfied count alone would tell what those few people said.
+
+    The report's total and the lines shown would give back a withheld group of fewer than 5 answers by
+    subtraction (17 answered, 16 shown: the one withheld answered too), so the smallest shown lines are
+    withheld with it until the group holds 5 answers or more."""
+    withheld = {line.key for line in lines if is_small(line.answered)}
+    while withheld and sum(line.answered for line in lines if line.key in withheld) < SMALL_CELL:
+        shown = [line for line in lines if line.key not in withheld]
+        if not shown:
+            break
+        withheld.add(min(shown, key=lambda line: (line.answered, line.key)).key)
+    return _withheld_last(lines, lambda line: line.key in withheld, lambda line: line.model_copy(update={
         "answered": None, "satisfied": None, "share_satisfied": None, "suppressed": True}))
 
 

@@ -137,9 +137,20 @@ def test_a_satisfaction_line_of_one_to_four_answers_is_withheld_whole_and_listed
     assert [(line.key, line.answered, line.satisfied, line.share_satisfied, line.suppressed)
             for line in figures.by_channel] == [
         ("hotline", 9, 8, 0.889, False), ("sms", None, None, None, True), ("web_form", None, None, None, True)]
+    # The total less category 4 would give category 6's one answer back: category 4 is withheld with it.
     assert [(line.key, line.answered, line.satisfied, line.suppressed) for line in figures.by_category] == [
-        ("4", 16, 12, False), ("6", None, None, True)]
+        ("4", None, None, True), ("6", None, None, True)]
     assert figures.by_country[0].answered == 17
+
+
+def test_a_withheld_line_takes_the_smallest_shown_ones_with_it_until_five_answers_are_hidden_together():
+    lines = [_line("hotline", 30, 20), _line("sms", 6, 5), _line("whatsapp", 2, 0), _line("web_form", 5, 5)]
+    assert [(line.key, line.suppressed) for line in reports.suppress_small_satisfaction(lines)] == [
+        ("hotline", False), ("sms", False), ("web_form", True), ("whatsapp", True)]
+    # Two small lines of 5 answers together: nothing more to hide.
+    assert [line.key for line in reports.suppress_small_satisfaction(
+        [_line("hotline", 30, 20), _line("sms", 3, 1), _line("whatsapp", 2, 0)]) if line.suppressed] == [
+        "sms", "whatsapp"]
 
 
 def test_a_total_of_one_to_four_answers_keeps_its_count_but_not_what_was_said():
