@@ -183,8 +183,10 @@ class RunningService:
         return {"Authorization": f"Bearer {self.token(role, countries)}"}
 
 
-def wait_for(check, timeout: float = 10, interval: float = 0.05):
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+def wait_for(check, timeout: float = 30, interval: float = 0.05):
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds. The default is
+    generous: a chain across three services on a loaded 2-core CI machine can take several seconds, and
+    the wait costs time only when the test fails anyway."""
     deadline = eventlet.hubs.get_hub().clock() + timeout
     while True:
         result = check()

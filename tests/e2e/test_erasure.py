@@ -110,10 +110,11 @@ def log_and_trace_texts(platform) -> dict[str, str]:
     return texts
 
 
-def weekly_total(platform) -> int:
+def weekly_total(platform, day) -> int:
+    """Messages of the week holding `day` (taken once per test: a run over Sunday midnight reads one week)."""
     requests.post(f"{ES_URL}/_refresh")
     answer = requests.get(f"{platform.urls['reporting']}/v1/reports",
-                          params={"period": "week", "country": "GN", "date": datetime.now(UTC).date().isoformat()},
+                          params={"period": "week", "country": "GN", "date": day.isoformat()},
                           headers=platform.headers("manager"))
     assert answer.status_code == 200, answer.text
     return answer.json()["messages"]["total"]
@@ -125,6 +126,7 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     focal_a, focal_b = platform.headers("focal_point", subject="focal-awa"), platform.headers("focal_point",
                                                                                                subject="focal-binta")
     agent = platform.headers("agent")
+    this_week = datetime.now(UTC).date()
 
     # A hotline call (sensitive: restricted and referred), then an SMS and a status request from the same phone.
     call = requests.post(f"{intake}/v1/feedback", headers=agent, json={
@@ -184,7 +186,7 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     wait_for(settled, timeout=30, interval=0.3)
     assert wait_for(lambda: case(on_whatsapp, focal_a), timeout=30)["channel"] == "whatsapp"
     def all_three_counted():  # the call, the SMS and the WhatsApp message, once reporting indexed them
-        total = weekly_total(platform)
+        total = weekly_total(platform, this_week)
         return total if total >= 3 else None
     counted = wait_for(all_three_counted, timeout=30, interval=0.3)
     before = found_in_database(db_url)
@@ -219,7 +221,7 @@ def test_an_erased_complainant_leaves_no_string_anywhere_and_their_cases_are_sti
     assert found_in(log_and_trace_texts(platform)) == {}
 
     # Their cases are still there as anonymous statistics, counted as before; nothing new can be written in.
-    assert weekly_total(platform) == counted
+    assert weekly_total(platform, this_week) == counted
     erased = case(hidden, focal_b)
     assert erased["narrative"] == "" and not erased["has_contact"]
     assert not any("text" in entry["detail"] for entry in erased["timeline"])

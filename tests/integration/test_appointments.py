@@ -31,9 +31,10 @@ def slot(days_ahead: int, hour: int = 9) -> datetime:
 
 
 # A centre open every day, so that the test does not depend on the weekday it runs; one place per slot. Guinea's
-# public holidays are off for the same reason: in their place a holiday in 4 days, and the centre's own closed
-# day in 5.
-HOLIDAY, CLOSED_DAY = slot(4), slot(5)
+# public holidays are off for the same reason: in their place a holiday in 40 days, and the centre's own closed
+# day in 41, far from the days the tests book (a run that passes midnight after this module is read moves
+# those by one).
+HOLIDAY, CLOSED_DAY = slot(40), slot(41)
 TEST_CENTRE = {"id": "gn-test-centre", "country": "GN", "opening_hours": EVERY_DAY, "slot_minutes": 60,
                "capacity": 1, "name": {"fr": "Centre HCR de Test", "en": "UNHCR Test centre"},
                "address": {"fr": "Rue du Port, Conakry", "en": "Port Street, Conakry"},
@@ -258,7 +259,8 @@ def test_only_future_slots_in_opening_hours_are_booked_and_two_agents_cannot_bot
     for closed in (HOLIDAY, CLOSED_DAY):  # the console lists no slot that day
         assert agent.get(f"/v1/centres/{TEST_CENTRE['id']}/slots", date=closed.date().isoformat()).json() == {
             "centre_id": TEST_CENTRE["id"], "date": closed.date().isoformat(), "slots": []}
-    next_day = agent.get(f"/v1/centres/{TEST_CENTRE['id']}/slots", date=slot(6).date().isoformat()).json()
+    next_day = agent.get(f"/v1/centres/{TEST_CENTRE['id']}/slots", date=(CLOSED_DAY + timedelta(days=1)).date()
+                         .isoformat()).json()
     assert len(next_day["slots"]) == 4
     unknown = agent.book(first, slot(2), centre="gn-nowhere")
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (422, "unknown_centre")
