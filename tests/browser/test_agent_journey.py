@@ -84,7 +84,7 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     expect(page.get_by_role("heading", name="Message recorded")).to_be_visible()
     reference = page.locator("#reference").inner_text()
     assert re.fullmatch(r"GN-\d{4}-\d{6}", reference)
-    assert "Mamadou" not in page.url and "622" not in page.url
+    assert "Mamadou" not in page.url and "622" not in page.url.split("/", 3)[-1]  # after the host's random port
     browser.check("04-reference-given")
     with psycopg.connect(platform.database_url) as db:
         location = db.execute("SELECT details->'location' FROM intake.feedback WHERE reference = %s",
@@ -177,7 +177,7 @@ def test_a_hotline_agent_takes_a_call_and_works_the_case_to_its_close(platform, 
     page.get_by_role("button", name="Look up").click()
     found = page.locator(".earlier li a")
     expect(found).to_have_text([reference, earlier_reference])
-    assert restricted_reference not in page.content() and "622" not in page.url
+    assert restricted_reference not in page.content() and "622" not in page.url.split("/", 3)[-1]
     browser.check("agent-caller-look-up")
     with psycopg.connect(platform.database_url) as db:
         lookups = db.execute("SELECT requested_by, shown, to_jsonb(l)::text FROM intake.contact_lookups l "
