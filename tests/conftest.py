@@ -27,6 +27,7 @@ from tests.platform import (  # noqa: E402, F401
     ES_URL, PG_ADMIN_URL, RABBIT_API, RABBIT_AUTH, create_vhost, delete_test_indices, delete_vhost, free_port,
     fresh_database,
 )
+from tests.helpers import EventRecorder  # noqa: E402
 from tests.tokens import TEST_AUTH_ENV, TEST_JWKS, mint_token  # noqa: E402, F401
 from tools.sms_sink import SmsSink  # noqa: E402
 from tools.whatsapp_sink import WhatsAppSink  # noqa: E402
@@ -98,6 +99,14 @@ def amqp_uri():
     uri = create_vhost()
     yield uri
     delete_vhost(uri)
+
+
+@pytest.fixture
+def events(amqp_uri):
+    """The events cases publishes on the test's vhost, as they arrive."""
+    recorder = EventRecorder(amqp_uri, "cases")
+    yield recorder
+    recorder.close()
 
 
 @pytest.fixture

@@ -14,6 +14,16 @@ class RecordingServer(ThreadingHTTPServer):
         self.messages: list[dict] = []
         self.lock = threading.Lock()
 
+    def serve(self, name: str) -> int:
+        """Serve until Ctrl-C, having said where (the command-line entry of each fake provider)."""
+        host, port = self.server_address[:2]
+        print(f"{name} listening on http://{host}:{port}", flush=True)
+        try:
+            self.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        return 0
+
     def record(self, message: dict) -> None:
         with self.lock:
             self.messages.append(message)

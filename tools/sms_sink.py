@@ -59,13 +59,7 @@ def main(argv=None) -> int:
     parser.add_argument("--auth-token", default="dev-sms-token")
     parser.add_argument("--record-file", type=Path, default=Path("var/sms-sink/messages.jsonl"))
     args = parser.parse_args(argv)
-    server = SmsSink((args.host, args.port), args.account_sid, args.auth_token, args.record_file)
-    print(f"sms sink listening on http://{args.host}:{args.port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return SmsSink((args.host, args.port), args.account_sid, args.auth_token, args.record_file).serve("sms sink")
 
 
 if __name__ == "__main__":

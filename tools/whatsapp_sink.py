@@ -62,13 +62,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8098)
     parser.add_argument("--access-token", default="dev-whatsapp-token")
     args = parser.parse_args(argv)
-    server = WhatsAppSink((args.host, args.port), args.access_token)
-    print(f"whatsapp sink listening on http://{args.host}:{args.port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return WhatsAppSink((args.host, args.port), args.access_token).serve("whatsapp sink")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ from contracts.http import ReplyTemplate, ReplyTemplates
 from services.notifications import consent, domain, metrics, repository, reply_templates
 from services.notifications.handlers import SmsGuard, reveal_contact
 from services.notifications.reply_templates import RepliesSettings
-from services.notifications.sms import SmsRefused
-from services.notifications.whatsapp import WhatsAppRefused
+from services.notifications.provider_errors import ProviderRefused
 
 log = logging.getLogger(__name__)
 PURPOSE = "reply"
@@ -117,7 +116,7 @@ def send_reply(uow, intake_rpc, senders: Senders, reply: CaseReplyRequested, env
             return withhold(reason)
         try:
             provider_message_id = _send(senders, country, contact.phone, reply, template, form)
-        except (SmsRefused, WhatsAppRefused) as refused:
+        except ProviderRefused as refused:
             if not _refused_for_good(refused.status):
                 raise  # throttled or the provider's own trouble: retried, then parked
             log.warning("provider refused a reply", extra={"channel": reply.channel, "status": refused.status,

@@ -7,14 +7,13 @@ is JSON with the message `sid`.
 import requests
 from nameko.extensions import DependencyProvider
 
+from services.notifications.provider_errors import ProviderRefused
 
-class SmsRefused(Exception):
-    """The provider refused the message; the code is the provider's."""
 
-    def __init__(self, status: int, code):
-        super().__init__(f"provider refused the message: HTTP {status}, code {code}")
-        self.status = status
-        self.code = code
+class SmsRefused(ProviderRefused):
+    """Twilio refused the message; the code is Twilio's."""
+
+    provider = "Twilio"
 
 
 class SmsClient:

@@ -10,14 +10,13 @@ Locally and in tests this is tools/whatsapp_sink.py.
 import requests
 from nameko.extensions import DependencyProvider
 
+from services.notifications.provider_errors import ProviderRefused
 
-class WhatsAppRefused(Exception):
+
+class WhatsAppRefused(ProviderRefused):
     """The Cloud API refused the message; the code is Meta's (e.g. 131047: outside the window)."""
 
-    def __init__(self, status: int, code):
-        super().__init__(f"WhatsApp refused the message: HTTP {status}, code {code}")
-        self.status = status
-        self.code = code
+    provider = "WhatsApp"
 
 
 class WhatsAppClient:

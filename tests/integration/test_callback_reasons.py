@@ -5,23 +5,15 @@ the number, and intake reveals it only on its own record of the consent, logging
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import pytest
 import requests
 
 from contracts.events import MessageDeliveryFailedV2
 from tests.conftest import wait_for
-from tests.helpers import EventRecorder, publish_event
+from tests.helpers import publish_event
 from tests.integration.test_cases_workflow import Api, open_case
 
 POLICY = {"GN": {"due_hours": 24, "max_failed_attempts": 3,
                  "due_hours_by_reason": {"no_sms": 8, "needs_explaining": 48}}}
-
-
-@pytest.fixture
-def events(amqp_uri):
-    recorder = EventRecorder(amqp_uri, "cases")
-    yield recorder
-    recorder.close()
 
 
 def tasks(db, reference):

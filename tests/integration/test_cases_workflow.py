@@ -13,7 +13,7 @@ from contracts.events import FeedbackReceived, ReferralCreated, StatusRequested
 from services.cases.classifier import normalise
 from services.cases.model import load, model_path
 from tests.conftest import wait_for
-from tests.helpers import EventRecorder, publish_event
+from tests.helpers import publish_event
 
 MONDAY_9AM = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # Conakry is on UTC
 QUESTION = "Bonjour, quand est la prochaine distribution de cash à Kindia ? Merci"
@@ -50,13 +50,6 @@ class Api:
 @pytest.fixture
 def cases(run_service):
     return run_service("cases", clock={"adjustable": True}, deadlines={"scan_seconds": 0.1})
-
-
-@pytest.fixture
-def events(amqp_uri):
-    recorder = EventRecorder(amqp_uri, "cases")
-    yield recorder
-    recorder.close()
 
 
 def set_clock(cases, moment):
